@@ -1,0 +1,183 @@
+/**
+ * The event store port: the only thing the ledger knows about storage.
+ *
+ * Revision semantics (identical in every store, proven by the contract suite):
+ * - a stream's events are numbered 0, 1, 2, … in append order (the *revision* of an event);
+ * - a stream's revision is the revision of its last event; a stream with no events does not exist;
+ * - `position` orders every event of the store globally: strictly increasing in append order
+ *   across all streams, never reused. It is opaque beyond that (gaps are allowed).
+ */
+
+/** JSON values as stored. Amounts are decimal strings, never numbers. */
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Metadata carried by every event (DESIGN §3). */
+export interface EventMetadata {
+  /** Who caused it: a member id, an organiser id, `system:<job>` … */
+  readonly actor: string;
+  /** Groups every event caused by one outside request. */
+  readonly correlationId: string;
+  /** The event id (or command id) that directly caused this one; null for a fresh command. */
+  readonly causationId: string | null;
+  /** The caller's idempotency key (already scoped by the ledger), when there was one. */
+  readonly idempotencyKey: string | null;
+  /** SHA-256 (hex) of the canonical command that carried the key, so a stream alone proves what a key did. */
+  readonly requestHash: string | null;
+  /** ISO-8601 UTC instant from the injected clock. */
+  readonly recordedAt: string;
+}
+
+/** An event about to be appended. */
+export interface NewEvent {
+  /** ULID, unique across the store. */
+  readonly eventId: string;
+  readonly type: string;
+  /** Version of this event type's data schema; upcasters lift old versions on read. */
+  readonly schemaVersion: number;
+  readonly data: JsonObject;
+  readonly metadata: EventMetadata;
+}
+
+/** An event as read back from a store. */
+export interface RecordedEvent extends NewEvent {
+  readonly streamName: string;
+  /** 0-based position of this event in its stream. */
+  readonly revision: number;
+  /** Global order across the whole store. */
+  readonly position: bigint;
+}
+
+/**
+ * What the caller expects of a stream before appending:
+ * - `'no_stream'`: the stream must not exist yet;
+ * - `'stream_exists'`: it must have at least one event;
+ * - `'any'`: no check;
+ * - a number: the stream's current revision must be exactly this.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+/** The stream's revision as seen by a store: a number, or `'no_stream'` when it has no events. */
+export type StreamRevision = number | 'no_stream';
+
+export interface AppendResult {
+  /** Revision of the last event appended: pass it as the next expected revision. */
+  readonly nextExpectedRevision: number;
+  /** Global position of the last event appended. */
+  readonly position: bigint;
+}
+
+/** Thrown by `appendToStream` when the expected revision does not hold. Nothing is written. */
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: StreamRevision,
+  ) {
+    super(
+      `wrong expected revision on stream ${streamName}: expected ${String(expected)}, actual ${String(actual)}; ` +
+        're-read the stream and decide again',
+    );
+  }
+}
+
+export interface ReadStreamOptions {
+  /** First revision to return (inclusive). Default 0. */
+  readonly fromRevision?: number;
+  /** At most this many events. Default: all. */
+  readonly maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Return events strictly after this position. Default: from the beginning. */
+  readonly after?: bigint;
+  /** At most this many events (stores may cap it at their own page size). */
+  readonly maxCount: number;
+}
+
+export interface SubscribeToAllOptions {
+  /** Deliver events strictly after this position (catch-up first, then live). Default: from the beginning. */
+  readonly after?: bigint;
+}
+
+/** A live subscription to the global order: catch-up, then live events, in order, each once. */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  /** Stops delivery; the iterator ends. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A durable idempotency record (DESIGN §8). The ledger claims a key before acting (`pending`, with a
+ * lease) and completes it with the outcome; a repeat returns the stored outcome, a different payload
+ * under the same key is refused. Records live until `expiresAt`, after which the key is free again.
+ */
+export interface IdempotencyRecord {
+  readonly key: string;
+  /** SHA-256 (hex) of the canonical request: a repeat with another hash is a different payload. */
+  readonly requestHash: string;
+  readonly status: 'pending' | 'completed';
+  /** The stored outcome (JSON) once completed. */
+  readonly outcome: JsonValue | null;
+  /** ISO-8601 UTC. */
+  readonly createdAt: string;
+  /** ISO-8601 UTC. For `pending`: the lease deadline; for `completed`: the end of retention. */
+  readonly expiresAt: string;
+}
+
+export interface IdempotencyStore {
+  /** The record under `key`, expired or not; null when there is none. */
+  get(key: string): Promise<IdempotencyRecord | null>;
+  /**
+   * Atomically inserts `record` unless a record whose `expiresAt` is later than `now` exists under its
+   * key. An expired record is replaced. Returns whether it was inserted and the record now stored.
+   */
+  tryInsert(record: IdempotencyRecord, now: string): Promise<{ inserted: boolean; record: IdempotencyRecord }>;
+  /** Overwrites the record under `record.key` (pending → completed, or a renewed lease). */
+  put(record: IdempotencyRecord): Promise<void>;
+  /** Removes the record under `key`, if any (a claim given up after a transient fault). */
+  delete(key: string): Promise<void>;
+  /** Removes every record that expired at or before `now`; returns how many. */
+  deleteExpired(now: string): Promise<number>;
+}
+
+/** Key-value checkpoints for projections and process managers, durable in durable stores. */
+export interface CheckpointStore {
+  getCheckpoint(name: string): Promise<bigint | null>;
+  putCheckpoint(name: string, position: bigint): Promise<void>;
+}
+
+/** The port. Every method is safe to call concurrently. */
+export interface EventStore {
+  /**
+   * Appends `events` (at least one, at most `maxEventsPerAppend`) atomically at the end of `streamName`
+   * if `expectedRevision` holds; throws `WrongExpectedRevisionError` otherwise, writing nothing.
+   * Resolves only once the events are as durable as the store promises.
+   */
+  appendToStream(
+    streamName: string,
+    events: readonly NewEvent[],
+    options: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult>;
+  /** The stream's events in revision order; `[]` when the stream does not exist. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The stream's current revision, or `'no_stream'`. */
+  streamRevision(streamName: string): Promise<StreamRevision>;
+  /** Events of every stream in global order, strictly after `after`. */
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up then live subscription to the global order. */
+  subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+  readonly idempotency: IdempotencyStore;
+  readonly checkpoints: CheckpointStore;
+  /** Flushes and releases resources; later calls fail. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Largest batch a single append may carry: a decision that needs more is a bug. */
+export const maxEventsPerAppend = 1_000;
+/** Largest page `readAll` returns, whatever was asked. */
+export const maxReadAllPageSize = 10_000;
+
+/** Streams the ledger writes are named `<category>-<community>-<id>` (DESIGN §3). */
+export const streamCategories = ['community', 'member', 'reward', 'redemption', 'transfer'] as const;
