@@ -1,0 +1,97 @@
+import type Database from 'better-sqlite3';
+import type { CheckpointStore, IdempotencyRecord, IdempotencyStore } from '@volunteer-ledger/core';
+
+type RecordRow = [string, string, IdempotencyRecord['status'], string, string, string];
+
+function toRecord(row: RecordRow): IdempotencyRecord {
+  const [key, requestHash, status, outcome, createdAt, expiresAt] = row;
+  return { key, requestHash, status, outcome: JSON.parse(outcome), createdAt, expiresAt };
+}
+
+/**
+ * Idempotency records in the same database (and under the same durability setting) as the events, so a
+ * key claimed before a crash is still claimed after it. Every method is one synchronous statement or
+ * transaction on the store's single connection, hence atomic.
+ */
+export class SqliteIdempotencyStore implements IdempotencyStore {
+  private readonly selectOne: Database.Statement<[string], RecordRow>;
+  private readonly upsert: Database.Statement<[string, string, string, string, string, string]>;
+  private readonly deleteOne: Database.Statement<[string]>;
+  private readonly deleteUpTo: Database.Statement<[string]>;
+  private readonly claim: Database.Transaction<(record: IdempotencyRecord, now: string) => { inserted: boolean; record: IdempotencyRecord }>;
+
+  constructor(db: Database.Database, private readonly assertOpen: () => void) {
+    this.selectOne = db
+      .prepare<[string], RecordRow>(
+        'SELECT key, request_hash, status, outcome, created_at, expires_at FROM idempotency_records WHERE key = ?',
+      )
+      .raw(true);
+    this.upsert = db.prepare(
+      `INSERT INTO idempotency_records (key, request_hash, status, outcome, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status,
+         outcome = excluded.outcome, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+    );
+    this.deleteOne = db.prepare('DELETE FROM idempotency_records WHERE key = ?');
+    this.deleteUpTo = db.prepare('DELETE FROM idempotency_records WHERE expires_at <= ?');
+    this.claim = db.transaction((record: IdempotencyRecord, now: string) => {
+      const existing = this.selectOne.get(record.key);
+      if (existing && existing[5] > now) return { inserted: false, record: toRecord(existing) };
+      this.write(record);
+      return { inserted: true, record };
+    });
+  }
+
+  async get(key: string): Promise<IdempotencyRecord | null> {
+    this.assertOpen();
+    const row = this.selectOne.get(key);
+    return row ? toRecord(row) : null;
+  }
+
+  async tryInsert(record: IdempotencyRecord, now: string): Promise<{ inserted: boolean; record: IdempotencyRecord }> {
+    this.assertOpen();
+    return this.claim.immediate(record, now);
+  }
+
+  async put(record: IdempotencyRecord): Promise<void> {
+    this.assertOpen();
+    this.write(record);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.assertOpen();
+    this.deleteOne.run(key);
+  }
+
+  async deleteExpired(now: string): Promise<number> {
+    this.assertOpen();
+    return this.deleteUpTo.run(now).changes;
+  }
+
+  private write(record: IdempotencyRecord): void {
+    // The outcome is stored as JSON text, `null` included, so what comes back is exactly what went in.
+    this.upsert.run(record.key, record.requestHash, record.status, JSON.stringify(record.outcome), record.createdAt, record.expiresAt);
+  }
+}
+
+export class SqliteCheckpointStore implements CheckpointStore {
+  private readonly selectOne: Database.Statement<[string], bigint>;
+  private readonly upsert: Database.Statement<[string, bigint]>;
+
+  constructor(db: Database.Database, private readonly assertOpen: () => void) {
+    // safeIntegers: positions are int64 in SQLite and bigint in the port; a JS number would lose them past 2^53.
+    this.selectOne = db.prepare<[string], bigint>('SELECT position FROM checkpoints WHERE name = ?').pluck(true).safeIntegers(true);
+    this.upsert = db.prepare(
+      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+    );
+  }
+
+  async getCheckpoint(name: string): Promise<bigint | null> {
+    this.assertOpen();
+    return this.selectOne.get(name) ?? null;
+  }
+
+  async putCheckpoint(name: string, position: bigint): Promise<void> {
+    this.assertOpen();
+    this.upsert.run(name, position);
+  }
+}

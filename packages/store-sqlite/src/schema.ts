@@ -1,0 +1,58 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The schema, as an ordered list of migrations: migration i brings `PRAGMA user_version` from i to
+ * i + 1. Append new migrations; never edit one that has shipped.
+ */
+export const migrations: readonly string[] = [
+  `
+  -- position: AUTOINCREMENT so a position is never reused, even after the last row is deleted
+  -- (nothing deletes events, but the promise should not rest on that).
+  CREATE TABLE events (
+    position       INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_name    TEXT    NOT NULL,
+    revision       INTEGER NOT NULL CHECK (revision >= 0),
+    event_id       TEXT    NOT NULL UNIQUE,
+    type           TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    data           TEXT    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    UNIQUE (stream_name, revision)
+  );
+
+  CREATE TABLE idempotency_records (
+    key          TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'completed')),
+    outcome      TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_records_by_expiry ON idempotency_records (expires_at);
+
+  CREATE TABLE checkpoints (
+    name     TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** The schema version this code writes. */
+export const schemaVersion = migrations.length;
+
+/** Brings the database to `schemaVersion`, each migration in its own transaction; refuses a newer one. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > schemaVersion) {
+    throw new Error(
+      `SQLite event store ${db.name} has schema version ${current}, newer than the ${schemaVersion} this code knows; ` +
+        'upgrade @volunteer-ledger/store-sqlite before opening it',
+    );
+  }
+  for (let version = current; version < schemaVersion; version += 1) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,314 @@
+import Database from 'better-sqlite3';
+import {
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamRevision,
+  type SubscribeToAllOptions,
+  type Subscription,
+  AppendSignal,
+  assertAppendable,
+  expectedRevisionHolds,
+  maxReadAllPageSize,
+  pollingSubscription,
+  WrongExpectedRevisionError,
+} from '@volunteer-ledger/core';
+import { SqliteCheckpointStore, SqliteIdempotencyStore } from './records.js';
+import { migrate } from './schema.js';
+
+/** Most appends committed in one transaction (one fsync); the rest wait for the next commit. */
+export const maxAppendsPerCommit = 512;
+/** Most events committed in one transaction, so one commit cannot hold the event loop for long. */
+export const maxEventsPerCommit = 10_000;
+/** How long a write waits for another process holding the database's write lock. */
+export const defaultBusyTimeoutMs = 5_000;
+/** How often subscriptions look for appends made by other processes (this process's wake them at once). */
+export const defaultPollIntervalMs = 1_000;
+
+export interface SqliteEventStoreOptions {
+  /**
+   * SQLite's `synchronous` setting. `FULL` (default) fsyncs the write-ahead log at every commit, so an
+   * acknowledged append survives power loss; `EXTRA` also syncs the directory after the log is reset.
+   * Weaker settings are not offered: they would make the store's promise false.
+   */
+  readonly synchronous?: 'FULL' | 'EXTRA';
+  /** See `defaultBusyTimeoutMs`. */
+  readonly busyTimeoutMs?: number;
+  /** See `defaultPollIntervalMs`; 0 turns the timed poll off. */
+  readonly pollIntervalMs?: number;
+}
+
+type EventRow = [bigint, string, bigint, string, string, bigint, string, string];
+
+const eventColumns = 'position, stream_name, revision, event_id, type, schema_version, data, metadata';
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    eventId: row[3],
+    type: row[4],
+    schemaVersion: Number(row[5]),
+    data: JSON.parse(row[6]),
+    metadata: JSON.parse(row[7]),
+    streamName: row[1],
+    revision: Number(row[2]),
+    position: row[0],
+  };
+}
+
+interface PendingAppend {
+  readonly streamName: string;
+  readonly events: readonly NewEvent[];
+  readonly expectedRevision: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+/**
+ * The SQLite event store: one file, write-ahead log, one connection that does all reads and writes.
+ *
+ * Appends are group-committed: every append that arrives before the writer's next turn of the event loop
+ * joins one `BEGIN IMMEDIATE` transaction, each inside its own savepoint, so each still checks its own
+ * expected revision and fails alone, while the whole batch costs one fsync. The writer runs on the
+ * calling thread; see README.md for the measurement behind that choice.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly idempotency: SqliteIdempotencyStore;
+  readonly checkpoints: SqliteCheckpointStore;
+
+  private readonly db: Database.Database;
+  private readonly appended = new AppendSignal();
+  private readonly pollTimer: NodeJS.Timeout | undefined;
+  private readonly selectRevision: Database.Statement<[string], bigint | null>;
+  private readonly insertEvent: Database.Statement<[string, number, string, string, number, string, string]>;
+  private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
+  private readonly selectAll: Database.Statement<[bigint, number], EventRow>;
+  private readonly commitBatch: Database.Transaction<(batch: readonly PendingAppend[]) => AppendOutcome[]>;
+  private readonly appendOne: (append: PendingAppend) => AppendResult;
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private commits = 0;
+  private appendsCommitted = 0;
+  private closed = false;
+
+  private constructor(readonly filename: string, options: SqliteEventStoreOptions) {
+    this.db = new Database(filename);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? defaultBusyTimeoutMs}`);
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    const journal = this.db.pragma('journal_mode', { simple: true });
+    if (journal !== 'wal') {
+      this.db.close();
+      throw new Error(`SQLite event store ${filename}: journal_mode is ${String(journal)}, expected wal; use a file on a local disk`);
+    }
+
+    this.selectRevision = this.db
+      .prepare<[string], bigint | null>('SELECT max(revision) FROM events WHERE stream_name = ?')
+      .pluck(true)
+      .safeIntegers(true);
+    this.insertEvent = this.db
+      .prepare(
+        'INSERT INTO events (stream_name, revision, event_id, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .safeIntegers(true);
+    this.selectStream = this.db
+      .prepare<[string, number, number], EventRow>(
+        `SELECT ${eventColumns} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      )
+      .raw(true)
+      .safeIntegers(true);
+    this.selectAll = this.db
+      .prepare<[bigint, number], EventRow>(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+      .raw(true)
+      .safeIntegers(true);
+    // Nested in commitBatch's transaction, better-sqlite3 runs this one as a savepoint: if it throws,
+    // only this append's rows are rolled back and the batch goes on.
+    this.appendOne = this.db.transaction((append: PendingAppend) => this.writeAppend(append));
+    this.commitBatch = this.db.transaction((batch: readonly PendingAppend[]) =>
+      batch.map((append): AppendOutcome => {
+        try {
+          return { ok: true, result: this.appendOne(append) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
+
+    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen());
+    this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen());
+    const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
+    if (pollIntervalMs > 0) {
+      this.pollTimer = setInterval(() => this.appended.notify(), pollIntervalMs);
+      this.pollTimer.unref();
+    }
+  }
+
+  /** Opens (creating and migrating if needed) the store in `filename`. */
+  static open(filename: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    return new SqliteEventStore(filename, options);
+  }
+
+  async appendToStream(
+    streamName: string,
+    events: readonly NewEvent[],
+    options: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    assertAppendable(streamName, events);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamName, events, expectedRevision: options.expectedRevision, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate, not a microtask: appends issued by other callbacks of this turn (other requests,
+        // other awaiting callers) get to join the batch before it commits.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const limit = options.maxCount === undefined ? -1 : Math.max(0, options.maxCount);
+    return this.selectStream.all(streamName, options.fromRevision ?? 0, limit).map(toRecordedEvent);
+  }
+
+  async streamRevision(streamName: string): Promise<StreamRevision> {
+    this.assertOpen();
+    return this.currentRevision(streamName);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const limit = Math.max(0, Math.min(options.maxCount, maxReadAllPageSize));
+    // Positions start at 1 (AUTOINCREMENT), so "after 0" is the beginning.
+    return this.selectAll.all(options.after ?? 0n, limit).map(toRecordedEvent);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    this.assertOpen();
+    return pollingSubscription((o) => this.readAll(o), this.appended, options.after);
+  }
+
+  /** Transactions committed for appends, and appends they carried: appends / commits is the group-commit factor. */
+  stats(): { commits: number; appends: number } {
+    return { commits: this.commits, appends: this.appendsCommitted };
+  }
+
+  /** The settings that make the durability promise, as SQLite reports them (for health checks and tests). */
+  settings(): { journalMode: string; synchronous: 'FULL' | 'EXTRA' | 'weaker'; schemaVersion: number } {
+    this.assertOpen();
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: level === 2 ? 'FULL' : level === 3 ? 'EXTRA' : 'weaker',
+      schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Appends already accepted are committed, not dropped: their callers are still waiting.
+    while (this.queue.length > 0) this.flush();
+    this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.appended.notify();
+    this.db.close();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || !this.db.open) return;
+    const batch = this.takeBatch();
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.commitBatch.immediate(batch);
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error, lock timeout): nothing in the batch was written.
+      for (const append of batch) append.reject(error);
+      this.scheduleRest();
+      return;
+    }
+    this.commits += 1;
+    this.appendsCommitted += batch.length;
+    batch.forEach((append, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) append.resolve(outcome.result);
+      else append.reject(outcome.error);
+    });
+    this.appended.notify();
+    this.scheduleRest();
+  }
+
+  private takeBatch(): PendingAppend[] {
+    let events = 0;
+    let count = 0;
+    while (count < this.queue.length && count < maxAppendsPerCommit) {
+      events += this.queue[count]!.events.length;
+      if (count > 0 && events > maxEventsPerCommit) break;
+      count += 1;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private scheduleRest(): void {
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private writeAppend(append: PendingAppend): AppendResult {
+    const { streamName, events, expectedRevision } = append;
+    const actual = this.currentRevision(streamName);
+    if (!expectedRevisionHolds(expectedRevision, actual)) {
+      throw new WrongExpectedRevisionError(streamName, expectedRevision, actual);
+    }
+    let revision = actual === 'no_stream' ? -1 : actual;
+    let position = 0n;
+    for (const event of events) {
+      revision += 1;
+      try {
+        const info = this.insertEvent.run(
+          streamName,
+          revision,
+          event.eventId,
+          event.type,
+          event.schemaVersion,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+        );
+        position = BigInt(info.lastInsertRowid);
+      } catch (error) {
+        if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes('event_id')) {
+          throw new Error(
+            `append to ${streamName} refused: event id ${event.eventId} is already in the store; ` +
+              'every event needs a fresh ULID, nothing was written for this append',
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    }
+    return { nextExpectedRevision: revision, position };
+  }
+
+  private currentRevision(streamName: string): StreamRevision {
+    const revision = this.selectRevision.get(streamName);
+    return revision === null || revision === undefined ? 'no_stream' : Number(revision);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`SQLite event store ${this.filename} is closed; open it again to use it`);
+  }
+}

@@ -1,0 +1,113 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WrongExpectedRevisionError } from '@volunteer-ledger/core';
+import { contractEvent, contractEvents } from '@volunteer-ledger/store-contract';
+import { SqliteEventStore, schemaVersion } from '../src/index.js';
+
+let dir: string;
+let filename: string;
+const opened: SqliteEventStore[] = [];
+
+function open(options: Parameters<typeof SqliteEventStore.open>[1] = {}): SqliteEventStore {
+  const store = SqliteEventStore.open(filename, options);
+  opened.push(store);
+  return store;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-'));
+  filename = join(dir, 'events.sqlite');
+});
+
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite store: durability settings and schema', () => {
+  it('runs in WAL mode with synchronous=FULL by default, at the current schema version', () => {
+    expect(open().settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL', schemaVersion });
+  });
+
+  it('reopens an existing database without migrating it twice', async () => {
+    const first = open();
+    await first.appendToStream('member-c1-m1', contractEvents(1), { expectedRevision: 'no_stream' });
+    await first.close();
+    const again = open({ synchronous: 'EXTRA' });
+    expect(again.settings()).toEqual({ journalMode: 'wal', synchronous: 'EXTRA', schemaVersion });
+    expect(await again.streamRevision('member-c1-m1')).toBe(0);
+  });
+
+  it('refuses a database written by a newer schema, saying what to do', () => {
+    const raw = new Database(filename);
+    raw.pragma(`user_version = ${schemaVersion + 1}`);
+    raw.close();
+    expect(() => open()).toThrow(/schema version 2, newer than the 1 this code knows; upgrade/);
+  });
+});
+
+describe('SQLite store: group commit', () => {
+  it('commits appends that arrive together in one transaction', async () => {
+    const store = open();
+    const results = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => store.appendToStream(`member-c1-m${i}`, contractEvents(1), { expectedRevision: 'no_stream' })),
+    );
+    expect(results).toHaveLength(64);
+    expect(store.stats()).toEqual({ commits: 1, appends: 64 });
+  });
+
+  it('an append that breaks a constraint half-way fails alone and leaves none of its events', async () => {
+    const store = open();
+    const taken = contractEvent({ n: 0 });
+    await store.appendToStream('member-c1-a', [taken], { expectedRevision: 'no_stream' });
+    const outcomes = await Promise.allSettled([
+      store.appendToStream('member-c1-b', contractEvents(1), { expectedRevision: 'no_stream' }),
+      // Its second event reuses an id already in the store: the first must not stay behind.
+      store.appendToStream('member-c1-c', [contractEvent({ n: 1 }), { ...contractEvent({ n: 2 }), eventId: taken.eventId }], {
+        expectedRevision: 'no_stream',
+      }),
+      store.appendToStream('member-c1-d', contractEvents(2), { expectedRevision: 'no_stream' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain(`event id ${taken.eventId} is already in the store`);
+    expect(await store.readStream('member-c1-c')).toEqual([]);
+    expect(await store.streamRevision('member-c1-d')).toBe(1);
+    expect(store.stats().commits).toBe(2);
+  });
+
+  it('close() commits appends still waiting for their batch', async () => {
+    const store = open();
+    const pending = store.appendToStream('member-c1-m1', contractEvents(3), { expectedRevision: 'no_stream' });
+    await store.close();
+    expect((await pending).nextExpectedRevision).toBe(2);
+    expect(await open().streamRevision('member-c1-m1')).toBe(2);
+  });
+});
+
+describe('SQLite store: two connections to one file (another process)', () => {
+  it('their appends race correctly and a subscription sees them at the next timed poll', async () => {
+    const here = open({ pollIntervalMs: 20 });
+    const there = open();
+    await here.appendToStream('member-c1-m1', contractEvents(1), { expectedRevision: 'no_stream' });
+    const outcomes = await Promise.allSettled([
+      here.appendToStream('member-c1-m1', contractEvents(1), { expectedRevision: 0 }),
+      there.appendToStream('member-c1-m1', contractEvents(1), { expectedRevision: 0 }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(WrongExpectedRevisionError);
+
+    const subscription = here.subscribeToAll();
+    const iterator = subscription[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.revision).toBe(0);
+    expect((await iterator.next()).value?.revision).toBe(1);
+    // Appended through the other connection: this store's signal never rings, only the poll finds it.
+    await there.appendToStream('member-c1-m2', contractEvents(1), { expectedRevision: 'no_stream' });
+    const next = await Promise.race([iterator.next(), new Promise((r) => setTimeout(() => r('timeout'), 2_000))]);
+    expect(next).toMatchObject({ done: false, value: { streamName: 'member-c1-m2' } });
+    await subscription.close();
+  });
+});
