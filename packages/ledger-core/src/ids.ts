@@ -1,0 +1,26 @@
+/** Identifiers and stream names (DESIGN §3). Ids are chosen by the calling app, so they are checked here. */
+import { z } from 'zod';
+
+/** Letters, digits, `_ . : -`; starting with a letter or digit; at most 64 characters. */
+export const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+export const idSchema = z.string().regex(idPattern, 'letters, digits and _ . : - (at most 64, starting with a letter or digit)');
+
+export const communityIdSchema = idSchema;
+export const memberIdSchema = idSchema;
+
+/**
+ * 爱心积分池: the donation pool is an account like a member's, under a reserved id that no member id can
+ * take (member ids cannot start with `_`).
+ */
+export const donationPoolId = '_pool';
+export const accountIdSchema = z.union([memberIdSchema, z.literal(donationPoolId)]);
+
+export const streamNames = {
+  community: (communityId: string) => `community-${communityId}`,
+  member: (communityId: string, memberId: string) => `member-${communityId}-${memberId}`,
+  reward: (communityId: string, itemId: string) => `reward-${communityId}-${itemId}`,
+  redemption: (communityId: string, redemptionId: string) => `redemption-${communityId}-${redemptionId}`,
+  transfer: (communityId: string, transferId: string) => `transfer-${communityId}-${transferId}`,
+} as const;
+
+export const instantSchema = z.iso.datetime({ offset: true });

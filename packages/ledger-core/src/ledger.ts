@@ -1,0 +1,384 @@
+/**
+ * The application service: handle a command = parse → authorize → load state (cached by stream and
+ * revision, so cost does not grow with the stream's length) → decide → append with the expected revision →
+ * retry from fresh state on a conflict, a bounded number of times. With an idempotency key, the same
+ * command retried any number of times has the effect of one (DESIGN §4 rule 8).
+ */
+import { monotonicFactory } from 'ulid';
+import { authorize } from './authorization.js';
+import { type CommunityState, decideCommunity, evolveCommunity, initialCommunityState } from './community/decider.js';
+import { communityEventDefinitions, type CommunityEvent } from './community/events.js';
+import { type LedgerCommandInput, type ParsedCommand, communityCommandTypes, parseCommand } from './commands.js';
+import { type DomainError, domainError, invariant } from './errors.js';
+import { type Actor, type DomainEvent, EventRegistry } from './events.js';
+import { canonicalJson, sha256Hex } from './hash.js';
+import { streamNames } from './ids.js';
+import type { MemberCommand } from './member/commands.js';
+import { decideMember } from './member/decide.js';
+import { memberEventDefinitions, type MemberEvent } from './member/events.js';
+import { evolveMember, initialMemberState, type MemberState } from './member/state.js';
+import { err, ok, type Result } from './result.js';
+import {
+  type EventStore,
+  type IdempotencyRecord,
+  type JsonObject,
+  type JsonValue,
+  type NewEvent,
+  type RecordedEvent,
+  WrongExpectedRevisionError,
+} from './store/port.js';
+import { type Clock, systemClock } from './time.js';
+import { type ProfileVault, WebCryptoVault } from './vault.js';
+
+/** Attempts at one decision before the caller sees a conflict. */
+export const maxConflictRetries = 8;
+/** Streams whose folded state is kept in memory (least recently used evicted first). */
+export const defaultMaxCachedStreams = 10_000;
+/** How long a completed idempotency record is kept: repeats within it return the stored outcome. */
+export const defaultIdempotencyRetentionMs = 24 * 60 * 60_000;
+/** How long a claimed key counts as in flight before another attempt may take over (a crashed first attempt). */
+export const idempotencyLeaseMs = 30_000;
+
+export const eventRegistry = new EventRegistry([...communityEventDefinitions, ...memberEventDefinitions]);
+
+export interface LedgerOptions {
+  readonly store: EventStore;
+  readonly clock?: Clock;
+  readonly vault?: ProfileVault;
+  readonly maxCachedStreams?: number;
+  readonly idempotencyRetentionMs?: number;
+  /** Validate every event against its schema before appending (on by default: safety before speed). */
+  readonly validateOnAppend?: boolean;
+}
+
+export interface ExecuteOptions {
+  readonly actor: Actor;
+  /** The caller's key; scoped by the ledger to the community and actor. */
+  readonly idempotencyKey?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+}
+
+export interface OutcomeEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly revision: number;
+  readonly data: JsonObject;
+}
+
+export interface CommandOutcome {
+  readonly streamName: string;
+  /** The stream's revision after the command. */
+  readonly revision: number | 'no_stream';
+  /** Global position of the last event appended; null when the command changed nothing. */
+  readonly position: string | null;
+  readonly events: readonly OutcomeEvent[];
+  /** True when this outcome was stored earlier and is returned for a repeated idempotency key. */
+  readonly replayed: boolean;
+}
+
+export type ExecuteResult = Result<CommandOutcome, DomainError>;
+
+interface StreamKind<S, E extends DomainEvent> {
+  initialState(): S;
+  evolve(state: S, event: E): S;
+}
+const communityKind: StreamKind<CommunityState, CommunityEvent> = { initialState: initialCommunityState, evolve: evolveCommunity };
+const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember };
+
+interface CacheEntry<S> {
+  state: S;
+  /** Revision of the last event folded in; -1 before the first. */
+  revision: number;
+  /** Idempotency keys whose events are in this stream → the request hash and revisions they wrote. */
+  readonly keys: Map<string, { requestHash: string; first: number; last: number }>;
+}
+
+interface IdempotencyContext {
+  readonly key: string;
+  readonly requestHash: string;
+}
+
+export class Ledger {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly vault: ProfileVault;
+  private readonly cache = new Map<string, CacheEntry<unknown>>();
+  private readonly maxCachedStreams: number;
+  private readonly retentionMs: number;
+  private readonly validateOnAppend: boolean;
+  private readonly newEventId = monotonicFactory();
+
+  constructor(options: LedgerOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.vault = options.vault ?? new WebCryptoVault();
+    this.maxCachedStreams = options.maxCachedStreams ?? defaultMaxCachedStreams;
+    this.retentionMs = options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs;
+    this.validateOnAppend = options.validateOnAppend ?? true;
+  }
+
+  /** Validates, authorizes and carries out one command. Domain refusals come back as values; store faults throw. */
+  async execute(input: LedgerCommandInput | unknown, options: ExecuteOptions): Promise<ExecuteResult> {
+    const parsed = parseCommand(input);
+    if (!parsed.ok) return parsed;
+    const command = parsed.value;
+    if (options.idempotencyKey === undefined) return this.run(command, options, null);
+    if (options.idempotencyKey.length === 0 || options.idempotencyKey.length > 255) {
+      return err(domainError('validation', 'an idempotency key must be 1 to 255 characters'));
+    }
+    const key = `${command.communityId}:${options.actor.id}:${options.idempotencyKey}`;
+    const requestHash = await sha256Hex(canonicalJson(command));
+    return this.runOnce(command, options, { key, requestHash });
+  }
+
+  /** The member's account folded from its stream, fresh from the store. */
+  async member(communityId: string, memberId: string): Promise<{ state: MemberState; revision: number }> {
+    const entry = await this.load(streamNames.member(communityId, memberId), memberKind, true);
+    return { state: entry.state, revision: entry.revision };
+  }
+
+  async community(communityId: string): Promise<{ state: CommunityState; revision: number }> {
+    const entry = await this.load(streamNames.community(communityId), communityKind, true);
+    return { state: entry.state, revision: entry.revision };
+  }
+
+  // ── Idempotency ─────────────────────────────────────────────────────────────────────────────────
+
+  private async runOnce(command: ParsedCommand, options: ExecuteOptions, idempotency: IdempotencyContext): Promise<ExecuteResult> {
+    const now = this.clock.now();
+    const claim: IdempotencyRecord = {
+      key: idempotency.key,
+      requestHash: idempotency.requestHash,
+      status: 'pending',
+      outcome: null,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + idempotencyLeaseMs).toISOString(),
+    };
+    const { inserted, record } = await this.store.idempotency.tryInsert(claim, now.toISOString());
+    if (!inserted) return this.repeated(record, idempotency);
+    let result: ExecuteResult;
+    try {
+      result = await this.run(command, options, idempotency);
+    } catch (fault) {
+      await this.store.idempotency.delete(idempotency.key);
+      throw fault;
+    }
+    if (!result.ok && result.error.code === 'conflict') {
+      // Transient: the key stays free for a retry.
+      await this.store.idempotency.delete(idempotency.key);
+      return result;
+    }
+    await this.store.idempotency.put({
+      ...claim,
+      status: 'completed',
+      outcome: storedOutcome(result),
+      expiresAt: new Date(this.clock.now().getTime() + this.retentionMs).toISOString(),
+    });
+    return result;
+  }
+
+  private repeated(record: IdempotencyRecord, idempotency: IdempotencyContext): ExecuteResult {
+    if (record.requestHash !== idempotency.requestHash) {
+      return err(
+        domainError('idempotency-key-reused', 'this idempotency key was used with a different request; use a new key for a new request', {
+          key: idempotency.key,
+        }),
+      );
+    }
+    if (record.status === 'pending') {
+      return err(domainError('idempotency-key-in-flight', 'a request with this idempotency key is still being processed; retry later', { key: idempotency.key }));
+    }
+    return restoredOutcome(record.outcome);
+  }
+
+  // ── Deciding ────────────────────────────────────────────────────────────────────────────────────
+
+  private async run(command: ParsedCommand, options: ExecuteOptions, idempotency: IdempotencyContext | null): Promise<ExecuteResult> {
+    const prepared = await this.prepare(command);
+    if (communityCommandTypes.has(prepared.type)) {
+      const c = prepared as Extract<ParsedCommand, { communityId: string; type: 'RegisterCommunity' }>;
+      return this.decideAndAppend(streamNames.community(c.communityId), null, communityKind, options, idempotency, (state) => {
+        const refusal = authorize(c, options.actor, state.exists ? state : null);
+        return refusal ? err(refusal) : decideCommunity(c as never, state);
+      });
+    }
+    const c = prepared as MemberCommand;
+    return this.decideAndAppend(streamNames.member(c.communityId, c.memberId), streamNames.community(c.communityId), memberKind, options, idempotency, (state, community) => {
+      if (!community.exists) return err(domainError('not-found', `community ${c.communityId} does not exist; register it first`));
+      const refusal = authorize(c, options.actor, community);
+      return refusal ? err(refusal) : decideMember(c, state, { now: this.clock.now(), actor: options.actor, community });
+    });
+  }
+
+  /** Personal data is sealed (or its key erased) before any decision, so clear text never reaches an event. */
+  private async prepare(command: ParsedCommand): Promise<ParsedCommand | MemberCommand> {
+    if ((command.type === 'RegisterMember' || command.type === 'RecordProfile') && command.profile) {
+      const { profile, ...rest } = command;
+      return { ...rest, sealedProfile: await this.vault.seal(command.communityId, command.memberId, profile) } as MemberCommand;
+    }
+    if (command.type === 'ErasePersonalData') await this.vault.erase(command.communityId, command.memberId);
+    if (command.type === 'RecordProfile' || command.type === 'RegisterMember') {
+      const { profile: _none, ...rest } = command;
+      return rest as MemberCommand;
+    }
+    return command;
+  }
+
+  private async decideAndAppend<S, E extends DomainEvent>(
+    streamName: string,
+    /** The community stream to read set-up from; null when deciding on the community stream itself. */
+    communityStream: string | null,
+    kind: StreamKind<S, E>,
+    options: ExecuteOptions,
+    idempotency: IdempotencyContext | null,
+    decide: (state: S, community: CommunityState) => Result<E[], DomainError>,
+  ): Promise<ExecuteResult> {
+    const commandId = this.newEventId();
+    // With a key, read the stream fresh: a crashed earlier attempt may have appended already.
+    let fresh = idempotency !== null;
+    for (let attempt = 0; attempt < maxConflictRetries; attempt += 1) {
+      const entry = await this.load(streamName, kind, fresh);
+      if (idempotency) {
+        const applied = entry.keys.get(idempotency.key);
+        if (applied) return this.outcomeFromStream(streamName, applied, idempotency);
+      }
+      const community = communityStream ? (await this.load(communityStream, communityKind, fresh)).state : (entry.state as CommunityState);
+      const decision = decide(entry.state, community);
+      if (!decision.ok) {
+        // A refusal on a cached state is confirmed against the store before it is reported.
+        if (!fresh) {
+          fresh = true;
+          attempt -= 1;
+          continue;
+        }
+        return decision;
+      }
+      if (decision.value.length === 0) {
+        return ok({ streamName, revision: entry.revision < 0 ? 'no_stream' : entry.revision, position: null, events: [], replayed: false });
+      }
+      const newEvents = decision.value.map((event) => this.toNewEvent(event, options, commandId, idempotency));
+      try {
+        const appended = await this.store.appendToStream(streamName, newEvents, {
+          expectedRevision: entry.revision < 0 ? 'no_stream' : entry.revision,
+        });
+        const firstRevision = appended.nextExpectedRevision - newEvents.length + 1;
+        const recorded = newEvents.map((event, i) => ({ ...event, streamName, revision: firstRevision + i, position: appended.position }));
+        this.apply(entry, kind, recorded, decision.value);
+        return ok({
+          streamName,
+          revision: appended.nextExpectedRevision,
+          position: appended.position.toString(),
+          events: recorded.map((e) => ({ eventId: e.eventId, type: e.type, revision: e.revision, data: e.data })),
+          replayed: false,
+        });
+      } catch (fault) {
+        if (!(fault instanceof WrongExpectedRevisionError)) throw fault;
+        fresh = true;
+      }
+    }
+    return err(domainError('conflict', `${streamName} kept changing while deciding (${maxConflictRetries} attempts); retry the command`, { stream: streamName }));
+  }
+
+  private toNewEvent(event: DomainEvent, options: ExecuteOptions, commandId: string, idempotency: IdempotencyContext | null): NewEvent {
+    if (this.validateOnAppend) {
+      const checked = eventRegistry.definition(event.type).schema.safeParse(event.data);
+      invariant(checked.success, () => `decider produced a malformed ${event.type}: ${checked.error?.message}`);
+    }
+    return {
+      eventId: this.newEventId(),
+      type: event.type,
+      schemaVersion: eventRegistry.schemaVersion(event.type),
+      data: event.data as JsonObject,
+      metadata: {
+        actor: options.actor.id,
+        correlationId: options.correlationId ?? commandId,
+        causationId: options.causationId ?? commandId,
+        idempotencyKey: idempotency?.key ?? null,
+        requestHash: idempotency?.requestHash ?? null,
+        recordedAt: this.clock.now().toISOString(),
+      },
+    };
+  }
+
+  private async outcomeFromStream(
+    streamName: string,
+    applied: { first: number; last: number; requestHash: string },
+    idempotency: IdempotencyContext,
+  ): Promise<ExecuteResult> {
+    if (applied.requestHash !== idempotency.requestHash) {
+      return err(domainError('idempotency-key-reused', 'this idempotency key was used with a different request; use a new key for a new request'));
+    }
+    const events = await this.store.readStream(streamName, { fromRevision: applied.first, maxCount: applied.last - applied.first + 1 });
+    const last = events.at(-1)!;
+    return ok({
+      streamName,
+      revision: last.revision,
+      position: last.position.toString(),
+      events: events.map((e) => ({ eventId: e.eventId, type: e.type, revision: e.revision, data: e.data })),
+      replayed: true,
+    });
+  }
+
+  // ── Loading and the cache ───────────────────────────────────────────────────────────────────────
+
+  /** The cached entry, caught up with the store when `refresh` is set or when it is new. */
+  private async load<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, refresh: boolean): Promise<CacheEntry<S>> {
+    let entry = this.cache.get(streamName) as CacheEntry<S> | undefined;
+    if (entry) {
+      this.cache.delete(streamName);
+      this.cache.set(streamName, entry);
+    } else {
+      entry = { state: kind.initialState(), revision: -1, keys: new Map() };
+      this.cache.set(streamName, entry as CacheEntry<unknown>);
+      this.evictIfFull();
+      refresh = true;
+    }
+    if (refresh) {
+      const events = await this.store.readStream(streamName, { fromRevision: entry.revision + 1 });
+      this.apply(entry, kind, events, null);
+    }
+    return entry;
+  }
+
+  /**
+   * Folds events into a cache entry, each exactly once: an event at or below the entry's revision was
+   * folded already (another command of this process caught up first); a gap is corruption.
+   */
+  private apply<S, E extends DomainEvent>(
+    entry: CacheEntry<S>,
+    kind: StreamKind<S, E>,
+    events: readonly RecordedEvent[],
+    decided: readonly E[] | null,
+  ): void {
+    events.forEach((event, i) => {
+      if (event.revision <= entry.revision) return;
+      invariant(event.revision === entry.revision + 1, () => `${event.streamName}: revision ${event.revision} follows ${entry.revision}`);
+      const domainEvent = decided?.[i] ?? (eventRegistry.decode(event) as E);
+      entry.state = kind.evolve(entry.state, domainEvent);
+      entry.revision = event.revision;
+      const key = event.metadata.idempotencyKey;
+      if (key !== null) {
+        const seen = entry.keys.get(key);
+        entry.keys.set(key, { requestHash: event.metadata.requestHash ?? '', first: seen?.first ?? event.revision, last: event.revision });
+      }
+    });
+  }
+
+  private evictIfFull(): void {
+    while (this.cache.size > this.maxCachedStreams) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) return;
+      this.cache.delete(oldest);
+    }
+  }
+}
+
+function storedOutcome(result: ExecuteResult): JsonValue {
+  return JSON.parse(JSON.stringify(result)) as JsonValue;
+}
+
+function restoredOutcome(stored: JsonValue | null): ExecuteResult {
+  const result = stored as unknown as ExecuteResult;
+  return result.ok ? ok({ ...result.value, replayed: true }) : result;
+}

@@ -1,0 +1,608 @@
+/**
+ * The member decider: given the account folded so far and a command, the events that record its effect,
+ * or the domain error that refuses it. Pure: time, the actor and the community's set-up come in through
+ * the context; ids of new lots derive from the command's own ids.
+ */
+import type { Actor } from '../events.js';
+import { type DomainError, alreadyExists, domainError, invalidState, notAllowed, notFound } from '../errors.js';
+import { type CommunityState, currentPolicy } from '../community/decider.js';
+import { donationPoolId } from '../ids.js';
+import { Hours, Points } from '../money.js';
+import { type Policy, levelsCrossed, pointsEarned } from '../policy.js';
+import { err, ok, type Result } from '../result.js';
+import { addDays, addMonths, calendarDateIn, msPerHour } from '../time.js';
+import type { MemberCommand } from './commands.js';
+import type { LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
+import { freeOf, freePoints, isUsable, sumTakes, takeFree } from './lots.js';
+import type { MemberState, ServiceRecordState } from './state.js';
+
+export interface MemberDecisionContext {
+  readonly now: Date;
+  readonly actor: Actor;
+  readonly community: CommunityState;
+}
+
+type Decision = Result<MemberEvent[], DomainError>;
+
+/** Check-out times this far ahead of the ledger's clock are tolerated (device clocks drift). */
+export const clockSkewToleranceMs = 5 * 60_000;
+const maxHoursPerRecord = Hours.of('24.00');
+
+export function decideMember(command: MemberCommand, state: MemberState, context: MemberDecisionContext): Decision {
+  if (command.type === 'RegisterMember') return registerMember(command, state);
+  if (command.type === 'ReceivePoints') return receivePoints(command, state, context);
+  if (!state.exists) return err(notFound('member', command.memberId));
+  switch (command.type) {
+    case 'RecordProfile':
+      return ok([{ type: 'MemberProfileRecorded', data: { sealed: command.sealedProfile! } }]);
+    case 'ErasePersonalData':
+      return ok([{ type: 'MemberProfileErased', data: { reason: command.reason } }]);
+    case 'RecordCheckedInHours':
+      return recordCheckedInHours(command, state, context);
+    case 'ReportHours':
+      return reportHours(command, state, context);
+    case 'ApproveService':
+      return approveService(command, state, context);
+    case 'RejectService':
+      return rejectService(command, state, context);
+    case 'ReverseService':
+      return reverseService(command, state, context);
+    case 'GrantPoints':
+      return grantPoints(command, state, context);
+    case 'ExpirePoints':
+      return expirePoints(command, state, context);
+    case 'PlaceHold':
+      return placeHold(command, state, context);
+    case 'ReleaseHold':
+      return releaseHold(command, state);
+    case 'SpendHold':
+      return spendHold(command, state);
+    case 'SendPoints':
+      return sendPoints(command, state, context);
+    case 'RefundTransfer':
+      return refundTransfer(command, state, context);
+  }
+}
+
+type Command<T extends MemberCommand['type']> = Extract<MemberCommand, { type: T }>;
+
+function registerMember(command: Command<'RegisterMember'>, state: MemberState): Decision {
+  if (state.exists) return err(alreadyExists('member', command.memberId));
+  const events: MemberEvent[] = [
+    {
+      type: 'MemberRegistered',
+      data: {
+        communityId: command.communityId,
+        memberId: command.memberId,
+        householdId: command.householdId ?? null,
+        compound: command.compound ?? null,
+        building: command.building ?? null,
+      },
+    },
+  ];
+  if (command.sealedProfile) events.push({ type: 'MemberProfileRecorded', data: { sealed: command.sealedProfile } });
+  return ok(events);
+}
+
+// ── Hours ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** Rule 6: a record's hours are > 0, ≤ 24, and at least the policy's minimum. */
+function hoursAreSane(hours: Hours, policy: Policy): DomainError | null {
+  const minimum = Hours.of(policy.minimumServiceHours);
+  if (!hours.isPositive() || hours.gt(maxHoursPerRecord)) {
+    return domainError('hours-out-of-range', `hours must be more than 0 and at most 24, got ${hours}`, { hours: hours.toString() });
+  }
+  if (hours.lt(minimum)) {
+    return domainError('hours-out-of-range', `hours ${hours} are below the policy's minimum service length of ${minimum}`, {
+      hours: hours.toString(),
+      minimumHours: minimum.toString(),
+    });
+  }
+  return null;
+}
+
+function activeCategory(context: MemberDecisionContext, category: string): DomainError | null {
+  if (context.community.categories.get(category)?.active) return null;
+  const known = [...context.community.categories].filter(([, c]) => c.active).map(([id]) => id);
+  return domainError('validation', `unknown service category ${category}; expected one of: ${known.join(', ')}`, { category, known });
+}
+
+function recordCheckedInHours(command: Command<'RecordCheckedInHours'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.records.has(command.recordId)) return err(alreadyExists('service record', command.recordId));
+  const categoryError = activeCategory(context, command.category);
+  if (categoryError) return err(categoryError);
+  const checkedIn = new Date(command.checkedInAt);
+  const checkedOut = new Date(command.checkedOutAt);
+  if (checkedOut.getTime() <= checkedIn.getTime()) {
+    return err(domainError('hours-out-of-range', `check-out ${command.checkedOutAt} is not after check-in ${command.checkedInAt}`));
+  }
+  if (checkedOut.getTime() > context.now.getTime() + clockSkewToleranceMs) {
+    return err(domainError('hours-out-of-range', `check-out ${command.checkedOutAt} is in the future (now ${context.now.toISOString()})`));
+  }
+  const { policy, version } = currentPolicy(context.community);
+  const hours = Hours.fromMilliseconds(checkedOut.getTime() - checkedIn.getTime());
+  const hoursError = hoursAreSane(hours, policy);
+  if (hoursError) return err(hoursError);
+  const recorded: MemberEvent = {
+    type: 'ServiceRecorded',
+    data: {
+      recordId: command.recordId,
+      kind: 'checked-in',
+      category: command.category,
+      activityId: command.activityId ?? null,
+      serviceDate: calendarDateIn(checkedIn, context.community.timeZone),
+      hours: hours.toString(),
+      checkedInAt: checkedIn.toISOString(),
+      checkedOutAt: checkedOut.toISOString(),
+      activityHours: null,
+      recordedBy: context.actor.id,
+    },
+  };
+  if (!policy.autoApproveCheckedIn) return ok([recorded]);
+  const record = recordFrom(recorded);
+  // A check-in past the daily cap stays pending for an organiser rather than failing: the hours were served.
+  if (!countedHours(state, record, policy).isPositive()) return ok([recorded]);
+  const approval = approve(state, record, policy, version, context, true);
+  return approval.ok ? ok([recorded, ...approval.value]) : approval;
+}
+
+function reportHours(command: Command<'ReportHours'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.records.has(command.recordId)) return err(alreadyExists('service record', command.recordId));
+  const categoryError = activeCategory(context, command.category);
+  if (categoryError) return err(categoryError);
+  const { policy } = currentPolicy(context.community);
+  const hours = Hours.of(command.hours);
+  const hoursError = hoursAreSane(hours, policy);
+  if (hoursError) return err(hoursError);
+  const activityHours = Hours.of(command.activityHours);
+  if (hours.gt(activityHours)) {
+    return err(
+      domainError('hours-out-of-range', `reported ${hours} hours exceed the activity's length of ${activityHours} hours`, {
+        hours: hours.toString(),
+        activityHours: activityHours.toString(),
+      }),
+    );
+  }
+  const today = calendarDateIn(context.now, context.community.timeZone);
+  if (command.serviceDate > today) {
+    return err(domainError('hours-out-of-range', `service date ${command.serviceDate} is in the future (today is ${today})`));
+  }
+  return ok([
+    {
+      type: 'ServiceRecorded',
+      data: {
+        recordId: command.recordId,
+        kind: 'reported',
+        category: command.category,
+        activityId: command.activityId ?? null,
+        serviceDate: command.serviceDate,
+        hours: hours.toString(),
+        checkedInAt: null,
+        checkedOutAt: null,
+        activityHours: activityHours.toString(),
+        recordedBy: context.actor.id,
+      },
+    },
+  ]);
+}
+
+function recordFrom(event: Extract<MemberEvent, { type: 'ServiceRecorded' }>): ServiceRecordState {
+  const d = event.data;
+  return {
+    recordId: d.recordId,
+    kind: d.kind,
+    category: d.category,
+    serviceDate: d.serviceDate,
+    hours: Hours.of(d.hours),
+    status: 'pending',
+    hoursApproved: Hours.zero,
+    points: Points.zero,
+    lotId: null,
+  };
+}
+
+/** Rule 6: what of a record may still count on its day without passing the daily cap. */
+function countedHours(state: MemberState, record: ServiceRecordState, policy: Policy): Hours {
+  const approvedThatDay = state.approvedHoursByDay.get(record.serviceDate) ?? Hours.zero;
+  const room = Hours.of(policy.dailyHoursCap).minus(approvedThatDay);
+  return room.isPositive() ? record.hours.min(room) : Hours.zero;
+}
+
+/** The organiser deciding on a record must not be the member who served it. */
+function decidingOnOwnRecord(state: MemberState, actor: Actor, verb: string): DomainError | null {
+  return actor.id === state.memberId && actor.role !== 'system'
+    ? notAllowed(`${actor.id} cannot ${verb} their own service record; another organiser must`, { actor: actor.id })
+    : null;
+}
+
+function pendingRecord(state: MemberState, recordId: string): Result<ServiceRecordState, DomainError> {
+  const record = state.records.get(recordId);
+  if (!record) return err(notFound('service record', recordId));
+  if (record.status !== 'pending') {
+    return err(invalidState(`service record ${recordId} is already ${record.status}; only a pending record can be decided`, { status: record.status }));
+  }
+  return ok(record);
+}
+
+function approveService(command: Command<'ApproveService'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const ownRecord = decidingOnOwnRecord(state, context.actor, 'approve');
+  if (ownRecord) return err(ownRecord);
+  const record = pendingRecord(state, command.recordId);
+  if (!record.ok) return record;
+  const { policy, version } = currentPolicy(context.community);
+  return approve(state, record.value, policy, version, context, false);
+}
+
+/** Approval: the hours that fit under the daily cap are counted, earn points (rounded once) and may cross levels. */
+function approve(
+  state: MemberState,
+  record: ServiceRecordState,
+  policy: Policy,
+  policyVersion: number,
+  context: MemberDecisionContext,
+  automatic: boolean,
+): Decision {
+  const counted = countedHours(state, record, policy);
+  if (!counted.isPositive()) {
+    const approvedThatDay = state.approvedHoursByDay.get(record.serviceDate) ?? Hours.zero;
+    return err(
+      domainError('daily-cap-reached', `${state.memberId} already has ${approvedThatDay} approved hours on ${record.serviceDate}; the daily cap is ${policy.dailyHoursCap}`, {
+        serviceDate: record.serviceDate,
+        approvedHours: approvedThatDay.toString(),
+        dailyHoursCap: policy.dailyHoursCap,
+      }),
+    );
+  }
+  const events: MemberEvent[] = [
+    {
+      type: 'ServiceApproved',
+      data: {
+        recordId: record.recordId,
+        approvedBy: context.actor.id,
+        automatic,
+        serviceDate: record.serviceDate,
+        hoursRecorded: record.hours.toString(),
+        hoursApproved: counted.toString(),
+        policyVersion,
+      },
+    },
+  ];
+  const points = pointsEarned(policy, record.category, counted);
+  if (points.isPositive()) {
+    const accrual = accrue(state, points, policy, policyVersion, context, `lot:${record.recordId}`, {
+      kind: 'service',
+      recordId: record.recordId,
+      category: record.category,
+      hours: counted.toString(),
+      pointsPerHour: policy.basePointsPerHour,
+      multiplier: policy.categoryMultipliers[record.category] ?? '1',
+    });
+    if (!accrual.ok) return accrual;
+    events.push(...accrual.value);
+  }
+  const totalAfter = state.hoursTotal.plus(counted);
+  for (const crossed of levelsCrossed(policy, state.hoursTotal, totalAfter)) {
+    if (crossed.level > state.level) {
+      events.push({ type: 'LevelReached', data: { level: crossed.level, thresholdHours: crossed.thresholdHours, totalHours: totalAfter.toString() } });
+    }
+  }
+  return ok(events);
+}
+
+type AccrualSource = Extract<MemberEvent, { type: 'PointsAccrued' }>['data']['source'];
+
+/** issuance → member: a deficit is settled first (rule 2), the rest becomes a lot with the policy's lock and expiry. */
+function accrue(
+  state: MemberState,
+  points: Points,
+  policy: Policy,
+  policyVersion: number,
+  context: MemberDecisionContext,
+  lotId: string,
+  source: AccrualSource,
+): Decision {
+  const cap = policy.maxBalance;
+  if (cap && cap.overflow === 'refuse' && state.balance.plus(points).gt(Points.of(cap.points))) {
+    return err(
+      domainError('max-balance-exceeded', `${state.memberId} holds ${state.balance}; ${points} more would pass the maximum balance of ${cap.points}`, {
+        balance: state.balance.toString(),
+        points: points.toString(),
+        maxBalance: cap.points,
+      }),
+    );
+  }
+  const deficitSettled = state.deficit.min(points);
+  const lotPoints = points.minus(deficitSettled);
+  const now = context.now;
+  const lot: NewLot | null = lotPoints.isPositive()
+    ? {
+        lotId,
+        points: lotPoints.toString(),
+        accruedAt: now.toISOString(),
+        expiresAt: policy.expiry.kind === 'never' ? null : addMonths(now, policy.expiry.months).toISOString(),
+        unlocksAt: policy.lockDays > 0 ? addDays(now, policy.lockDays).toISOString() : null,
+      }
+    : null;
+  const events: MemberEvent[] = [
+    { type: 'PointsAccrued', data: { points: points.toString(), deficitSettled: deficitSettled.toString(), lot, policyVersion, source } },
+  ];
+  // Above a 'donate' cap the excess leaves at once for the donation pool, as a transfer the ledger delivers.
+  if (cap && cap.overflow === 'donate' && state.memberId !== donationPoolId) {
+    const excess = state.balance.plus(points).minus(Points.of(cap.points));
+    if (excess.isPositive() && lot) {
+      const portion = excess.min(lotPoints);
+      events.push({
+        type: 'PointsTransferredOut',
+        data: {
+          transferId: `overflow-${lotId.replace(/^lot:/, '')}`.slice(0, 64),
+          to: donationPoolId,
+          reason: 'overflow',
+          day: calendarDateIn(now, context.community.timeZone),
+          points: portion.toString(),
+          fromLots: [{ lotId, points: portion.toString(), accruedAt: lot.accruedAt, expiresAt: lot.expiresAt }],
+        },
+      });
+    }
+  }
+  return ok(events);
+}
+
+function rejectService(command: Command<'RejectService'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const ownRecord = decidingOnOwnRecord(state, context.actor, 'reject');
+  if (ownRecord) return err(ownRecord);
+  const record = pendingRecord(state, command.recordId);
+  if (!record.ok) return record;
+  return ok([{ type: 'ServiceRejected', data: { recordId: command.recordId, rejectedBy: context.actor.id, reason: command.reason } }]);
+}
+
+/** 撤销/追回: the record's hours are withdrawn and its points taken back — free points first, the rest as a deficit. */
+function reverseService(command: Command<'ReverseService'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const ownRecord = decidingOnOwnRecord(state, context.actor, 'reverse');
+  if (ownRecord) return err(ownRecord);
+  const record = state.records.get(command.recordId);
+  if (!record) return err(notFound('service record', command.recordId));
+  if (record.status !== 'approved') {
+    return err(invalidState(`service record ${command.recordId} is ${record.status}; only an approved record can be reversed`, { status: record.status }));
+  }
+  const events: MemberEvent[] = [
+    {
+      type: 'ServiceReversed',
+      data: {
+        recordId: record.recordId,
+        reversedBy: context.actor.id,
+        reason: command.reason,
+        serviceDate: record.serviceDate,
+        hoursReversed: record.hoursApproved.toString(),
+      },
+    },
+  ];
+  if (record.points.isPositive()) {
+    // Every free point counts here, locked or past expiry alike: the points were never the member's to keep.
+    const fromLots = takeFree(state.lots.values(), record.points, () => true, record.lotId ?? undefined);
+    const deficitAdded = record.points.minus(sumTakes(fromLots));
+    events.push({
+      type: 'PointsClawedBack',
+      data: { recordId: record.recordId, points: record.points.toString(), fromLots, deficitAdded: deficitAdded.toString() },
+    });
+  }
+  return ok(events);
+}
+
+function grantPoints(command: Command<'GrantPoints'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.grants.has(command.grantId)) return err(alreadyExists('grant', command.grantId));
+  const { policy, version } = currentPolicy(context.community);
+  return accrue(state, Points.of(command.points), policy, version, context, `lot:grant:${command.grantId}`, {
+    kind: 'grant',
+    grantId: command.grantId,
+    reason: command.reason,
+    grantedBy: context.actor.id,
+  });
+}
+
+// ── Expiry ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** Each lot past its expiry gives up its free remainder once; held points wait until their hold ends. */
+function expirePoints(command: Command<'ExpirePoints'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const asOf = command.asOf ? new Date(command.asOf) : context.now;
+  if (asOf.getTime() > context.now.getTime()) {
+    return err(domainError('validation', `cannot expire points as of ${asOf.toISOString()}, which is after now (${context.now.toISOString()})`));
+  }
+  const asOfText = asOf.toISOString();
+  const events: MemberEvent[] = [];
+  for (const lot of state.lots.values()) {
+    const free = freeOf(lot);
+    if (lot.expiresAt !== null && lot.expiresAt <= asOfText && free.isPositive()) {
+      events.push({ type: 'PointsExpired', data: { lotId: lot.lotId, points: free.toString(), expiresAt: lot.expiresAt, asOf: asOfText } });
+    }
+  }
+  return ok(events);
+}
+
+// ── Holds (steps of a redemption) ───────────────────────────────────────────────────────────────────
+
+/** Rule 2: available = free points of unlocked, unexpired lots; nothing while in deficit. */
+export function availablePoints(state: MemberState, asOf: Date): Points {
+  if (state.deficit.isPositive()) return Points.zero;
+  const at = asOf.toISOString();
+  return freePoints(state.lots.values(), (lot) => isUsable(lot, at));
+}
+
+function refuseInDeficit(state: MemberState): DomainError {
+  return domainError('in-deficit', `${state.memberId} owes ${state.deficit} points after a clawback and can spend nothing until it is settled`, {
+    deficit: state.deficit.toString(),
+  });
+}
+
+function insufficient(available: Points, needed: Points): DomainError {
+  return domainError('insufficient-points', `insufficient points: available ${available}, needed ${needed}`, {
+    available: available.toString(),
+    needed: needed.toString(),
+  });
+}
+
+/** Member-initiated spending takes usable lots in spend order, never more than is available (rule 2, rule 3). */
+function takeAvailable(state: MemberState, points: Points, now: Date): Result<LotTake[], DomainError> {
+  if (state.deficit.isPositive()) return err(refuseInDeficit(state));
+  const available = availablePoints(state, now);
+  if (available.lt(points)) return err(insufficient(available, points));
+  const at = now.toISOString();
+  return ok(takeFree(state.lots.values(), points, (lot) => isUsable(lot, at)));
+}
+
+function placeHold(command: Command<'PlaceHold'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.openHolds.has(command.holdId) || state.closedHolds.has(command.holdId)) return ok([]);
+  const points = Points.of(command.points);
+  const fromLots = takeAvailable(state, points, context.now);
+  if (!fromLots.ok) return fromLots;
+  return ok([
+    {
+      type: 'PointsHeld',
+      data: { holdId: command.holdId, redemptionId: command.redemptionId, points: points.toString(), fromLots: fromLots.value, expiresAt: command.expiresAt },
+    },
+  ]);
+}
+
+function releaseHold(command: Command<'ReleaseHold'>, state: MemberState): Decision {
+  if (state.closedHolds.has(command.holdId)) return ok([]);
+  const hold = state.openHolds.get(command.holdId);
+  if (!hold) return err(notFound('hold', command.holdId));
+  // While in deficit every free point is already gone, so the freed portions are what settles it.
+  let owed = state.deficit;
+  const deficitSettledFromLots: LotTake[] = [];
+  for (const take of hold.fromLots) {
+    if (!owed.isPositive()) break;
+    const settle = Points.of(take.points).min(owed);
+    deficitSettledFromLots.push({ lotId: take.lotId, points: settle.toString() });
+    owed = owed.minus(settle);
+  }
+  return ok([
+    {
+      type: 'HoldReleased',
+      data: { holdId: hold.holdId, redemptionId: hold.redemptionId, points: hold.points.toString(), reason: command.reason, deficitSettledFromLots },
+    },
+  ]);
+}
+
+function spendHold(command: Command<'SpendHold'>, state: MemberState): Decision {
+  const ended = state.closedHolds.get(command.holdId);
+  if (ended === 'spent') return ok([]);
+  if (ended) return err(invalidState(`hold ${command.holdId} was ${ended}; it cannot be spent`, { hold: ended }));
+  const hold = state.openHolds.get(command.holdId);
+  if (!hold) return err(notFound('hold', command.holdId));
+  if (state.deficit.isPositive()) return err(refuseInDeficit(state));
+  return ok([
+    {
+      type: 'HeldPointsSpent',
+      data: { holdId: hold.holdId, redemptionId: hold.redemptionId, points: hold.points.toString(), fromLots: [...hold.fromLots] },
+    },
+  ]);
+}
+
+// ── Transfers ───────────────────────────────────────────────────────────────────────────────────────
+
+function sendPoints(command: Command<'SendPoints'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.transfersOut.has(command.transferId)) return ok([]);
+  const { policy } = currentPolicy(context.community);
+  const refusal = transferRefusal(command, state, policy, context);
+  if (refusal) return err(refusal);
+  const points = Points.of(command.points);
+  const takes = takeAvailable(state, points, context.now);
+  if (!takes.ok) return takes;
+  const fromLots: TransferredPortion[] = takes.value.map((take) => {
+    const lot = state.lots.get(take.lotId)!;
+    return { lotId: take.lotId, points: take.points, accruedAt: lot.accruedAt, expiresAt: lot.expiresAt };
+  });
+  return ok([
+    {
+      type: 'PointsTransferredOut',
+      data: {
+        transferId: command.transferId,
+        to: command.to,
+        reason: command.reason,
+        day: calendarDateIn(context.now, context.community.timeZone),
+        points: points.toString(),
+        fromLots,
+      },
+    },
+  ]);
+}
+
+/** 转赠 rules of the policy: allowed at all, to whom, and how much a day. */
+function transferRefusal(command: Command<'SendPoints'>, state: MemberState, policy: Policy, context: MemberDecisionContext): DomainError | null {
+  const rules = policy.transfers;
+  const toPool = command.to === donationPoolId;
+  if (command.to === state.memberId) return domainError('validation', 'a transfer needs a recipient other than the sender');
+  if (!rules.allowed) return domainError('transfer-not-allowed', `transfers are switched off in ${context.community.communityId}'s policy`);
+  if (rules.recipients === 'pool' && !toPool) {
+    return domainError('transfer-not-allowed', 'the policy allows donations to the community pool only');
+  }
+  if (rules.recipients === 'family' && !toPool && (state.householdId === null || command.recipientHouseholdId !== state.householdId)) {
+    return domainError('transfer-not-allowed', `the policy allows transfers within a household only; ${command.to} is not in ${state.memberId}'s household`);
+  }
+  if (rules.dailyLimit !== null) {
+    const today = calendarDateIn(context.now, context.community.timeZone);
+    let sentToday = Points.zero;
+    for (const sent of state.transfersOut.values()) if (sent.day === today && sent.reason !== 'overflow') sentToday = sentToday.plus(sent.points);
+    const limit = Points.of(rules.dailyLimit);
+    if (sentToday.plus(Points.of(command.points)).gt(limit)) {
+      return domainError('limit-reached', `daily transfer limit ${limit}: already sent ${sentToday} today, ${command.points} more would pass it`, {
+        dailyLimit: limit.toString(),
+        sentToday: sentToday.toString(),
+      });
+    }
+  }
+  return null;
+}
+
+/** Points arriving (or coming back) keep their original expiry; a deficit is settled first. */
+function creditPortions(state: MemberState, portions: readonly TransferredPortion[], lotPrefix: string): { deficitSettled: Points; lots: NewLot[] } {
+  let owed = state.deficit;
+  const lots: NewLot[] = [];
+  const ordered = [...portions].sort((a, b) => (a.expiresAt ?? '~').localeCompare(b.expiresAt ?? '~'));
+  for (const portion of ordered) {
+    let points = Points.of(portion.points);
+    const settle = points.min(owed);
+    owed = owed.minus(settle);
+    points = points.minus(settle);
+    if (points.isPositive()) {
+      lots.push({ lotId: `${lotPrefix}:${portion.lotId}`, points: points.toString(), accruedAt: portion.accruedAt, expiresAt: portion.expiresAt, unlocksAt: null });
+    }
+  }
+  return { deficitSettled: state.deficit.minus(owed), lots };
+}
+
+function receivePoints(command: Command<'ReceivePoints'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.transfersIn.has(command.transferId)) return ok([]);
+  const opening: MemberEvent[] = [];
+  if (!state.exists) {
+    if (command.memberId !== donationPoolId) return err(notFound('member', command.memberId));
+    // The donation pool opens with its first donation.
+    opening.push({ type: 'MemberRegistered', data: { communityId: command.communityId, memberId: donationPoolId, householdId: null, compound: null, building: null } });
+  }
+  const points = Points.of(command.points);
+  const { policy } = currentPolicy(context.community);
+  const cap = policy.maxBalance;
+  if (cap && command.memberId !== donationPoolId && state.balance.plus(points).gt(Points.of(cap.points))) {
+    return err(domainError('max-balance-exceeded', `${command.memberId} holds ${state.balance}; receiving ${points} would pass the maximum balance of ${cap.points}`));
+  }
+  const { deficitSettled, lots } = creditPortions(state, command.portions, `in:${command.transferId}`);
+  return ok([
+    ...opening,
+    { type: 'PointsTransferredIn', data: { transferId: command.transferId, from: command.from, points: points.toString(), deficitSettled: deficitSettled.toString(), lots } },
+  ]);
+}
+
+function refundTransfer(command: Command<'RefundTransfer'>, state: MemberState, _context: MemberDecisionContext): Decision {
+  if (state.refunds.has(command.transferId)) return ok([]);
+  const sent = state.transfersOut.get(command.transferId);
+  if (!sent) return err(notFound('transfer', command.transferId));
+  const { deficitSettled, lots } = creditPortions(state, sent.portions, `refund:${command.transferId}`);
+  return ok([
+    {
+      type: 'TransferRefunded',
+      data: { transferId: command.transferId, points: sent.points.toString(), deficitSettled: deficitSettled.toString(), lots, reason: command.reason },
+    },
+  ]);
+}
+
+export const holdPeriodMs = (policy: Policy): number => policy.holdHours * msPerHour;

@@ -1,0 +1,64 @@
+/**
+ * 积分批次: lots. Each accrual is a lot with its own expiry; spending takes the oldest-expiring first
+ * (DESIGN §4 rule 3). A lot's points are `remaining`, of which `held` are set aside for open holds;
+ * the rest is free. Always 0 ≤ held ≤ remaining ≤ original.
+ */
+import { Points } from '../money.js';
+import type { LotTake } from './events.js';
+
+export interface Lot {
+  readonly lotId: string;
+  readonly original: Points;
+  remaining: Points;
+  held: Points;
+  readonly accruedAt: string;
+  readonly expiresAt: string | null;
+  readonly unlocksAt: string | null;
+}
+
+export const freeOf = (lot: Lot): Points => lot.remaining.minus(lot.held);
+
+/** A lot is usable for a member's own spending at `asOf` if it is unlocked and not past its expiry. */
+export const isUsable = (lot: Lot, asOf: string): boolean =>
+  (lot.unlocksAt === null || lot.unlocksAt <= asOf) && (lot.expiresAt === null || lot.expiresAt > asOf);
+
+/** Spend order: earliest expiry first, never-expiring last; then oldest accrual; then id, for a total order. */
+export function compareSpendOrder(a: Lot, b: Lot): number {
+  if (a.expiresAt !== b.expiresAt) {
+    if (a.expiresAt === null) return 1;
+    if (b.expiresAt === null) return -1;
+    return a.expiresAt < b.expiresAt ? -1 : 1;
+  }
+  if (a.accruedAt !== b.accruedAt) return a.accruedAt < b.accruedAt ? -1 : 1;
+  return a.lotId < b.lotId ? -1 : a.lotId > b.lotId ? 1 : 0;
+}
+
+/** Free points in lots that `include` admits. */
+export function freePoints(lots: Iterable<Lot>, include: (lot: Lot) => boolean): Points {
+  let total = Points.zero;
+  for (const lot of lots) if (include(lot)) total = total.plus(freeOf(lot));
+  return total;
+}
+
+/**
+ * Takes up to `amount` free points from the admitted lots in spend order (a `first` lot, if named, before
+ * all others). Returns the takes; their sum is `amount` or, if the lots hold less, everything free.
+ */
+export function takeFree(lots: Iterable<Lot>, amount: Points, include: (lot: Lot) => boolean, first?: string): LotTake[] {
+  const ordered = [...lots].filter((lot) => include(lot) && freeOf(lot).isPositive()).sort(compareSpendOrder);
+  if (first !== undefined) {
+    const index = ordered.findIndex((lot) => lot.lotId === first);
+    if (index > 0) ordered.unshift(...ordered.splice(index, 1));
+  }
+  const takes: LotTake[] = [];
+  let left = amount;
+  for (const lot of ordered) {
+    if (!left.isPositive()) break;
+    const take = freeOf(lot).min(left);
+    takes.push({ lotId: lot.lotId, points: take.toString() });
+    left = left.minus(take);
+  }
+  return takes;
+}
+
+export const sumTakes = (takes: readonly { points: string }[]): Points => Points.sum(takes.map((t) => Points.of(t.points)));

@@ -1,0 +1,280 @@
+/** The member account as folded from its stream, and the fold itself. */
+import { Hours, Points } from '../money.js';
+import { invariant } from '../errors.js';
+import type { LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
+import type { Lot } from './lots.js';
+import type { CalendarDate } from '../time.js';
+
+export type RecordStatus = 'pending' | 'approved' | 'rejected' | 'reversed';
+
+export interface ServiceRecordState {
+  readonly recordId: string;
+  readonly kind: 'checked-in' | 'reported';
+  readonly category: string;
+  readonly serviceDate: CalendarDate;
+  readonly hours: Hours;
+  status: RecordStatus;
+  hoursApproved: Hours;
+  /** Points this record accrued (what a reversal claws back). */
+  points: Points;
+  lotId: string | null;
+}
+
+export interface Hold {
+  readonly holdId: string;
+  readonly redemptionId: string;
+  readonly points: Points;
+  readonly fromLots: readonly LotTake[];
+  readonly expiresAt: string;
+}
+
+export interface MemberState {
+  exists: boolean;
+  communityId: string;
+  memberId: string;
+  householdId: string | null;
+  compound: string | null;
+  building: string | null;
+  hasProfile: boolean;
+  profileErased: boolean;
+  readonly records: Map<string, ServiceRecordState>;
+  /** Approved (counted) hours per calendar day, for the daily cap. */
+  readonly approvedHoursByDay: Map<CalendarDate, Hours>;
+  readonly lots: Map<string, Lot>;
+  /** balance = Σ lot.remaining − deficit (asserted after every event). */
+  balance: Points;
+  /** Owed after a clawback exceeded the free points; settled by later accruals first. */
+  deficit: Points;
+  /** Σ open holds. */
+  held: Points;
+  readonly openHolds: Map<string, Hold>;
+  /** Every hold that ever ended, so a process step repeated after a crash is recognised. */
+  readonly closedHolds: Map<string, 'spent' | 'cancelled' | 'expired'>;
+  /** Approved hours net of reversals: levels and certificates count these. */
+  hoursTotal: Hours;
+  /** All points ever accrued (grants included). */
+  pointsAccruedTotal: Points;
+  level: number;
+  readonly grants: Set<string>;
+  readonly transfersOut: Map<string, { to: string; points: Points; day: CalendarDate; reason: string; portions: readonly TransferredPortion[] }>;
+  readonly transfersIn: Set<string>;
+  readonly refunds: Set<string>;
+}
+
+export const initialMemberState = (): MemberState => ({
+  exists: false,
+  communityId: '',
+  memberId: '',
+  householdId: null,
+  compound: null,
+  building: null,
+  hasProfile: false,
+  profileErased: false,
+  records: new Map(),
+  approvedHoursByDay: new Map(),
+  lots: new Map(),
+  balance: Points.zero,
+  deficit: Points.zero,
+  held: Points.zero,
+  openHolds: new Map(),
+  closedHolds: new Map(),
+  hoursTotal: Hours.zero,
+  pointsAccruedTotal: Points.zero,
+  level: 0,
+  grants: new Set(),
+  transfersOut: new Map(),
+  transfersIn: new Set(),
+  refunds: new Set(),
+});
+
+function addLot(state: MemberState, lot: NewLot): void {
+  invariant(!state.lots.has(lot.lotId), () => `${state.memberId}: lot ${lot.lotId} created twice`);
+  const points = Points.of(lot.points);
+  state.lots.set(lot.lotId, {
+    lotId: lot.lotId,
+    original: points,
+    remaining: points,
+    held: Points.zero,
+    accruedAt: lot.accruedAt,
+    expiresAt: lot.expiresAt,
+    unlocksAt: lot.unlocksAt,
+  });
+}
+
+function lotOf(state: MemberState, lotId: string): Lot {
+  const lot = state.lots.get(lotId);
+  invariant(lot !== undefined, () => `${state.memberId}: unknown lot ${lotId}`);
+  return lot;
+}
+
+/** Moves `take` points of a lot: out of `remaining` (a spend) and/or out of `held` (a hold ending). */
+function adjustLot(state: MemberState, take: LotTake, change: { remaining?: -1 | 0; held?: -1 | 0 | 1 }): void {
+  const lot = lotOf(state, take.lotId);
+  const points = Points.of(take.points);
+  invariant(points.isPositive(), () => `${state.memberId}: lot ${take.lotId} take of ${take.points}`);
+  if (change.remaining === -1) lot.remaining = lot.remaining.minus(points);
+  if (change.held === 1) lot.held = lot.held.plus(points);
+  if (change.held === -1) lot.held = lot.held.minus(points);
+  invariant(
+    !lot.remaining.isNegative() && !lot.held.isNegative() && lot.held.lte(lot.remaining) && lot.remaining.lte(lot.original),
+    () => `${state.memberId}: lot ${lot.lotId} out of bounds (original ${lot.original}, remaining ${lot.remaining}, held ${lot.held})`,
+  );
+  if (lot.remaining.isZero()) state.lots.delete(lot.lotId);
+}
+
+function credit(state: MemberState, points: Points, deficitSettled: Points, lots: readonly NewLot[]): void {
+  state.deficit = state.deficit.minus(deficitSettled);
+  invariant(!state.deficit.isNegative(), () => `${state.memberId}: deficit settled beyond what was owed`);
+  for (const lot of lots) addLot(state, lot);
+  state.balance = state.balance.plus(points);
+}
+
+function releaseHold(state: MemberState, holdId: string, ending: 'spent' | 'cancelled' | 'expired'): Hold {
+  const hold = state.openHolds.get(holdId);
+  invariant(hold !== undefined, () => `${state.memberId}: hold ${holdId} is not open`);
+  for (const take of hold.fromLots) adjustLot(state, take, { held: -1 });
+  state.openHolds.delete(holdId);
+  state.closedHolds.set(holdId, ending);
+  state.held = state.held.minus(hold.points);
+  return hold;
+}
+
+/**
+ * Folds one event into the state. It mutates and returns `state`: states are owned by one cache entry and
+ * never shared with a decision in progress, and copying a long account per event would make a command's
+ * cost grow with the stream's length.
+ */
+export function evolveMember(state: MemberState, event: MemberEvent): MemberState {
+  switch (event.type) {
+    case 'MemberRegistered':
+      Object.assign(state, { exists: true, ...event.data });
+      break;
+    case 'MemberProfileRecorded':
+      state.hasProfile = true;
+      break;
+    case 'MemberProfileErased':
+      state.profileErased = true;
+      state.hasProfile = false;
+      break;
+    case 'ServiceRecorded': {
+      const d = event.data;
+      invariant(!state.records.has(d.recordId), () => `${state.memberId}: record ${d.recordId} recorded twice`);
+      state.records.set(d.recordId, {
+        recordId: d.recordId,
+        kind: d.kind,
+        category: d.category,
+        serviceDate: d.serviceDate,
+        hours: Hours.of(d.hours),
+        status: 'pending',
+        hoursApproved: Hours.zero,
+        points: Points.zero,
+        lotId: null,
+      });
+      break;
+    }
+    case 'ServiceApproved': {
+      const record = state.records.get(event.data.recordId);
+      invariant(record?.status === 'pending', () => `${state.memberId}: approval of ${event.data.recordId} which is not pending`);
+      const hours = Hours.of(event.data.hoursApproved);
+      record.status = 'approved';
+      record.hoursApproved = hours;
+      const day = state.approvedHoursByDay.get(record.serviceDate) ?? Hours.zero;
+      state.approvedHoursByDay.set(record.serviceDate, day.plus(hours));
+      state.hoursTotal = state.hoursTotal.plus(hours);
+      break;
+    }
+    case 'ServiceRejected': {
+      const record = state.records.get(event.data.recordId);
+      invariant(record?.status === 'pending', () => `${state.memberId}: rejection of ${event.data.recordId} which is not pending`);
+      record.status = 'rejected';
+      break;
+    }
+    case 'ServiceReversed': {
+      const record = state.records.get(event.data.recordId);
+      invariant(record?.status === 'approved', () => `${state.memberId}: reversal of ${event.data.recordId} which is not approved`);
+      record.status = 'reversed';
+      const day = state.approvedHoursByDay.get(record.serviceDate) ?? Hours.zero;
+      state.approvedHoursByDay.set(record.serviceDate, day.minus(record.hoursApproved));
+      state.hoursTotal = state.hoursTotal.minus(record.hoursApproved);
+      break;
+    }
+    case 'PointsAccrued': {
+      const d = event.data;
+      const points = Points.of(d.points);
+      credit(state, points, Points.of(d.deficitSettled), d.lot ? [d.lot] : []);
+      state.pointsAccruedTotal = state.pointsAccruedTotal.plus(points);
+      if (d.source.kind === 'service') {
+        const recordId = d.source.recordId;
+        const record = state.records.get(recordId);
+        invariant(record !== undefined && record.points.isZero(), () => `${state.memberId}: record ${recordId} earned twice`);
+        record.points = points;
+        record.lotId = d.lot?.lotId ?? null;
+      } else {
+        state.grants.add(d.source.grantId);
+      }
+      break;
+    }
+    case 'PointsClawedBack': {
+      for (const take of event.data.fromLots) adjustLot(state, take, { remaining: -1 });
+      state.deficit = state.deficit.plus(Points.of(event.data.deficitAdded));
+      state.balance = state.balance.minus(Points.of(event.data.points));
+      break;
+    }
+    case 'LevelReached':
+      invariant(event.data.level > state.level, () => `${state.memberId}: level ${event.data.level} reached after ${state.level}`);
+      state.level = event.data.level;
+      break;
+    case 'PointsHeld': {
+      const d = event.data;
+      invariant(!state.openHolds.has(d.holdId) && !state.closedHolds.has(d.holdId), () => `${state.memberId}: hold ${d.holdId} placed twice`);
+      for (const take of d.fromLots) adjustLot(state, take, { held: 1 });
+      const points = Points.of(d.points);
+      state.openHolds.set(d.holdId, { holdId: d.holdId, redemptionId: d.redemptionId, points, fromLots: d.fromLots, expiresAt: d.expiresAt });
+      state.held = state.held.plus(points);
+      break;
+    }
+    case 'HoldReleased': {
+      releaseHold(state, event.data.holdId, event.data.reason);
+      // Freed points settle a deficit before anything else (rule 2).
+      for (const take of event.data.deficitSettledFromLots) adjustLot(state, take, { remaining: -1 });
+      state.deficit = state.deficit.minus(Points.sum(event.data.deficitSettledFromLots.map((t) => Points.of(t.points))));
+      break;
+    }
+    case 'HeldPointsSpent': {
+      const hold = releaseHold(state, event.data.holdId, 'spent');
+      for (const take of hold.fromLots) adjustLot(state, take, { remaining: -1 });
+      state.balance = state.balance.minus(hold.points);
+      break;
+    }
+    case 'PointsTransferredOut': {
+      const d = event.data;
+      for (const take of d.fromLots) adjustLot(state, take, { remaining: -1 });
+      state.balance = state.balance.minus(Points.of(d.points));
+      state.transfersOut.set(d.transferId, { to: d.to, points: Points.of(d.points), day: d.day, reason: d.reason, portions: d.fromLots });
+      break;
+    }
+    case 'PointsTransferredIn':
+      invariant(!state.transfersIn.has(event.data.transferId), () => `${state.memberId}: transfer ${event.data.transferId} arrived twice`);
+      state.transfersIn.add(event.data.transferId);
+      credit(state, Points.of(event.data.points), Points.of(event.data.deficitSettled), event.data.lots);
+      break;
+    case 'TransferRefunded':
+      invariant(!state.refunds.has(event.data.transferId), () => `${state.memberId}: transfer ${event.data.transferId} refunded twice`);
+      state.refunds.add(event.data.transferId);
+      credit(state, Points.of(event.data.points), Points.of(event.data.deficitSettled), event.data.lots);
+      break;
+    case 'PointsExpired': {
+      adjustLot(state, { lotId: event.data.lotId, points: event.data.points }, { remaining: -1 });
+      state.balance = state.balance.minus(Points.of(event.data.points));
+      break;
+    }
+  }
+  return state;
+}
+
+/** Σ lot.remaining − deficit: what the balance must always equal (rule 3). */
+export function lotsBalance(state: MemberState): Points {
+  let total = Points.zero;
+  for (const lot of state.lots.values()) total = total.plus(lot.remaining);
+  return total.minus(state.deficit);
+}
