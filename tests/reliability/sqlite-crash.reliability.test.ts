@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EventStore, RecordedEvent } from '../../packages/ledger-core/src/index.js';
+import { SqliteEventStore } from '../../packages/store-sqlite/src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..');
+const childScript = join(here, 'sqlite-crash-child.ts');
+
+/** Kill rounds; each starts a child on the same database, so later rounds recover earlier crashes. */
+const crashRounds = 12;
+/** The child is killed at a uniformly random moment this long after it reports ready. */
+const maxRunBeforeKillMs = 500;
+/** A round whose child never gets ready has hung: fail rather than wait for the test timeout. */
+const readyTimeoutMs = 15_000;
+
+interface Ack {
+  readonly appendId: string;
+  readonly stream: string;
+  readonly lastRevision: number;
+  readonly position: bigint;
+  readonly count: number;
+}
+
+/** What the parent knows after the rounds so far: only what the child printed before it died. */
+export interface CrashEvidence {
+  readonly acks: Ack[];
+  readonly claims: string[];
+}
+
+/**
+ * What must hold after every crash and reopen. Each check gets the reopened store and everything it
+ * holds in global order. To check more (e.g. that read models rebuild to the same balances), push a
+ * check here.
+ */
+export const crashChecks: Array<(store: EventStore, all: readonly RecordedEvent[], evidence: CrashEvidence) => Promise<void>> = [
+  async (_store, all) => {
+    // Global order: strictly increasing positions, no event twice.
+    for (let i = 1; i < all.length; i += 1) expect(all[i]!.position > all[i - 1]!.position).toBe(true);
+    expect(new Set(all.map((e) => e.eventId)).size).toBe(all.length);
+  },
+  async (store, all) => {
+    // Every stream's revisions are 0..n with no gap, in the stream and in the global order alike.
+    for (const stream of new Set(all.map((e) => e.streamName))) {
+      const events = await store.readStream(stream);
+      expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
+      expect(all.filter((e) => e.streamName === stream).map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+    }
+  },
+  async (_store, all) => {
+    // Nothing torn, nothing duplicated: each append's events are all there once, contiguous in its stream.
+    const byAppend = new Map<string, RecordedEvent[]>();
+    for (const event of all) {
+      const id = event.data['appendId'] as string;
+      byAppend.set(id, [...(byAppend.get(id) ?? []), event]);
+    }
+    for (const [appendId, events] of byAppend) {
+      const count = events[0]!.data['count'] as number;
+      expect(events.map((e) => e.data['index']), `append ${appendId}`).toEqual(Array.from({ length: count }, (_, i) => i));
+      expect(new Set(events.map((e) => e.streamName)).size).toBe(1);
+      expect(events.map((e) => e.revision - events[0]!.revision)).toEqual(events.map((_, i) => i));
+    }
+  },
+  async (_store, all, evidence) => {
+    // Every acknowledged append is there, where and as the acknowledgement said.
+    const byId = new Map(all.map((e) => [`${e.data['appendId'] as string}#${e.data['index'] as number}`, e]));
+    for (const ack of evidence.acks) {
+      const last = byId.get(`${ack.appendId}#${ack.count - 1}`);
+      expect(last, `acknowledged append ${ack.appendId} is missing`).toBeDefined();
+      expect(last!.streamName).toBe(ack.stream);
+      expect(last!.revision).toBe(ack.lastRevision);
+      expect(last!.position).toBe(ack.position);
+    }
+  },
+  async (store, _all, evidence) => {
+    // Every idempotency key whose claim was acknowledged is still claimed.
+    for (const key of evidence.claims) expect(await store.idempotency.get(key), `claimed key ${key} is missing`).not.toBeNull();
+  },
+];
+
+/** Runs the child until a random moment after it is ready, SIGKILLs it, and returns what it acknowledged. */
+async function crashRound(filename: string, round: number): Promise<CrashEvidence & { killedAfterMs: number }> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', childScript, filename, String(round)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  const readyAt = Date.now() + readyTimeoutMs;
+  while (!stdout.startsWith('ready\n')) {
+    if (child.exitCode !== null) throw new Error(`crash child exited early (code ${child.exitCode}): ${stderr}`);
+    if (Date.now() > readyAt) {
+      child.kill('SIGKILL');
+      throw new Error(`crash child not ready after ${readyTimeoutMs} ms: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const killedAfterMs = Math.floor(Math.random() * maxRunBeforeKillMs);
+  await new Promise((r) => setTimeout(r, killedAfterMs));
+  child.kill('SIGKILL');
+  const exit = await exited;
+  if (exit.signal !== 'SIGKILL') throw new Error(`crash child ended by itself (code ${exit.code}) instead of being killed: ${stderr}`);
+
+  // Only complete lines count: the last one may have been cut by the kill.
+  const lines = stdout.split('\n').slice(0, -1);
+  const acks: Ack[] = [];
+  const claims: string[] = [];
+  for (const line of lines) {
+    const [kind, ...fields] = line.split(' ');
+    if (kind === 'ack') {
+      const [appendId, stream, lastRevision, position, count] = fields;
+      acks.push({ appendId: appendId!, stream: stream!, lastRevision: Number(lastRevision), position: BigInt(position!), count: Number(count) });
+    } else if (kind === 'claim') {
+      claims.push(fields[0]!);
+    }
+  }
+  return { acks, claims, killedAfterMs };
+}
+
+describe('SQLite store survives SIGKILL under concurrent load', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-sqlite-crash-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it(`keeps every acknowledged append, whole and once, across ${crashRounds} kills`, async () => {
+    const filename = join(dir, 'events.sqlite');
+    const evidence: CrashEvidence = { acks: [], claims: [] };
+    let eventsSeen = 0;
+    for (let round = 0; round < crashRounds; round += 1) {
+      const result = await crashRound(filename, round);
+      evidence.acks.push(...result.acks);
+      evidence.claims.push(...result.claims);
+
+      const store = SqliteEventStore.open(filename);
+      try {
+        const all: RecordedEvent[] = [];
+        for (let page = await store.readAll({ maxCount: 10_000 }); page.length > 0; page = await store.readAll({ after: all[all.length - 1]!.position, maxCount: 10_000 })) {
+          all.push(...page);
+        }
+        for (const check of crashChecks) await check(store, all, evidence);
+        expect(all.length).toBeGreaterThanOrEqual(eventsSeen);
+        eventsSeen = all.length;
+      } finally {
+        await store.close();
+      }
+    }
+    // The test means nothing if the children never got to write: demand real load.
+    expect(evidence.acks.length).toBeGreaterThan(crashRounds * 10);
+    expect(evidence.claims.length).toBeGreaterThan(0);
+  });
+});
