@@ -1,0 +1,80 @@
+/** The community decider (DESIGN §3 `community-{id}`, §5): set-up, policy versions, categories, organisers. */
+import { describe, expect, it } from 'vitest';
+import { defaultCategories, defaultPolicy, parseCommand } from '../src/index.js';
+import { communityEvents, givenCommunity } from '../src/testing/index.js';
+
+const registeredC1 = communityEvents({ organisers: [] });
+
+describe('community set-up', () => {
+  it('registration publishes policy version 1 (the defaults) and the eight default categories', () => {
+    givenCommunity([])
+      .when({ type: 'RegisterCommunity', communityId: 'c1', name: 'Community c1', timeZone: 'Asia/Shanghai' })
+      .then([
+        { type: 'CommunityRegistered', data: { communityId: 'c1', name: 'Community c1', timeZone: 'Asia/Shanghai' } },
+        { type: 'PolicyPublished', data: { version: 1, policy: defaultPolicy } },
+        ...defaultCategories.map((c) => ({ type: 'CategoryAdded' as const, data: c })),
+      ]);
+  });
+
+  it('a community is registered once', () => {
+    givenCommunity(registeredC1).when({ type: 'RegisterCommunity', communityId: 'c1', name: 'Again' }).thenError('already-exists');
+  });
+
+  it('the time zone defaults to Asia/Shanghai and must be an IANA zone', () => {
+    const events = givenCommunity([]).when({ type: 'RegisterCommunity', communityId: 'c1', name: 'x' }).events();
+    expect(events[0]).toMatchObject({ data: { timeZone: 'Asia/Shanghai' } });
+    const refused = parseCommand({ type: 'RegisterCommunity', communityId: 'c1', name: 'x', timeZone: 'Mars/Olympus' });
+    expect(refused.ok ? null : refused.error.code).toBe('validation');
+  });
+
+  it('nothing else can happen in a community that is not registered', () => {
+    givenCommunity([]).when({ type: 'AppointOrganiser', communityId: 'c1', memberId: 'o1' }).thenError('not-found');
+  });
+});
+
+describe('policy versions', () => {
+  it('publishing a policy makes the next version', () => {
+    const events = givenCommunity(registeredC1).when({ type: 'PublishPolicy', communityId: 'c1', policy: { basePointsPerHour: '12' } }).events();
+    expect(events).toMatchObject([{ type: 'PolicyPublished', data: { version: 2, policy: { basePointsPerHour: '12', dailyHoursCap: '8.00' } } }]);
+  });
+
+  it.each([
+    [{ dailyHoursCap: '0' }, 'dailyHoursCap'],
+    [{ dailyHoursCap: '24.01' }, 'dailyHoursCap'],
+    [{ dailyHoursCap: '2', minimumServiceHours: '3' }, 'minimumServiceHours'],
+    [{ levelThresholdsHours: ['10', '5'] }, 'levelThresholdsHours'],
+    [{ basePointsPerHour: '-1' }, 'basePointsPerHour'],
+    [{ basePointsPerHour: 10 }, 'basePointsPerHour'],
+  ])('an invalid policy %j is refused, naming %s', (policy, field) => {
+    const parsed = parseCommand({ type: 'PublishPolicy', communityId: 'c1', policy });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error.message).toContain(field);
+  });
+});
+
+describe('categories', () => {
+  it('an active category cannot be added twice', () => {
+    givenCommunity(registeredC1).when({ type: 'AddCategory', communityId: 'c1', categoryId: 'elder-care', name: '助老' }).thenError('already-exists');
+  });
+
+  it('a retired category can be added back', () => {
+    givenCommunity([...registeredC1, { type: 'CategoryRetired', data: { categoryId: 'safety' } }])
+      .when({ type: 'AddCategory', communityId: 'c1', categoryId: 'safety', name: '平安巡逻' })
+      .then([{ type: 'CategoryAdded', data: { categoryId: 'safety', name: '平安巡逻' } }]);
+  });
+
+  it('only an active category can be retired', () => {
+    givenCommunity(registeredC1).when({ type: 'RetireCategory', communityId: 'c1', categoryId: 'knitting' }).thenError('not-found');
+  });
+});
+
+describe('organisers', () => {
+  it('are appointed once', () => {
+    givenCommunity(registeredC1).when({ type: 'AppointOrganiser', communityId: 'c1', memberId: 'o1' }).then([{ type: 'OrganiserAppointed', data: { memberId: 'o1' } }]);
+    givenCommunity([...registeredC1, { type: 'OrganiserAppointed', data: { memberId: 'o1' } }]).when({ type: 'AppointOrganiser', communityId: 'c1', memberId: 'o1' }).thenError('invalid-state');
+  });
+
+  it('only an organiser can be dismissed', () => {
+    givenCommunity(registeredC1).when({ type: 'DismissOrganiser', communityId: 'c1', memberId: 'o1' }).thenError('not-found');
+  });
+});

@@ -1,0 +1,44 @@
+/** Personal data (DESIGN §6): sealed in events, erasable by key, balances intact after erasure. */
+import { describe, expect, it } from 'vitest';
+import { Ledger, type SealedProfile, streamNames } from '../src/index.js';
+import { createTestLedger, mustOk } from '../src/testing/index.js';
+
+const profile = { name: '张三丰', phone: '+86 138-0013-8000', idNumber: '11010119900101123X' };
+const clearTexts = ['张三丰', '13800138000', '138-0013-8000', '11010119900101123X', '19900101'];
+
+async function aliceWithProfile() {
+  const t = await createTestLedger({ members: [] });
+  mustOk(await t.execute({ type: 'RegisterMember', communityId: 'c1', memberId: 'alice', profile }, t.admin));
+  t.clock.set('2026-03-01T10:00:00Z');
+  mustOk(await t.execute({ type: 'RecordCheckedInHours', communityId: 'c1', memberId: 'alice', recordId: 'r1', category: 'culture', checkedInAt: '2026-03-01T06:00:00Z', checkedOutAt: '2026-03-01T09:00:00Z' }));
+  const events = await t.store.readStream(streamNames.member('c1', 'alice'));
+  const sealed = events.find((e) => e.type === 'MemberProfileRecorded')?.data.sealed as unknown as SealedProfile;
+  return { t, events, sealed };
+}
+
+describe('personal data', () => {
+  it('never appears in clear text in any event, data or metadata', async () => {
+    const { t } = await aliceWithProfile();
+    const everything = JSON.stringify(await t.store.readAll({ maxCount: 10_000 }), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    for (const text of clearTexts) expect(everything).not.toContain(text);
+    expect(everything).toContain('MemberProfileRecorded');
+  });
+
+  it('is sealed so that the vault opens it for the member and for no other member', async () => {
+    const { t, sealed } = await aliceWithProfile();
+    expect(await t.ledger.vault.open('c1', 'alice', sealed)).toEqual(profile);
+    expect(await t.ledger.vault.open('c1', 'bob', sealed)).toBeNull();
+  });
+
+  it('erasure leaves the sealed profile unreadable and every balance intact', async () => {
+    const { t, sealed } = await aliceWithProfile();
+    const before = (await t.ledger.member('c1', 'alice')).state;
+    const [balance, hours, level] = [before.balance.toString(), before.hoursTotal.toString(), before.level];
+    mustOk(await t.execute({ type: 'ErasePersonalData', communityId: 'c1', memberId: 'alice', reason: 'member asked (PIPL art. 47)' }, t.admin));
+    expect(await t.ledger.vault.open('c1', 'alice', sealed)).toBeNull();
+    // A new ledger on the same store folds from scratch: the erased profile does not stop replay.
+    const replayed = (await new Ledger({ store: t.store, clock: t.clock }).member('c1', 'alice')).state;
+    expect([replayed.balance.toString(), replayed.hoursTotal.toString(), replayed.level, replayed.profileErased]).toEqual([balance, hours, level, true]);
+    expect(balance).toBe('30.00');
+  });
+});
