@@ -2,16 +2,20 @@
 import type { z } from 'zod';
 import { communityCommandSchemas, type CommunityCommand } from './community/commands.js';
 import { memberCommandSchemas, type MemberCommand } from './member/commands.js';
+import { rewardCommandSchemas } from './reward/commands.js';
+import { processCommandSchemas } from './processes/commands.js';
 import { type DomainError, domainError } from './errors.js';
 import { err, ok, type Result } from './result.js';
 
-export const commandSchemas = { ...communityCommandSchemas, ...memberCommandSchemas } as const;
+export const commandSchemas = { ...communityCommandSchemas, ...memberCommandSchemas, ...rewardCommandSchemas, ...processCommandSchemas } as const;
 export type CommandType = keyof typeof commandSchemas;
 export type LedgerCommandInput = { [K in CommandType]: z.input<(typeof commandSchemas)[K]> }[CommandType];
 export type ParsedCommand = { [K in CommandType]: z.output<(typeof commandSchemas)[K]> }[CommandType];
 export type { CommunityCommand, MemberCommand };
 
 export const communityCommandTypes = new Set<string>(Object.keys(communityCommandSchemas));
+export const rewardCommandTypes = new Set<string>(Object.keys(rewardCommandSchemas));
+export const processCommandTypes = new Set<string>(Object.keys(processCommandSchemas));
 
 /** zod issues as "path: message" lines, for error details. */
 export function describeIssues(error: z.ZodError): string[] {

@@ -8,8 +8,8 @@ import { monotonicFactory } from 'ulid';
 import { authorize } from './authorization.js';
 import { type CommunityState, decideCommunity, evolveCommunity, initialCommunityState } from './community/decider.js';
 import { communityEventDefinitions, type CommunityEvent } from './community/events.js';
-import { type LedgerCommandInput, type ParsedCommand, communityCommandTypes, parseCommand } from './commands.js';
-import { type DomainError, domainError, invariant } from './errors.js';
+import { type LedgerCommandInput, type ParsedCommand, communityCommandTypes, parseCommand, processCommandTypes, rewardCommandTypes } from './commands.js';
+import { type DomainError, domainError, invariant, notFound } from './errors.js';
 import { type Actor, type DomainEvent, EventRegistry } from './events.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { streamNames } from './ids.js';
@@ -18,6 +18,21 @@ import { decideMember } from './member/decide.js';
 import { memberEventDefinitions, type MemberEvent } from './member/events.js';
 import { evolveMember, initialMemberState, type MemberState } from './member/state.js';
 import { err, ok, type Result } from './result.js';
+import type { ProcessCommand } from './processes/commands.js';
+import { cancelRedemption, fulfilRedemption, requestRedemption } from './processes/redemption.js';
+import { requestTransfer, deliver } from './processes/transfer.js';
+import { type ProcessRuntime, type StepCommand, Trail } from './processes/runtime.js';
+import {
+  evolveRedemption,
+  initialRedemptionState,
+  redemptionEventDefinitions,
+  type RedemptionEvent,
+  type RedemptionState,
+} from './redemption/events.js';
+import type { RewardCommand } from './reward/commands.js';
+import { decideReward, evolveReward, initialRewardState, type RewardState } from './reward/decider.js';
+import { rewardEventDefinitions, type RewardEvent } from './reward/events.js';
+import { evolveTransfer, initialTransferState, transferEventDefinitions, type TransferEvent, type TransferState } from './transfer/events.js';
 import {
   type EventStore,
   type IdempotencyRecord,
@@ -39,7 +54,13 @@ export const defaultIdempotencyRetentionMs = 24 * 60 * 60_000;
 /** How long a claimed key counts as in flight before another attempt may take over (a crashed first attempt). */
 export const idempotencyLeaseMs = 30_000;
 
-export const eventRegistry = new EventRegistry([...communityEventDefinitions, ...memberEventDefinitions]);
+export const eventRegistry = new EventRegistry([
+  ...communityEventDefinitions,
+  ...memberEventDefinitions,
+  ...rewardEventDefinitions,
+  ...redemptionEventDefinitions,
+  ...transferEventDefinitions,
+]);
 
 export interface LedgerOptions {
   readonly store: EventStore;
@@ -60,6 +81,8 @@ export interface ExecuteOptions {
 }
 
 export interface OutcomeEvent {
+  /** Set when a process's outcome gathers events of several streams. */
+  readonly streamName?: string;
   readonly eventId: string;
   readonly type: string;
   readonly revision: number;
@@ -85,6 +108,9 @@ interface StreamKind<S, E extends DomainEvent> {
 }
 const communityKind: StreamKind<CommunityState, CommunityEvent> = { initialState: initialCommunityState, evolve: evolveCommunity };
 const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember };
+const rewardKind: StreamKind<RewardState, RewardEvent> = { initialState: initialRewardState, evolve: evolveReward };
+const redemptionKind: StreamKind<RedemptionState, RedemptionEvent> = { initialState: initialRedemptionState, evolve: evolveRedemption };
+const transferKind: StreamKind<TransferState, TransferEvent> = { initialState: initialTransferState, evolve: evolveTransfer };
 
 interface CacheEntry<S> {
   state: S;
@@ -99,7 +125,7 @@ interface IdempotencyContext {
   readonly requestHash: string;
 }
 
-export class Ledger {
+export class Ledger implements ProcessRuntime {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly vault: ProfileVault;
@@ -195,20 +221,129 @@ export class Ledger {
   // ── Deciding ────────────────────────────────────────────────────────────────────────────────────
 
   private async run(command: ParsedCommand, options: ExecuteOptions, idempotency: IdempotencyContext | null): Promise<ExecuteResult> {
+    if (processCommandTypes.has(command.type)) return this.runProcess(command as ProcessCommand, options);
     const prepared = await this.prepare(command);
-    if (communityCommandTypes.has(prepared.type)) {
-      const c = prepared as Extract<ParsedCommand, { communityId: string; type: 'RegisterCommunity' }>;
-      return this.decideAndAppend(streamNames.community(c.communityId), null, communityKind, options, idempotency, (state) => {
-        const refusal = authorize(c, options.actor, state.exists ? state : null);
-        return refusal ? err(refusal) : decideCommunity(c as never, state);
+    const result = await this.decideOne(prepared as StepCommand | Extract<ParsedCommand, { type: 'RegisterCommunity' }>, options, idempotency, true);
+    await this.deliverOverflow(command, result, options);
+    return result;
+  }
+
+  /** One single-stream command: the stream it targets, who may issue it, the decider that rules on it. */
+  private decideOne(
+    command: ParsedCommand | StepCommand,
+    options: ExecuteOptions,
+    idempotency: IdempotencyContext | null,
+    checkAuthorization: boolean,
+  ): Promise<ExecuteResult> {
+    const communityStream = streamNames.community(command.communityId);
+    const refusal = (community: CommunityState, memberId?: string) =>
+      checkAuthorization ? authorize({ type: command.type, communityId: command.communityId, memberId }, options.actor, community.exists ? community : null) : null;
+    if (communityCommandTypes.has(command.type)) {
+      const c = command as Extract<ParsedCommand, { type: 'RegisterCommunity' }>;
+      return this.decideAndAppend(communityStream, null, communityKind, options, idempotency, (state) => {
+        const refused = refusal(state);
+        return refused ? err(refused) : decideCommunity(c as never, state);
       });
     }
-    const c = prepared as MemberCommand;
-    return this.decideAndAppend(streamNames.member(c.communityId, c.memberId), streamNames.community(c.communityId), memberKind, options, idempotency, (state, community) => {
-      if (!community.exists) return err(domainError('not-found', `community ${c.communityId} does not exist; register it first`));
-      const refusal = authorize(c, options.actor, community);
-      return refusal ? err(refusal) : decideMember(c, state, { now: this.clock.now(), actor: options.actor, community });
+    if (rewardCommandTypes.has(command.type)) {
+      const c = command as RewardCommand;
+      return this.decideAndAppend(streamNames.reward(c.communityId, c.itemId), communityStream, rewardKind, options, idempotency, (state, community) => {
+        if (!community.exists) return err(notFound('community', c.communityId));
+        const refused = refusal(community);
+        return refused ? err(refused) : decideReward(c, state, { now: this.clock.now(), actor: options.actor, timeZone: community.timeZone });
+      });
+    }
+    const c = command as MemberCommand;
+    return this.decideAndAppend(streamNames.member(c.communityId, c.memberId), communityStream, memberKind, options, idempotency, (state, community) => {
+      if (!community.exists) return err(notFound('community', c.communityId));
+      const refused = refusal(community, c.memberId);
+      return refused ? err(refused) : decideMember(c, state, { now: this.clock.now(), actor: options.actor, community });
     });
+  }
+
+  private async runProcess(command: ProcessCommand, options: ExecuteOptions): Promise<ExecuteResult> {
+    const community = await this.community(command.communityId);
+    if (!community.state.exists) return err(notFound('community', command.communityId));
+    // Whose account a process touches decides who may start it: cancelling is the redemption's member's right.
+    let memberId = 'memberId' in command ? command.memberId : undefined;
+    if (command.type === 'CancelRedemption' || command.type === 'FulfilRedemption' || command.type === 'ExpireRedemption') {
+      memberId = (await this.redemption(command.communityId, command.redemptionId)).memberId || undefined;
+    }
+    const refused = authorize({ type: command.type, communityId: command.communityId, memberId }, options.actor, community.state);
+    if (refused) return err(refused);
+    // Steps run as the ledger itself, on behalf of the actor who started the process.
+    const steps: ExecuteOptions = { ...options, correlationId: options.correlationId ?? this.newEventId() };
+    switch (command.type) {
+      case 'RequestRedemption':
+        return requestRedemption(this, command, steps);
+      case 'FulfilRedemption':
+        return fulfilRedemption(this, command, steps);
+      case 'CancelRedemption':
+      case 'ExpireRedemption':
+        return cancelRedemption(this, command, steps);
+      case 'RequestTransfer':
+        return requestTransfer(this, command, steps);
+    }
+  }
+
+  // ── ProcessRuntime: what redemptions and transfers use to move between streams ────────────────────
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  async step(command: StepCommand, options: ExecuteOptions): Promise<ExecuteResult> {
+    const result = await this.decideOne(command, options, null, false);
+    await this.deliverOverflow(command, result, options);
+    return result;
+  }
+
+  recordRedemption(
+    communityId: string,
+    redemptionId: string,
+    decide: (state: RedemptionState) => Result<RedemptionEvent[], DomainError>,
+    options: ExecuteOptions,
+  ): Promise<ExecuteResult> {
+    return this.decideAndAppend(streamNames.redemption(communityId, redemptionId), null, redemptionKind, options, null, decide);
+  }
+
+  recordTransfer(
+    communityId: string,
+    transferId: string,
+    decide: (state: TransferState) => Result<TransferEvent[], DomainError>,
+    options: ExecuteOptions,
+  ): Promise<ExecuteResult> {
+    return this.decideAndAppend(streamNames.transfer(communityId, transferId), null, transferKind, options, null, decide);
+  }
+
+  async redemption(communityId: string, redemptionId: string): Promise<RedemptionState> {
+    return (await this.load(streamNames.redemption(communityId, redemptionId), redemptionKind, true)).state;
+  }
+
+  async transfer(communityId: string, transferId: string): Promise<TransferState> {
+    return (await this.load(streamNames.transfer(communityId, transferId), transferKind, true)).state;
+  }
+
+  async item(communityId: string, itemId: string): Promise<RewardState> {
+    return (await this.load(streamNames.reward(communityId, itemId), rewardKind, true)).state;
+  }
+
+  async account(communityId: string, memberId: string): Promise<MemberState> {
+    return (await this.member(communityId, memberId)).state;
+  }
+
+  async setup(communityId: string): Promise<CommunityState> {
+    return (await this.community(communityId)).state;
+  }
+
+  /** Points an accrual sent on to the donation pool (a 'donate' maximum balance) are delivered at once. */
+  private async deliverOverflow(command: ParsedCommand | StepCommand, result: ExecuteResult, options: ExecuteOptions): Promise<void> {
+    if (!result.ok || !('memberId' in command)) return;
+    for (const event of result.value.events) {
+      if (event.type !== 'PointsTransferredOut' || event.data['reason'] !== 'overflow') continue;
+      const steps = { ...options, actor: options.actor };
+      await deliver(this, command.communityId, String(event.data['transferId']), command.memberId, String(event.data['to']), steps, new Trail());
+    }
   }
 
   /** Personal data is sealed (or its key erased) before any decision, so clear text never reaches an event. */

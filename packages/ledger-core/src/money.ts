@@ -86,6 +86,11 @@ abstract class FixedAmount<Self extends FixedAmount<Self>> {
   isPositive(): boolean {
     return this.decimal.isPositive() && !this.decimal.isZero();
   }
+  /** The amount taken a whole number of times (a price × a quantity). */
+  times(count: number): Self {
+    if (!Number.isSafeInteger(count)) throw new RangeError(`not a whole count: ${count}`);
+    return this.make(this.decimal.times(count));
+  }
   /** Always two places: "12.50", "-3.00". */
   toString(): string {
     return this.decimal.toFixed(amountScale);

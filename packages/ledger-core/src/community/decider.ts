@@ -68,7 +68,7 @@ export function decideCommunity(command: CommunityCommand, state: CommunityState
 export function evolveCommunity(state: CommunityState, event: CommunityEvent): CommunityState {
   switch (event.type) {
     case 'CommunityRegistered':
-      return { ...state, exists: true, communityId: event.data.communityId, name: event.data.name, timeZone: event.data.timeZone };
+      return Object.assign(state, { exists: true, communityId: event.data.communityId, name: event.data.name, timeZone: event.data.timeZone });
     case 'PolicyPublished':
       invariant(event.data.version === state.policies.length + 1, () => `policy version ${event.data.version} out of order`);
       state.policies.push(event.data.policy);

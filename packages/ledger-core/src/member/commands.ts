@@ -63,7 +63,10 @@ export const memberCommandSchemas = {
   GrantPoints: z
     .object({ type: z.literal('GrantPoints'), ...target, grantId: idSchema, points: positivePointsString, reason })
     .strict(),
-  ExpirePoints: z.object({ type: z.literal('ExpirePoints'), ...target, asOf: instantSchema.optional() }).strict(),
+  /** The donation pool's points expire like anyone's, so the pool's reserved id is accepted here. */
+  ExpirePoints: z
+    .object({ type: z.literal('ExpirePoints'), communityId: communityIdSchema, memberId: accountIdSchema, asOf: instantSchema.optional() })
+    .strict(),
 
   // Steps of the redemption and transfer processes, issued by the ledger itself. Each is idempotent:
   // repeating a step that already happened decides nothing, so recovery can replay any of them.
