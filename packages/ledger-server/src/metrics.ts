@@ -1,0 +1,76 @@
+/**
+ * Prometheus text exposition (format 0.0.4) without a client library: request counts and a latency
+ * histogram by method, route pattern (never the raw path, so cardinality stays bounded) and status;
+ * command outcomes by type and result; job runs.
+ */
+export const latencyBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const labels = (pairs: Record<string, string>) =>
+  `{${Object.entries(pairs)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+    .join(',')}}`;
+
+export class Metrics {
+  private readonly requests = new Map<string, number>();
+  private readonly durations = new Map<string, Histogram>();
+  private readonly commands = new Map<string, number>();
+  private readonly jobs = new Map<string, number>();
+  private inFlight = 0;
+  private readonly startedAt = Date.now();
+
+  requestStarted(): void {
+    this.inFlight += 1;
+  }
+
+  requestFinished(method: string, route: string, status: number, seconds: number): void {
+    this.inFlight -= 1;
+    const key = labels({ method, route, status: String(status) });
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    const hKey = labels({ method, route });
+    let h = this.durations.get(hKey);
+    if (!h) {
+      h = { counts: latencyBucketsSeconds.map(() => 0), sum: 0, count: 0 };
+      this.durations.set(hKey, h);
+    }
+    for (let i = 0; i < latencyBucketsSeconds.length; i += 1) if (seconds <= latencyBucketsSeconds[i]!) h.counts[i]! += 1;
+    h.sum += seconds;
+    h.count += 1;
+  }
+
+  command(type: string, outcome: string): void {
+    const key = labels({ type, outcome });
+    this.commands.set(key, (this.commands.get(key) ?? 0) + 1);
+  }
+
+  job(name: string, outcome: 'ok' | 'failed'): void {
+    const key = labels({ job: name, outcome });
+    this.jobs.set(key, (this.jobs.get(key) ?? 0) + 1);
+  }
+
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP ledger_http_requests_total HTTP requests by method, route pattern and status.', '# TYPE ledger_http_requests_total counter');
+    for (const [k, v] of this.requests) out.push(`ledger_http_requests_total${k} ${v}`);
+    out.push('# HELP ledger_http_request_duration_seconds HTTP request latency.', '# TYPE ledger_http_request_duration_seconds histogram');
+    for (const [k, h] of this.durations) {
+      const inner = k.slice(1, -1);
+      latencyBucketsSeconds.forEach((le, i) => out.push(`ledger_http_request_duration_seconds_bucket{${inner},le="${le}"} ${h.counts[i]}`));
+      out.push(`ledger_http_request_duration_seconds_bucket{${inner},le="+Inf"} ${h.count}`);
+      out.push(`ledger_http_request_duration_seconds_sum${k} ${h.sum}`, `ledger_http_request_duration_seconds_count${k} ${h.count}`);
+    }
+    out.push('# HELP ledger_http_requests_in_flight Requests being handled now.', '# TYPE ledger_http_requests_in_flight gauge', `ledger_http_requests_in_flight ${this.inFlight}`);
+    out.push('# HELP ledger_commands_total Ledger commands by type and outcome (ok or the domain error code).', '# TYPE ledger_commands_total counter');
+    for (const [k, v] of this.commands) out.push(`ledger_commands_total${k} ${v}`);
+    out.push('# HELP ledger_job_runs_total Scheduled job runs by job and outcome.', '# TYPE ledger_job_runs_total counter');
+    for (const [k, v] of this.jobs) out.push(`ledger_job_runs_total${k} ${v}`);
+    out.push('# HELP ledger_uptime_seconds Seconds since the service started.', '# TYPE ledger_uptime_seconds gauge', `ledger_uptime_seconds ${(Date.now() - this.startedAt) / 1000}`);
+    return `${out.join('\n')}\n`;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * What the service runs on: the event store chosen by configuration, the credential store (API keys and
+ * the vault's member keys, in their own file), and the core `Ledger`. Shared by `serve` and the CLI.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Clock, type EventStore, InMemoryEventStore, Ledger, systemClock, WebCryptoVault } from '@volunteer-ledger/core';
+import { SqliteEventStore } from '@volunteer-ledger/store-sqlite';
+import type { ServerConfig } from './config.js';
+import { type CredentialStore, InMemoryCredentialStore, SqliteCredentialStore } from './credentials.js';
+
+export interface Runtime {
+  readonly config: ServerConfig;
+  readonly store: EventStore;
+  readonly credentials: CredentialStore;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  /** Human description of where the data lives, for start-up messages. */
+  readonly describe: string;
+  close(): Promise<void>;
+}
+
+export const eventStoreFileName = 'ledger.sqlite';
+export const credentialsFileName = 'credentials.sqlite';
+
+async function openEventStoreDb(connectionString: string): Promise<EventStore> {
+  // Loaded only when chosen, so the gRPC client costs nothing on SQLite. The name is a variable so
+  // the type checker does not tie this package to that adapter's exports while it is being written.
+  const moduleName = '@volunteer-ledger/store-eventstoredb';
+  const adapter = (await import(moduleName)) as Record<string, unknown>;
+  for (const exported of Object.values(adapter)) {
+    const candidate = exported as { connect?: unknown; fromConnectionString?: unknown } | null;
+    if (typeof candidate !== 'function' && typeof candidate !== 'object') continue;
+    const open = candidate?.connect ?? candidate?.fromConnectionString;
+    if (typeof open === 'function') return (await (open as (s: string) => Promise<EventStore> | EventStore).call(candidate, connectionString)) as EventStore;
+  }
+  throw new Error('@volunteer-ledger/store-eventstoredb exports no store with a static connect(connectionString); update the adapter');
+}
+
+export async function openRuntime(config: ServerConfig, options: { clock?: Clock; store?: EventStore } = {}): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  let store: EventStore;
+  let credentials: CredentialStore;
+  let describe: string;
+  if (config.LEDGER_STORE === 'memory') {
+    store = options.store ?? new InMemoryEventStore();
+    credentials = new InMemoryCredentialStore();
+    describe = 'in-memory store (nothing survives a restart)';
+  } else {
+    const dataDir = resolve(config.LEDGER_DATA_DIR);
+    mkdirSync(dataDir, { recursive: true });
+    credentials = SqliteCredentialStore.open(join(dataDir, credentialsFileName));
+    if (config.LEDGER_STORE === 'sqlite') {
+      store = options.store ?? SqliteEventStore.open(join(dataDir, eventStoreFileName));
+      describe = `SQLite store at ${join(dataDir, eventStoreFileName)}`;
+    } else {
+      store = options.store ?? (await openEventStoreDb(config.LEDGER_ESDB_CONNECTION_STRING!));
+      describe = `EventStoreDB (credentials in ${dataDir})`;
+    }
+  }
+  const ledger = new Ledger({ store, clock, vault: new WebCryptoVault(credentials.keyStore) });
+  let closed = false;
+  return {
+    config,
+    store,
+    credentials,
+    ledger,
+    clock,
+    describe,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await store.close();
+      await credentials.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Listening and stopping. Shutdown order: readiness turns false, the scheduler stops (waiting for a job
+ * in progress), the server stops accepting and lets in-flight requests finish (bounded by the shutdown
+ * timeout, after which connections are closed), then the store and credentials are closed.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApp, type LedgerApp } from './app.js';
+import { createAuthenticator } from './auth.js';
+import { ledgerJobs, Scheduler } from './jobs.js';
+import type { Runtime } from './runtime.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly ledgerApp: LedgerApp;
+  readonly scheduler: Scheduler;
+  /** Graceful: finishes in-flight requests, then closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly port?: number;
+  readonly host?: string;
+  readonly log?: (line: string) => void;
+}
+
+export async function startServer(runtime: Runtime, options: StartOptions = {}): Promise<RunningServer> {
+  const { config } = runtime;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const ledgerApp = createApp({
+    ledger: runtime.ledger,
+    store: runtime.store,
+    authenticator: createAuthenticator(config, runtime.credentials),
+    idempotencyRetentionMs: config.LEDGER_IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
+    maxBodyBytes: config.LEDGER_MAX_BODY_BYTES,
+  });
+  const scheduler = new Scheduler(ledgerJobs(runtime.ledger), config.LEDGER_JOBS_INTERVAL_SECONDS * 1000, ledgerApp.metrics, log);
+  const host = options.host ?? config.LEDGER_HOST;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: ledgerApp.app.fetch, port: options.port ?? config.LEDGER_PORT, hostname: host }, () => resolve(s as Server));
+    s.once('error', reject);
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  const port = (server.address() as AddressInfo).port;
+  scheduler.start();
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    ledgerApp,
+    scheduler,
+    close() {
+      closing ??= (async () => {
+        ledgerApp.stopAccepting();
+        await scheduler.stop();
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => server.closeAllConnections(), config.LEDGER_SHUTDOWN_TIMEOUT_MS);
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
+}
