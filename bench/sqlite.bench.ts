@@ -119,7 +119,8 @@ const rebuildEvents = 200_000;
 const singleFlightAppends = 2_000;
 const groupCommitAppends = 20_000;
 
-async function main(): Promise<void> {
+/** Prints every SQLite figure; `bench/run.ts` may call it, and ledger-level figures may follow it. */
+export async function runSqliteBench(): Promise<void> {
   const appendBench = createTempStore();
   try {
     printFigure('fsync_per_s', measureFsyncPerSecond(appendBench.dir), 'ops/s');
@@ -167,5 +168,5 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await main();
+  await runSqliteBench();
 }
