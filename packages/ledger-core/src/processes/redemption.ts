@@ -220,9 +220,13 @@ export async function recoverRedemption(rt: ProcessRuntime, communityId: string,
   const member = await rt.account(communityId, state.memberId);
   const hold = member.closedHolds.get(redemptionId) ?? (member.openHolds.has(redemptionId) ? 'open' : 'none');
   switch (state.status) {
-    case 'requested':
-      // The caller never heard of success: give back what was set aside.
-      return reject(rt, state, communityId, domainError('conflict', 'the redemption was interrupted before it was held; request it again'), options, trail);
+    case 'requested': {
+      // The caller never heard of success: give back what was set aside. Compensating is recovery succeeding.
+      const interrupted = domainError('conflict', 'the redemption was interrupted before it was held; request it again');
+      const compensated = await reject(rt, state, communityId, interrupted, options, trail);
+      if (!compensated.ok && compensated.error !== interrupted) return compensated;
+      return finished(trail, await rt.redemption(communityId, redemptionId), communityId);
+    }
     case 'fulfilling':
       if (hold === 'cancelled' || hold === 'expired') {
         trail.add(
