@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { type PolicyInput, policySchema } from '../policy.js';
 import type { RoundingMode } from '../money.js';
-import type { LedgerOp } from './harness.js';
+import type { LedgerOp, Scenario } from './harness.js';
 
 /** Cents as a two-place decimal string: 1250 → "12.50", -5 → "-0.05". */
 export function centsToText(cents: number): string {
@@ -48,8 +48,8 @@ export const hoursArb = (options: { minCents?: number; maxCents?: number; shortF
 };
 
 /** A policy factor (points per hour, multiplier), up to 4 decimal places: "10", "1.5", "0.3333". */
-export const factorArb = (options: { max?: number } = {}): fc.Arbitrary<string> =>
-  fc.tuple(fc.integer({ min: 0, max: options.max ?? 50 }), fc.integer({ min: 0, max: 9_999 }), fc.integer({ min: 0, max: 4 })).map(([whole, fraction, places]) => {
+export const factorArb = (options: { min?: number; max?: number } = {}): fc.Arbitrary<string> =>
+  fc.tuple(fc.integer({ min: options.min ?? 0, max: options.max ?? 50 }), fc.integer({ min: 0, max: 9_999 }), fc.integer({ min: 0, max: 4 })).map(([whole, fraction, places]) => {
     const digits = String(fraction).padStart(4, '0').slice(0, places).replace(/0+$/, '');
     return digits ? `${whole}.${digits}` : String(whole);
   });
@@ -66,7 +66,7 @@ export const categoryArb = fc.constantFrom('elder-care', 'public-health', 'safet
 export const policyArb = (options: { autoApprove?: boolean } = {}): fc.Arbitrary<PolicyInput> =>
   fc
     .record({
-      basePointsPerHour: factorArb({ max: 30 }),
+      basePointsPerHour: factorArb({ min: 1, max: 30 }),
       categoryMultipliers: fc.dictionary(categoryArb, factorArb({ max: 3 }), { maxKeys: 3 }),
       rounding: fc.record({ mode: roundingModeArb, scale: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
       dailyHoursCap: hoursArb({ minCents: 100, maxCents: 2_400, shortForms: true }),
@@ -86,23 +86,29 @@ export const ledgerOpArb = (options: { memberCount?: number; organiserCount?: nu
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('checkIn' as const), member, endedMinutesAgo: fc.nat({ max: 3 * 24 * 60 }), minutes: fc.integer({ min: 1, max: 11 * 60 }), category: categoryArb }) },
     {
       weight: 3,
-      arbitrary: fc.record({
-        kind: fc.constant('report' as const),
-        member,
-        daysAgo: fc.nat({ max: 3 }),
-        hours: hoursArb({ maxCents: 1_200, shortForms: true }),
-        activityHours: hoursArb({ minCents: 100, maxCents: 1_200 }),
-        category: categoryArb,
-      }),
+      // Mostly within the activity's length; sometimes beyond it, to be refused.
+      arbitrary: fc
+        .record({ member, daysAgo: fc.nat({ max: 3 }), cents: fc.integer({ min: 1, max: 1_000 }), slack: fc.integer({ min: -50, max: 400 }), category: categoryArb })
+        .chain(({ cents, slack, ...rest }) =>
+          fc.constantFrom(...textForms(cents)).map((hours) => ({ kind: 'report' as const, ...rest, hours, activityHours: centsToText(Math.max(1, cents + slack)) })),
+        ),
     },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('approve' as const), member, pick: fc.nat(), by }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('approve' as const), member, pick: fc.nat(), by }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('reject' as const), member, pick: fc.nat(), by }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('reverse' as const), member, pick: fc.nat(), by }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('reverse' as const), member, pick: fc.nat(), by }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('grant' as const), member, points: pointsArb({ maxCents: 20_000 }) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('spend' as const), member, percent: fc.integer({ min: 1, max: 110 }), keepOpen: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), member, pick: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 36 * 60 }) }) },
   );
 };
 
 /** A command sequence: `ledgerOpArb` repeated. */
 export const ledgerOpsArb = (options: { memberCount?: number; organiserCount?: number; maxLength?: number } = {}): fc.Arbitrary<LedgerOp[]> =>
-  fc.array(ledgerOpArb(options), { minLength: 1, maxLength: options.maxLength ?? 30 });
+  fc.array(ledgerOpArb(options), { minLength: 1, maxLength: options.maxLength ?? 30, size: 'max' });
+
+export const timeZoneArb = fc.constantFrom('Asia/Shanghai', 'UTC', 'America/Los_Angeles', 'Asia/Kolkata');
+
+/** A policy, a time zone and up to `maxLength` operations on three members. */
+export const scenarioArb = (options: { maxLength?: number; autoApprove?: boolean } = {}): fc.Arbitrary<Scenario> =>
+  fc.record({ policy: policyArb(options.autoApprove === undefined ? {} : { autoApprove: options.autoApprove }), timeZone: timeZoneArb, ops: ledgerOpsArb({ maxLength: options.maxLength ?? 30 }) });

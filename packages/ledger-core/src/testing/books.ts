@@ -7,7 +7,8 @@ import { Points } from '../money.js';
 import type { DomainEvent } from '../events.js';
 import type { RecordedEvent } from '../store/port.js';
 import type { MemberEvent } from '../member/events.js';
-import type { MemberState } from '../member/state.js';
+import { type MemberState, evolveMember, initialMemberState } from '../member/state.js';
+import { eventRegistry } from '../ledger.js';
 import { freeOf } from '../member/lots.js';
 
 /** System accounts; a member's account is `member:<stream name>`. */
@@ -103,4 +104,34 @@ export function memberSnapshot(state: MemberState): unknown {
       return value;
     }),
   );
+}
+
+/**
+ * Member states folded from recorded events by an independent reader (decode + evolve, as a replay
+ * would), one event at a time, so a check can look at an account just before and just after each event.
+ */
+export class MemberFolds {
+  private readonly states = new Map<string, MemberState>();
+
+  /** The folded state of a member stream (initial if nothing was folded yet). */
+  stateOf(streamName: string): MemberState {
+    let state = this.states.get(streamName);
+    if (!state) {
+      state = initialMemberState();
+      this.states.set(streamName, state);
+    }
+    return state;
+  }
+
+  /** Folds one recorded event of a member stream (others are ignored); returns the decoded event. */
+  apply(event: RecordedEvent): MemberEvent | null {
+    if (!event.streamName.startsWith('member-')) return null;
+    const decoded = eventRegistry.decode(event) as MemberEvent;
+    this.states.set(event.streamName, evolveMember(this.stateOf(event.streamName), decoded));
+    return decoded;
+  }
+
+  streams(): string[] {
+    return [...this.states.keys()];
+  }
 }

@@ -8,11 +8,14 @@ import type { ExecuteResult, CommandOutcome } from '../ledger.js';
 import { Ledger } from '../ledger.js';
 import type { LedgerCommandInput } from '../commands.js';
 import type { PolicyInput } from '../policy.js';
-import type { EventStore } from '../store/port.js';
+import { type EventStore, type RecordedEvent, maxReadAllPageSize } from '../store/port.js';
 import { InMemoryEventStore } from '../store/in-memory.js';
 import { ManualClock, calendarDateIn, msPerDay } from '../time.js';
 import { streamNames } from '../ids.js';
 import { specAdmin } from './spec.js';
+import { centsToText, textToCents } from './arbitraries.js';
+import { availablePoints } from '../member/decide.js';
+import type { MemberState } from '../member/state.js';
 
 export interface TestLedgerOptions {
   readonly communityId?: string;
@@ -78,6 +81,13 @@ export type LedgerOp =
   | { readonly kind: 'report'; readonly member: number; readonly daysAgo: number; readonly hours: string; readonly activityHours: string; readonly category: string }
   | { readonly kind: 'approve' | 'reject' | 'reverse'; readonly member: number; readonly pick: number; readonly by: number }
   | { readonly kind: 'grant'; readonly member: number; readonly points: string }
+  /**
+   * A redemption in miniature, as the ledger's own process issues it: hold, then spend unless `keepOpen`.
+   * `percent` of the member's available points (above 100: more than available, to be refused).
+   */
+  | { readonly kind: 'spend'; readonly member: number; readonly percent: number; readonly keepOpen: boolean }
+  /** Cancels one of the member's open holds. */
+  | { readonly kind: 'release'; readonly member: number; readonly pick: number }
   | { readonly kind: 'advance'; readonly minutes: number };
 
 export interface AppliedOp {
@@ -92,11 +102,19 @@ export class OpDriver {
   private counter = 0;
   /** Record ids per member, in creation order. */
   readonly records = new Map<string, string[]>();
+  /** Hold ids per member left open by `spend` ops with `keepOpen`. */
+  readonly openHolds = new Map<string, string[]>();
+  /** The actor of process steps. */
+  readonly system: Actor = { id: 'system:test', role: 'system', communityId: '*' };
 
   constructor(readonly t: TestLedger) {}
 
-  /** The command an op stands for, with its actor; null for a clock step or an op with nothing to act on. */
-  commandFor(op: LedgerOp): { command: LedgerCommandInput; actor: Actor } | null {
+  /**
+   * The command an op stands for, with its actor; null for a clock step or an op with nothing to act on.
+   * Given the member's state, approvals pick among pending records and reversals among approved ones, and
+   * spends take a share of what is available; without it, picks range over every record.
+   */
+  commandFor(op: LedgerOp, state?: MemberState): { command: LedgerCommandInput; actor: Actor } | null {
     const t = this.t;
     if (op.kind === 'advance') return null;
     const memberId = t.members[op.member % t.members.length]!;
@@ -118,7 +136,10 @@ export class OpDriver {
       case 'approve':
       case 'reject':
       case 'reverse': {
-        const ids = this.records.get(memberId) ?? [];
+        const all = this.records.get(memberId) ?? [];
+        const wanted = op.kind === 'reverse' ? 'approved' : 'pending';
+        const fitting = state ? all.filter((id) => state.records.get(id)?.status === wanted) : [];
+        const ids = fitting.length > 0 ? fitting : all;
         const recordId = ids[op.pick % Math.max(ids.length, 1)];
         if (recordId === undefined) return null;
         const actor = t.organisers[op.by % t.organisers.length] ?? organiser;
@@ -128,6 +149,19 @@ export class OpDriver {
       }
       case 'grant':
         return { command: { type: 'GrantPoints', ...target, grantId: `g${++this.counter}`, points: op.points, reason: 'test grant' }, actor: t.admin };
+      case 'spend': {
+        const holdId = `h${++this.counter}`;
+        const expiresAt = new Date(now + 72 * 3_600_000).toISOString();
+        const availableCents = state ? textToCents(availablePoints(state, new Date(now)).toString()) : 1_000;
+        const points = centsToText(Math.max(1, Math.floor((availableCents * op.percent) / 100)));
+        return { command: { type: 'PlaceHold', ...target, holdId, redemptionId: `d${this.counter}`, points, expiresAt }, actor: this.system };
+      }
+      case 'release': {
+        const holds = this.openHolds.get(memberId) ?? [];
+        const holdId = holds[op.pick % Math.max(holds.length, 1)];
+        if (holdId === undefined) return null;
+        return { command: { type: 'ReleaseHold', ...target, holdId, reason: 'cancelled' }, actor: this.system };
+      }
     }
   }
 
@@ -136,10 +170,34 @@ export class OpDriver {
       this.t.clock.advance(op.minutes * 60_000);
       return { op, command: null, actor: null, result: null };
     }
-    const resolved = this.commandFor(op);
+    const memberId = this.t.members[op.member % this.t.members.length]!;
+    const resolved = this.commandFor(op, (await this.t.ledger.member(this.t.communityId, memberId)).state);
     if (!resolved) return { op, command: null, actor: null, result: null };
     const result = await this.t.execute(resolved.command, resolved.actor);
+    const c = resolved.command;
+    if (c.type === 'PlaceHold' && result.ok && result.value.events.length > 0) {
+      if (op.kind === 'spend' && op.keepOpen) {
+        this.openHolds.set(c.memberId, [...(this.openHolds.get(c.memberId) ?? []), c.holdId]);
+      } else {
+        const spent = await this.t.execute({ type: 'SpendHold', communityId: c.communityId, memberId: c.memberId, holdId: c.holdId }, this.system);
+        return { op, command: resolved.command, actor: resolved.actor, result: spent };
+      }
+    }
+    if (c.type === 'ReleaseHold' && result.ok) {
+      this.openHolds.set(c.memberId, (this.openHolds.get(c.memberId) ?? []).filter((h) => h !== c.holdId));
+    }
     return { op, command: resolved.command, actor: resolved.actor, result };
+  }
+
+  /** Applies every op in turn, calling `after` after each (await it: checks may read the store). */
+  async run(ops: readonly LedgerOp[], after?: (applied: AppliedOp, index: number) => Promise<void> | void): Promise<AppliedOp[]> {
+    const applied: AppliedOp[] = [];
+    for (const [index, op] of ops.entries()) {
+      const step = await this.apply(op);
+      applied.push(step);
+      await after?.(step, index);
+    }
+    return applied;
   }
 
   private newRecord(memberId: string): string {
@@ -149,4 +207,35 @@ export class OpDriver {
     this.records.set(memberId, list);
     return recordId;
   }
+}
+
+/** A random scenario: a community's policy and time zone, and what happens in it. */
+export interface Scenario {
+  readonly policy: PolicyInput;
+  readonly timeZone: string;
+  readonly ops: readonly LedgerOp[];
+}
+
+export interface ScenarioStep {
+  readonly applied: AppliedOp;
+  readonly index: number;
+  /** Events appended by this step, in global order. */
+  readonly events: readonly RecordedEvent[];
+  readonly t: TestLedger;
+}
+
+/**
+ * Runs a scenario on a fresh TestLedger (members m1…m3, organisers org-1, org-2), handing each step and the
+ * events it appended to `after`. Returns the ledger for final checks.
+ */
+export async function runScenario(scenario: Scenario, after?: (step: ScenarioStep) => Promise<void> | void, options: TestLedgerOptions = {}): Promise<{ t: TestLedger; driver: OpDriver; steps: AppliedOp[] }> {
+  const t = await createTestLedger({ policy: scenario.policy, timeZone: scenario.timeZone, ...options });
+  const driver = new OpDriver(t);
+  let cursor = (await t.store.readAll({ maxCount: maxReadAllPageSize })).at(-1)?.position;
+  const steps = await driver.run(scenario.ops, async (applied, index) => {
+    const events = await t.store.readAll({ maxCount: maxReadAllPageSize, ...(cursor === undefined ? {} : { after: cursor }) });
+    cursor = events.at(-1)?.position ?? cursor;
+    await after?.({ applied, index, events, t });
+  });
+  return { t, driver, steps };
 }
