@@ -6,7 +6,7 @@
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type JsonValue, Points, Hours } from '../src/index.js';
+import { type JsonValue, type MemberEvent, Hours, Points, eventRegistry } from '../src/index.js';
 import { type Scenario, approveService, centsToText, communityState, given, levelReached, pointsArb, registered, reported, runScenario, scenarioArb } from '../src/testing/index.js';
 
 /** Keys whose values are amounts (points or hours) wherever they appear in member event data. */
@@ -58,26 +58,29 @@ describe('rule 4: exact money', () => {
             const problems: string[] = [];
             amountProblems(event.data, event.type, null, problems);
             expect(problems, `${event.type} ${JSON.stringify(event.data)}`).toEqual([]);
-            const d = event.data as Record<string, never>;
-            switch (event.type) {
+            const e = eventRegistry.decode(event) as MemberEvent;
+            switch (e.type) {
               case 'PointsAccrued': {
-                const lotPoints = d.lot === null ? Points.zero : Points.of((d.lot as { points: string }).points);
+                const d = e.data;
+                const lotPoints = d.lot === null ? Points.zero : Points.of(d.lot.points);
                 expect(Points.of(d.deficitSettled).plus(lotPoints).toString(), 'deficit settled + lot = points').toBe(Points.of(d.points).toString());
-                const source = d.source as { kind: string; hours?: string; pointsPerHour?: string; multiplier?: string };
-                if (source.kind === 'service') {
-                  const policy = community.policies[(d.policyVersion as number) - 1]!;
-                  const exact = new Decimal(source.hours!).times(source.pointsPerHour!).times(source.multiplier!);
+                if (d.source.kind === 'service') {
+                  const { hours, pointsPerHour, multiplier } = d.source;
+                  const policy = community.policies[d.policyVersion - 1]!;
+                  const exact = new Decimal(hours).times(pointsPerHour).times(multiplier);
                   const once = exact.toDecimalPlaces(policy.rounding.scale, roundingModes[policy.rounding.mode]).toFixed(2);
-                  expect(d.points, `${source.hours} h × ${source.pointsPerHour} × ${source.multiplier} rounded once (${policy.rounding.mode}, ${policy.rounding.scale})`).toBe(once);
+                  expect(d.points, `${hours} h × ${pointsPerHour} × ${multiplier} rounded once (${policy.rounding.mode}, ${policy.rounding.scale})`).toBe(once);
                 }
                 break;
               }
               case 'PointsClawedBack':
-                expect(sum(d.fromLots).plus(Points.of(d.deficitAdded)).toString(), 'lots taken + deficit = clawback').toBe(Points.of(d.points).toString());
+                expect(sum(e.data.fromLots).plus(Points.of(e.data.deficitAdded)).toString(), 'lots taken + deficit = clawback').toBe(Points.of(e.data.points).toString());
                 break;
               case 'PointsHeld':
               case 'HeldPointsSpent':
-                expect(sum(d.fromLots).toString(), `${event.type}: Σ lots = points`).toBe(Points.of(d.points).toString());
+                expect(sum(e.data.fromLots).toString(), `${e.type}: Σ lots = points`).toBe(Points.of(e.data.points).toString());
+                break;
+              default:
                 break;
             }
           }
