@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Actor,
+  type EventStore,
   type ExecuteResult,
+  type NewEvent,
   InMemoryEventStore,
   Ledger,
   ManualClock,
@@ -41,6 +43,44 @@ async function setUp(balance: number, stock: number) {
   return { store, clock, ledger };
 }
 
+/**
+ * Real races come from stores that do I/O and from several ledger processes with their own caches. This
+ * store hands control to fast-check's scheduler before every read and append, so the scheduler chooses
+ * how decisions interleave.
+ */
+class YieldingStore implements EventStore {
+  constructor(
+    private readonly inner: EventStore,
+    private readonly s: fc.Scheduler,
+  ) {}
+  get idempotency() {
+    return this.inner.idempotency;
+  }
+  get checkpoints() {
+    return this.inner.checkpoints;
+  }
+  async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: never }) {
+    await this.s.schedule(Promise.resolve(`append ${stream}`));
+    return this.inner.appendToStream(stream, events, options);
+  }
+  async readStream(...args: Parameters<EventStore['readStream']>) {
+    await this.s.schedule(Promise.resolve(`read ${args[0]}`));
+    return this.inner.readStream(...args);
+  }
+  streamRevision(stream: string) {
+    return this.inner.streamRevision(stream);
+  }
+  readAll(...args: Parameters<EventStore['readAll']>) {
+    return this.inner.readAll(...args);
+  }
+  subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>) {
+    return this.inner.subscribeToAll(...args);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
 type Op = { kind: 'redeem'; id: number; fulfil: boolean } | { kind: 'transfer'; id: number; points: number };
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('redeem' as const), id: fc.nat(), fulfil: fc.boolean() }),
@@ -53,8 +93,12 @@ describe('spending under concurrency', () => {
       fc.asyncProperty(fc.scheduler(), fc.array(opArb, { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 4 }), async (s, ops, stock) => {
         const { ledger, store, clock } = await setUp(90, stock);
         const member: Actor = { id: 'm1', role: 'member', communityId: C };
+        // Three ledger processes with their own caches, sharing one store that yields to the scheduler.
+        const shared = new YieldingStore(store, s);
+        const processes = [0, 1, 2].map(() => new Ledger({ store: shared, clock }));
         const runs = ops.map((op, i) =>
           s.schedule(Promise.resolve(op)).then(async () => {
+            const ledger = processes[i % processes.length]!;
             if (op.kind === 'transfer') {
               const r = await ledger.execute({ type: 'RequestTransfer', communityId: C, memberId: 'm1', transferId: `t${i}`, to: 'm2', points: String(op.points) }, { actor: member });
               return { op, spent: r.ok ? op.points : 0, held: 0, reserved: 0 };
@@ -68,7 +112,7 @@ describe('spending under concurrency', () => {
           }),
         );
         const outcomes = await s.waitFor(Promise.all(runs));
-        const { state } = await ledger.member(C, 'm1');
+        const { state } = await new Ledger({ store, clock }).member(C, 'm1');
         const spent = outcomes.reduce((sum, o) => sum + o.spent, 0);
         const held = outcomes.reduce((sum, o) => sum + o.held, 0);
         // Everything that left or is set aside came out of the 90 the member had.
@@ -77,7 +121,7 @@ describe('spending under concurrency', () => {
         expect(Number(state.held.toString())).toBeCloseTo(held, 6);
         expect(state.balance.isNegative()).toBe(false);
         expect(lotsBalance(state).eq(state.balance)).toBe(true);
-        const item = await ledger.item(C, 'rice');
+        const item = await new Ledger({ store, clock }).item(C, 'rice');
         expect(item.reserved + item.issued).toBeLessThanOrEqual(stock);
         expect(item.reserved).toBe(outcomes.reduce((sum, o) => sum + o.reserved, 0));
         const models = await new ReadModels(store).open();
@@ -87,7 +131,7 @@ describe('spending under concurrency', () => {
           const expiries = hold.fromLots.map((t) => t.lotId);
           expect(expiries).toEqual([...expiries].sort());
         }
-        void clock;
+        void ledger;
       }),
       { numRuns: 60 },
     );
