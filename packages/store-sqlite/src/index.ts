@@ -7,4 +7,5 @@ export {
   maxEventsPerCommit,
 } from './sqlite-store.js';
 export { SqliteCheckpointStore, SqliteIdempotencyStore } from './records.js';
+export { SqliteSnapshotStore } from './snapshots.js';
 export { migrate, migrations, schemaVersion } from './schema.js';

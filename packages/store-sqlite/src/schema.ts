@@ -35,6 +35,16 @@ export const migrations: readonly string[] = [
     position INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- Read-model snapshots (DESIGN §7) beside the events they fold, under the same durability setting:
+  -- a snapshot can never name a position the events table has lost. A rowid table, not WITHOUT ROWID,
+  -- because a snapshot is one large row.
+  CREATE TABLE snapshots (
+    name     TEXT    NOT NULL UNIQUE,
+    position INTEGER NOT NULL CHECK (position >= 0),
+    data     TEXT    NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

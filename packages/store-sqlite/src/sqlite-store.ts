@@ -19,6 +19,7 @@ import {
 } from '@volunteer-ledger/core';
 import { SqliteCheckpointStore, SqliteIdempotencyStore } from './records.js';
 import { migrate } from './schema.js';
+import { SqliteSnapshotStore } from './snapshots.js';
 
 /** Most appends committed in one transaction (one fsync); the rest wait for the next commit. */
 export const maxAppendsPerCommit = 512;
@@ -80,6 +81,8 @@ type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: un
 export class SqliteEventStore implements EventStore {
   readonly idempotency: SqliteIdempotencyStore;
   readonly checkpoints: SqliteCheckpointStore;
+  /** Read-model snapshots in the same file: pass as `new ReadModels(store, { snapshots: store.snapshots })`. */
+  readonly snapshots: SqliteSnapshotStore;
 
   private readonly db: Database.Database;
   private readonly appended = new AppendSignal();
@@ -147,6 +150,7 @@ export class SqliteEventStore implements EventStore {
 
     this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen());
     this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen());
+    this.snapshots = new SqliteSnapshotStore(this.db, () => this.assertOpen());
     const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
     if (pollIntervalMs > 0) {
       this.pollTimer = setInterval(() => this.appended.notify(), pollIntervalMs);

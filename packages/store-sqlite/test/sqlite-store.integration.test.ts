@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WrongExpectedRevisionError } from '@volunteer-ledger/core';
 import { contractEvent, contractEvents } from '@volunteer-ledger/store-contract';
-import { SqliteEventStore, schemaVersion } from '../src/index.js';
+import { SqliteEventStore, migrations, schemaVersion } from '../src/index.js';
 
 let dir: string;
 let filename: string;
@@ -45,7 +45,7 @@ describe('SQLite store: durability settings and schema', () => {
     const raw = new Database(filename);
     raw.pragma(`user_version = ${schemaVersion + 1}`);
     raw.close();
-    expect(() => open()).toThrow(/schema version 2, newer than the 1 this code knows; upgrade/);
+    expect(() => open()).toThrow(new RegExp(`schema version ${schemaVersion + 1}, newer than the ${schemaVersion} this code knows; upgrade`));
   });
 });
 
@@ -109,5 +109,40 @@ describe('SQLite store: two connections to one file (another process)', () => {
     const next = await Promise.race([iterator.next(), new Promise((r) => setTimeout(() => r('timeout'), 2_000))]);
     expect(next).toMatchObject({ done: false, value: { streamName: 'member-c1-m2' } });
     await subscription.close();
+  });
+});
+
+describe('SQLite store: read-model snapshots in the same file', () => {
+  it('loads nothing before the first save, then the last save, across a reopen', async () => {
+    const first = open();
+    expect(await first.snapshots.load('read-models')).toBeNull();
+    await first.snapshots.save('read-models', 7n, '{"a":1}');
+    await first.snapshots.save('read-models', 2n ** 60n, '{"a":2}');
+    await first.snapshots.save('other', 3n, '{}');
+    await first.close();
+    const again = open();
+    expect(await again.snapshots.load('read-models')).toEqual({ position: 2n ** 60n, data: '{"a":2}' });
+    expect(await again.snapshots.load('other')).toEqual({ position: 3n, data: '{}' });
+  });
+
+  it('migrates a schema-1 database, keeping its events', async () => {
+    const raw = new Database(filename);
+    raw.pragma('journal_mode = WAL');
+    raw.exec(migrations[0]!);
+    raw.pragma('user_version = 1');
+    raw.prepare("INSERT INTO events (stream_name, revision, event_id, type, schema_version, data, metadata) VALUES ('member-c1-m1', 0, 'e1', 'T', 1, '{}', '{}')").run();
+    raw.close();
+    const store = open();
+    expect(store.settings().schemaVersion).toBe(2);
+    expect(await store.streamRevision('member-c1-m1')).toBe(0);
+    await store.snapshots.save('read-models', 1n, '{}');
+    expect(await store.snapshots.load('read-models')).toEqual({ position: 1n, data: '{}' });
+  });
+
+  it('refuses a negative position and any use after close', async () => {
+    const store = open();
+    await expect(store.snapshots.save('read-models', -1n, '{}')).rejects.toThrow(/position -1 is negative/);
+    await store.close();
+    await expect(store.snapshots.load('read-models')).rejects.toThrow(/is closed/);
   });
 });
