@@ -5,9 +5,16 @@
 import { z } from 'zod';
 import { Hours, Points, amountPattern, factorPattern, pointsForHours } from './money.js';
 
-export const pointsString = z.string().regex(amountPattern, 'a decimal string with at most 2 places, like "12.50"');
+/** Amounts are parsed to their canonical two-place form ("50" → "50.00"), so no short form ever reaches an event (rule 4). */
+export const pointsString = z
+  .string()
+  .regex(amountPattern, 'a decimal string with at most 2 places, like "12.50"')
+  .transform((text) => Points.of(text).toString());
 export const positivePointsString = pointsString.refine((s) => Points.of(s).isPositive(), 'must be greater than zero');
-export const hoursString = z.string().regex(amountPattern, 'a decimal string with at most 2 places, like "1.50"');
+export const hoursString = z
+  .string()
+  .regex(amountPattern, 'a decimal string with at most 2 places, like "1.50"')
+  .transform((text) => Hours.of(text).toString());
 export const factorString = z.string().regex(factorPattern, 'a non-negative decimal with at most 4 places, like "1.5"');
 export const categoryIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, like "elder-care"');
 

@@ -36,11 +36,8 @@ function withTwoPlaceLevels(scenario: Scenario): Scenario {
 }
 
 describe('rule 4: exact money', () => {
-  // KNOWN BUG, reported to the lead: policy.ts levelsCrossed() returns the policy's threshold text as
-  // given, and decide.ts approve() copies it into LevelReached.thresholdHours, so a policy saying "100"
-  // records "100" rather than "100.00". `it.fails` keeps the suite green while the bug stands; when it is
-  // fixed this test fails: turn it into a plain `it`.
-  it.fails('KNOWN BUG: LevelReached.thresholdHours keeps the two-place form when the policy wrote "1"', () => {
+  // Was a bug: a policy saying "1" recorded "1" in LevelReached. Amount schemas now canonicalise on parse.
+  it('LevelReached.thresholdHours is two-place even when the policy wrote "1"', () => {
     const community = communityState({ policy: { levelThresholdsHours: ['1'] } });
     const events = given([registered('alice'), reported('r1', '2026-03-09', '2.00')]).when(approveService('alice', 'r1'), { community }).events();
     expect(events.at(-1)).toEqual(levelReached(1, '1.00', '2.00'));
