@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { EventStore, Ledger } from '@volunteer-ledger/core';
+import type { EventStore, Ledger, ReadModels } from '@volunteer-ledger/core';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Authenticator } from './auth.js';
@@ -15,11 +15,16 @@ import { Metrics } from './metrics.js';
 import { Problem, problemResponse, toProblem } from './problems.js';
 import { communityRoutes } from './routes/communities.js';
 import { memberRoutes } from './routes/members.js';
+import { reportRoutes } from './routes/reports.js';
+import { shopRoutes } from './routes/shop.js';
+import { ReadSide } from './read-side.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps {
   readonly ledger: Ledger;
   readonly store: EventStore;
+  /** Opened (caught up) read models. */
+  readonly models: ReadModels;
   readonly authenticator: Authenticator;
   readonly idempotencyRetentionMs: number;
   readonly maxBodyBytes: number;
@@ -31,6 +36,7 @@ export interface AppDeps {
 export interface LedgerApp {
   readonly app: OpenAPIHono<AppEnv>;
   readonly metrics: Metrics;
+  readonly reads: ReadSide;
   /** Readiness turns false when shutdown begins. */
   stopAccepting(): void;
 }
@@ -93,9 +99,12 @@ export function createApp(deps: AppDeps): LedgerApp {
     description: 'An API key (vlk_…) or a JWT (HS256 / RS256) with claims sub, role (admin | organiser | member) and community',
   });
 
-  const routeDeps = { ledger: deps.ledger, metrics };
+  const reads = new ReadSide(deps.models);
+  const routeDeps = { ledger: deps.ledger, metrics, reads };
   communityRoutes(app, routeDeps);
   memberRoutes(app, routeDeps);
+  shopRoutes(app, routeDeps);
+  reportRoutes(app, routeDeps);
   systemRoutes(app, { store: deps.store, metrics, isAccepting: () => accepting });
 
   app.doc31('/openapi.json', {
@@ -112,6 +121,7 @@ export function createApp(deps: AppDeps): LedgerApp {
   return {
     app,
     metrics,
+    reads,
     stopAccepting() {
       accepting = false;
     },

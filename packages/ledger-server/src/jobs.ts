@@ -3,7 +3,7 @@
  * redemptions and transfers. Runs one job at a time, never overlapping itself; `stop()` waits for the
  * job in progress. The same jobs run from the CLI (`ledger jobs run`).
  */
-import type { Ledger } from '@volunteer-ledger/core';
+import { expireDue, type JobReport, type Ledger, type ReadModels, recoverUnfinished } from '@volunteer-ledger/core';
 import type { Metrics } from './metrics.js';
 
 export interface Job {
@@ -12,21 +12,17 @@ export interface Job {
   run(): Promise<string>;
 }
 
-/** The core's jobs, as far as this version of the core offers them. */
-export function ledgerJobs(ledger: Ledger): Job[] {
-  // Feature-detected: `expireDue` and `recover` arrive with the core's redemption and transfer processes.
-  const core = ledger as unknown as {
-    expireDue?: (asOf: Date) => Promise<unknown>;
-    recover?: () => Promise<unknown>;
+/** The core's jobs: expiry of points and lapsed holds, recovery of unfinished redemptions and transfers. */
+export function ledgerJobs(ledger: Ledger, models: ReadModels, afterRun: () => void = () => undefined): Job[] {
+  const summary = (name: string, report: JobReport) => {
+    afterRun();
+    const failures = report.failures.map((f) => `${f.target}: ${f.message}`).join('; ');
+    return `${name}: visited ${report.visited}, changed ${report.changed}${failures ? `, failed: ${failures}` : ''}`;
   };
-  const jobs: Job[] = [];
-  if (typeof core.expireDue === 'function') {
-    jobs.push({ name: 'expiry', run: async () => `expiry: ${JSON.stringify(await core.expireDue!.call(ledger, ledger.clock.now()))}` });
-  }
-  if (typeof core.recover === 'function') {
-    jobs.push({ name: 'recovery', run: async () => `recovery: ${JSON.stringify(await core.recover!.call(ledger))}` });
-  }
-  return jobs;
+  return [
+    { name: 'expiry', run: async () => summary('expiry', await expireDue(ledger, models)) },
+    { name: 'recovery', run: async () => summary('recovery', await recoverUnfinished(ledger, models)) },
+  ];
 }
 
 export class Scheduler {

@@ -4,24 +4,30 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Clock, type EventStore, InMemoryEventStore, Ledger, systemClock, WebCryptoVault } from '@volunteer-ledger/core';
+import { type Clock, type EventStore, InMemoryEventStore, InMemorySnapshotStore, Ledger, ReadModels, type SnapshotStore, systemClock, WebCryptoVault } from '@volunteer-ledger/core';
 import { SqliteEventStore } from '@volunteer-ledger/store-sqlite';
 import type { ServerConfig } from './config.js';
 import { type CredentialStore, InMemoryCredentialStore, SqliteCredentialStore } from './credentials.js';
+import { SqliteSnapshotStore } from './snapshots.js';
 
 export interface Runtime {
   readonly config: ServerConfig;
   readonly store: EventStore;
   readonly credentials: CredentialStore;
   readonly ledger: Ledger;
+  /** Read models fed from the store's global order; not caught up until `openReadModels()`. */
+  readonly models: ReadModels;
   readonly clock: Clock;
   /** Human description of where the data lives, for start-up messages. */
   readonly describe: string;
+  /** Restores the snapshot, catches up, and (with `follow`) keeps folding live events. */
+  openReadModels(options?: { follow?: boolean }): Promise<ReadModels>;
   close(): Promise<void>;
 }
 
 export const eventStoreFileName = 'ledger.sqlite';
 export const credentialsFileName = 'credentials.sqlite';
+export const readModelsFileName = 'read-models.sqlite';
 
 async function openEventStoreDb(connectionString: string): Promise<EventStore> {
   // Loaded only when chosen, so the gRPC client costs nothing on SQLite. The name is a variable so
@@ -42,7 +48,9 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
   let store: EventStore;
   let credentials: CredentialStore;
   let describe: string;
+  let snapshots: SnapshotStore & { close?: () => void };
   if (config.LEDGER_STORE === 'memory') {
+    snapshots = new InMemorySnapshotStore();
     store = options.store ?? new InMemoryEventStore();
     credentials = new InMemoryCredentialStore();
     describe = 'in-memory store (nothing survives a restart)';
@@ -50,6 +58,7 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
     const dataDir = resolve(config.LEDGER_DATA_DIR);
     mkdirSync(dataDir, { recursive: true });
     credentials = SqliteCredentialStore.open(join(dataDir, credentialsFileName));
+    snapshots = new SqliteSnapshotStore(join(dataDir, readModelsFileName));
     if (config.LEDGER_STORE === 'sqlite') {
       store = options.store ?? SqliteEventStore.open(join(dataDir, eventStoreFileName));
       describe = `SQLite store at ${join(dataDir, eventStoreFileName)}`;
@@ -59,17 +68,36 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
     }
   }
   const ledger = new Ledger({ store, clock, vault: new WebCryptoVault(credentials.keyStore) });
+  const models = new ReadModels(store, { snapshots });
+  let opened: Promise<ReadModels> | null = null;
+  let following = false;
   let closed = false;
   return {
     config,
     store,
     credentials,
     ledger,
+    models,
     clock,
     describe,
+    openReadModels(options = {}) {
+      opened ??= models.open();
+      return opened.then((m) => {
+        if (options.follow && !following) {
+          following = true;
+          m.follow((fault) => console.error('[ledger] read models stopped following the store:', fault));
+        }
+        return m;
+      });
+    },
     async close() {
       if (closed) return;
       closed = true;
+      if (opened) {
+        await models.stop();
+        await models.saveSnapshot();
+      }
+      snapshots.close?.();
       await store.close();
       await credentials.close();
     },

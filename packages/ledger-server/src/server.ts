@@ -29,14 +29,16 @@ export interface StartOptions {
 export async function startServer(runtime: Runtime, options: StartOptions = {}): Promise<RunningServer> {
   const { config } = runtime;
   const log = options.log ?? ((line: string) => console.log(line));
+  const models = await runtime.openReadModels({ follow: true });
   const ledgerApp = createApp({
     ledger: runtime.ledger,
     store: runtime.store,
+    models,
     authenticator: createAuthenticator(config, runtime.credentials),
     idempotencyRetentionMs: config.LEDGER_IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
     maxBodyBytes: config.LEDGER_MAX_BODY_BYTES,
   });
-  const scheduler = new Scheduler(ledgerJobs(runtime.ledger), config.LEDGER_JOBS_INTERVAL_SECONDS * 1000, ledgerApp.metrics, log);
+  const scheduler = new Scheduler(ledgerJobs(runtime.ledger, models, () => ledgerApp.reads.noteWrite()), config.LEDGER_JOBS_INTERVAL_SECONDS * 1000, ledgerApp.metrics, log);
   const host = options.host ?? config.LEDGER_HOST;
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: ledgerApp.app.fetch, port: options.port ?? config.LEDGER_PORT, hostname: host }, () => resolve(s as Server));

@@ -1,105 +1,161 @@
 /**
- * JSON views of folded state, until the core's read models serve them: an account from the member's
- * stream, a community's set-up, a service certificate. Amounts are decimal strings (DESIGN §4 rule 4).
+ * Response schemas for the core's read-model views (projections/views.ts), so the OpenAPI document
+ * describes what is sent, plus the two views the core leaves to the edge: a community's set-up and the
+ * certificate's printable page. Amounts are decimal strings (DESIGN §4 rule 4).
  */
-import {
-  type CommunityState,
-  type EventStore,
-  freePoints,
-  isUsable,
-  maskIdNumber,
-  type MemberState,
-  type Profile,
-  type ProfileVault,
-  sealedProfileSchema,
-  streamNames,
-} from '@volunteer-ledger/core';
+import type { CommunityState, certificate } from '@volunteer-ledger/core';
 import { z } from 'zod';
 
 export const amount = z.string().describe('a decimal string with 2 places, like "12.50"');
 
-export const lotViewSchema = z.object({
-  lotId: z.string(),
-  original: amount,
-  remaining: amount,
-  held: amount,
-  accruedAt: z.string(),
-  expiresAt: z.string().nullable(),
-  unlocksAt: z.string().nullable(),
-});
-
-export const serviceRecordViewSchema = z.object({
-  recordId: z.string(),
-  kind: z.enum(['checked-in', 'reported']),
-  category: z.string(),
-  serviceDate: z.string(),
-  hours: amount,
-  status: z.enum(['pending', 'approved', 'rejected', 'reversed']),
-  hoursApproved: amount,
-  points: amount,
-});
-
 export const accountViewSchema = z.object({
   communityId: z.string(),
   memberId: z.string(),
-  revision: z.number().int(),
+  householdId: z.string().nullable(),
+  registeredAt: z.string(),
   balance: amount,
-  available: amount.describe('balance less held points, locked and expired lots; zero while in deficit'),
+  available: amount.describe('spendable now: balance less held, locked and expired points; zero while in deficit'),
   held: amount,
+  locked: amount,
   deficit: amount,
   hoursTotal: amount,
   pointsAccruedTotal: amount,
+  pointsSpentTotal: amount,
   level: z.number().int(),
-  householdId: z.string().nullable(),
-  compound: z.string().nullable(),
-  building: z.string().nullable(),
-  hasProfile: z.boolean(),
+  lots: z.array(
+    z.object({
+      lotId: z.string(),
+      original: amount,
+      remaining: amount,
+      held: amount,
+      accruedAt: z.string(),
+      expiresAt: z.string().nullable(),
+      unlocksAt: z.string().nullable(),
+    }),
+  ),
+  revision: z.number().int().describe('the member stream revision; also the ETag'),
   profileErased: z.boolean(),
-  lots: z.array(lotViewSchema),
-  records: z.array(serviceRecordViewSchema),
 });
-export type AccountView = z.output<typeof accountViewSchema>;
 
-export function accountView(state: MemberState, revision: number, now: Date): AccountView {
-  const asOf = now.toISOString();
-  const available = state.deficit.isPositive() ? '0.00' : freePoints(state.lots.values(), (lot) => isUsable(lot, asOf)).toString();
-  return {
-    communityId: state.communityId,
-    memberId: state.memberId,
-    revision,
-    balance: state.balance.toString(),
-    available,
-    held: state.held.toString(),
-    deficit: state.deficit.toString(),
-    hoursTotal: state.hoursTotal.toString(),
-    pointsAccruedTotal: state.pointsAccruedTotal.toString(),
-    level: state.level,
-    householdId: state.householdId,
-    compound: state.compound,
-    building: state.building,
-    hasProfile: state.hasProfile,
-    profileErased: state.profileErased,
-    lots: [...state.lots.values()].map((lot) => ({
-      lotId: lot.lotId,
-      original: lot.original.toString(),
-      remaining: lot.remaining.toString(),
-      held: lot.held.toString(),
-      accruedAt: lot.accruedAt,
-      expiresAt: lot.expiresAt,
-      unlocksAt: lot.unlocksAt,
-    })),
-    records: [...state.records.values()].map((record) => ({
-      recordId: record.recordId,
-      kind: record.kind,
-      category: record.category,
-      serviceDate: record.serviceDate,
-      hours: record.hours.toString(),
-      status: record.status,
-      hoursApproved: record.hoursApproved.toString(),
-      points: record.points.toString(),
-    })),
-  };
-}
+export const statementSchema = z.object({
+  entries: z.array(
+    z.object({
+      seq: z.number().int(),
+      position: z.string(),
+      recordedAt: z.string(),
+      type: z.string(),
+      amount: amount.describe('signed: points in (+) or out (−) of the balance'),
+      runningBalance: amount,
+      reference: z.string(),
+      description: z.string(),
+    }),
+  ),
+  nextCursor: z.number().int().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+});
+
+export const recordViewSchema = z.object({
+  memberId: z.string(),
+  recordId: z.string(),
+  kind: z.string(),
+  category: z.string(),
+  serviceDate: z.string(),
+  hours: amount,
+  status: z.string(),
+  hoursApproved: amount,
+  points: amount,
+  recordedAt: z.string(),
+  decidedBy: z.string().nullable(),
+});
+
+export const catalogueItemSchema = z.object({
+  itemId: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  pointsCost: amount,
+  active: z.boolean(),
+  stocked: z.number().int().nullable(),
+  reserved: z.number().int(),
+  issued: z.number().int(),
+  available: z.number().int().nullable().describe('null for services without stock'),
+  limitPerMember: z.object({ count: z.number().int(), period: z.string() }).nullable(),
+  serviceHours: z.string().nullable(),
+  revision: z.number().int(),
+});
+
+export const redemptionViewSchema = z.object({
+  status: z.string(),
+  redemptionId: z.string(),
+  memberId: z.string(),
+  itemId: z.string(),
+  quantity: z.number().int(),
+  points: amount,
+  expiresAt: z.string(),
+  rejection: z.object({ code: z.string(), message: z.string() }).nullable(),
+  fulfilledBy: z.string().nullable(),
+  volunteerId: z.string().nullable(),
+  requestedAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const transferViewSchema = z.object({
+  status: z.string(),
+  transferId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  points: amount,
+  reason: z.string(),
+  problem: z.object({ code: z.string(), message: z.string() }).nullable(),
+  requestedAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const communityReportSchema = z.object({
+  communityId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  hoursByCategory: z.record(z.string(), amount),
+  hoursTotal: amount,
+  points: z.object({
+    issued: amount,
+    clawedBack: amount,
+    spent: amount,
+    expired: amount,
+    donated: amount,
+    outstanding: amount,
+    donationPool: amount,
+  }),
+  activeMembers: z.number().int(),
+  redemptionsByItem: z.record(z.string(), z.number().int()),
+});
+
+export const leaderboardSchema = z.object({
+  communityId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(z.object({ rank: z.number().int(), memberId: z.string(), hours: amount })),
+});
+
+export const trialBalanceSchema = z.object({
+  communityId: z.string(),
+  accounts: z.array(z.object({ account: z.string(), balance: amount })),
+  total: amount,
+  balanced: z.boolean().describe('true when every account sums to zero (DESIGN §4 rule 1)'),
+});
+
+export const certificateSchema = z.object({
+  certificateNumber: z.string(),
+  issuedOn: z.string(),
+  issuingCommunity: z.object({ communityId: z.string(), name: z.string() }),
+  member: z.object({
+    memberId: z.string(),
+    name: z.string().nullable(),
+    idNumberMasked: z.string().nullable().describe('身份证号 with all but the first 3 and last 4 characters masked'),
+  }),
+  approvedHours: amount,
+  level: z.number().int(),
+  records: z.array(z.object({ recordId: z.string(), serviceDate: z.string(), category: z.string(), hours: amount })),
+});
+export type Certificate = Awaited<ReturnType<typeof certificate>>;
 
 export const communityViewSchema = z.object({
   communityId: z.string(),
@@ -126,70 +182,17 @@ export function communityView(state: CommunityState, revision: number): Communit
   };
 }
 
-export const certificateSchema = z.object({
-  certificateNumber: z.string(),
-  issuedAt: z.string(),
-  community: z.object({ communityId: z.string(), name: z.string() }),
-  member: z.object({
-    memberId: z.string(),
-    name: z.string().nullable(),
-    idNumberMasked: z.string().nullable().describe('身份证号 with all but the first 3 and last 4 characters masked'),
-    level: z.number().int(),
-  }),
-  hoursTotal: amount,
-  records: z.array(z.object({ recordId: z.string(), serviceDate: z.string(), category: z.string(), categoryName: z.string(), hours: amount })),
-});
-export type Certificate = z.output<typeof certificateSchema>;
-
-/** 志愿服务记录证明: approved (and not reversed) records; the ID number only ever masked. */
-export async function certificate(
-  member: MemberState,
-  revision: number,
-  community: CommunityState,
-  profile: Profile | null,
-  now: Date,
-): Promise<Certificate> {
-  const records = [...member.records.values()]
-    .filter((r) => r.status === 'approved')
-    .sort((a, b) => (a.serviceDate < b.serviceDate ? -1 : a.serviceDate > b.serviceDate ? 1 : a.recordId < b.recordId ? -1 : 1));
-  return {
-    certificateNumber: `${community.communityId}-${member.memberId}-${revision}`,
-    issuedAt: now.toISOString(),
-    community: { communityId: community.communityId, name: community.name },
-    member: {
-      memberId: member.memberId,
-      name: profile?.name ?? null,
-      idNumberMasked: profile?.idNumber ? maskIdNumber(profile.idNumber) : null,
-      level: member.level,
-    },
-    hoursTotal: member.hoursTotal.toString(),
-    records: records.map((r) => ({
-      recordId: r.recordId,
-      serviceDate: r.serviceDate,
-      category: r.category,
-      categoryName: community.categories.get(r.category)?.name ?? r.category,
-      hours: r.hoursApproved.toString(),
-    })),
-  };
-}
-
-/** The member's latest profile in the clear, or null when there is none or it was erased. */
-export async function openProfile(store: EventStore, vault: ProfileVault, state: MemberState): Promise<Profile | null> {
-  if (!state.hasProfile || state.profileErased) return null;
-  const events = await store.readStream(streamNames.member(state.communityId, state.memberId));
-  const recorded = events.findLast((e) => e.type === 'MemberProfileRecorded');
-  if (!recorded) return null;
-  const sealed = sealedProfileSchema.parse(recorded.data.sealed);
-  return vault.open(state.communityId, state.memberId, sealed);
-}
-
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
-/** A printable page: one A4 sheet, no scripts, no outside assets. */
-export function certificateHtml(cert: Certificate): string {
+/** 志愿服务记录证明 as a printable page: one A4 sheet, no scripts, no outside assets. */
+export function certificateHtml(cert: Certificate, categoryNames: ReadonlyMap<string, { name: string }>): string {
+  const who = cert.member.name ?? cert.member.memberId;
   const rows = cert.records
-    .map((r) => `<tr><td>${escapeHtml(r.serviceDate)}</td><td>${escapeHtml(r.categoryName)}</td><td class="n">${escapeHtml(r.hours)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtml(r.serviceDate)}</td><td>${escapeHtml(categoryNames.get(r.category)?.name ?? r.category)}</td><td class="n">${escapeHtml(r.hours)}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>志愿服务记录证明 ${escapeHtml(cert.certificateNumber)}</title>
@@ -202,13 +205,13 @@ th, td { border: 1px solid #444; padding: 4px 8px; } td.n { text-align: right; }
 .meta { display: flex; justify-content: space-between; }
 </style></head><body>
 <h1>志愿服务记录证明</h1>
-<p class="meta"><span>证明编号 No. ${escapeHtml(cert.certificateNumber)}</span><span>出具日期 ${escapeHtml(cert.issuedAt.slice(0, 10))}</span></p>
-<p>兹证明 <strong>${escapeHtml(cert.member.name ?? cert.member.memberId)}</strong>${cert.member.idNumberMasked ? `（证件号 ${escapeHtml(cert.member.idNumberMasked)}）` : ''}
-在 ${escapeHtml(cert.community.name)} 累计参加志愿服务 <strong>${escapeHtml(cert.hoursTotal)}</strong> 小时（星级 ${cert.member.level}）。</p>
-<p>This certifies that ${escapeHtml(cert.member.name ?? cert.member.memberId)} has ${escapeHtml(cert.hoursTotal)} approved hours of volunteer service with ${escapeHtml(cert.community.name)}.</p>
+<p class="meta"><span>证明编号 No. ${escapeHtml(cert.certificateNumber)}</span><span>出具日期 ${escapeHtml(cert.issuedOn)}</span></p>
+<p>兹证明 <strong>${escapeHtml(who)}</strong>${cert.member.idNumberMasked ? `（证件号 ${escapeHtml(cert.member.idNumberMasked)}）` : ''}
+在 ${escapeHtml(cert.issuingCommunity.name)} 累计参加志愿服务 <strong>${escapeHtml(cert.approvedHours)}</strong> 小时（星级 ${cert.level}）。</p>
+<p>This certifies that ${escapeHtml(who)} has ${escapeHtml(cert.approvedHours)} approved hours of volunteer service with ${escapeHtml(cert.issuingCommunity.name)}.</p>
 <table><thead><tr><th>服务日期 Date</th><th>服务类别 Category</th><th>时长 Hours</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
-<p style="margin-top:3em;text-align:right">${escapeHtml(cert.community.name)}（盖章）</p>
+<p style="margin-top:3em;text-align:right">${escapeHtml(cert.issuingCommunity.name)}（盖章）</p>
 </body></html>`;
 }

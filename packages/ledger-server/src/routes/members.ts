@@ -1,24 +1,26 @@
 /** Members (志愿者 / 居民): registration, account, statement, certificate, personal data; service records (服务记录). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { profileSchema } from '@volunteer-ledger/core';
-import { canReadAccount } from '../access.js';
+import { type Actor, accountView, certificate, type MemberModel, profileSchema, serviceRecords, statementPage } from '@volunteer-ledger/core';
+import { canReadAccount, canReadAsStaff } from '../access.js';
 import { Problem } from '../problems.js';
-import { memberStatement, statementQuerySchema, statementSchema } from '../statement.js';
-import { accountView, accountViewSchema, certificate, certificateHtml, certificateSchema, openProfile } from '../views.js';
+import { accountViewSchema, certificateHtml, certificateSchema, recordViewSchema, statementSchema } from '../views.js';
 import { type App, commandEndpoint, communityParams, etagOf, memberParams, problemResponses, recordParams, type RouteDeps, security } from './shared.js';
 
 const tag = 'members';
 const recordsTag = 'service records';
 const base = '/v1/communities/{communityId}/members/{memberId}';
 
-export function memberRoutes(app: App, deps: RouteDeps): void {
-  const { ledger } = deps;
+/** Largest statement page served. */
+export const maxStatementLimit = 200;
 
-  async function readMember(actor: Parameters<typeof canReadAccount>[1], communityId: string, memberId: string) {
+export function memberRoutes(app: App, deps: RouteDeps): void {
+  const { ledger, reads } = deps;
+
+  async function readMember(actor: Actor, communityId: string, memberId: string): Promise<MemberModel> {
     await canReadAccount(ledger, actor, communityId, memberId);
-    const member = await ledger.member(communityId, memberId);
-    if (!member.state.exists) throw new Problem('not-found', `member ${memberId} does not exist in ${communityId}; register them first`);
-    return member;
+    const model = (await reads.fresh()).member(communityId, memberId);
+    if (!model) throw new Problem('not-found', `member ${memberId} does not exist in ${communityId}; register them first`);
+    return model;
   }
 
   commandEndpoint(app, deps, {
@@ -36,7 +38,7 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       method: 'get',
       path: base,
       tags: [tag],
-      summary: 'Read an account: balance, available, held, deficit, hours, level, lots, records',
+      summary: 'Read an account: balance, available, held, locked, deficit, hours, level, lots',
       description: 'The ETag is the account stream revision: send it back in If-Match on a command to refuse it if the account changed.',
       security,
       request: { params: memberParams, headers: z.object({ 'if-none-match': z.string().optional() }) },
@@ -48,12 +50,12 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      const { state, revision } = await readMember(c.get('principal').actor, communityId, memberId);
-      const etag = etagOf(revision);
+      const model = await readMember(c.get('principal').actor, communityId, memberId);
+      const etag = etagOf(model.revision);
       c.header('etag', etag);
       c.header('cache-control', 'private, no-cache');
       if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-      return c.json(accountView(state, revision, ledger.clock.now()), 200);
+      return c.json(accountView(model, ledger.clock.now()), 200);
     },
   );
 
@@ -62,15 +64,59 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       method: 'get',
       path: `${base}/statement`,
       tags: [tag],
-      summary: 'Statement: balance movements with running balance, cursor-paged',
+      summary: 'Statement: balance movements with running balance, cursor-paged, oldest first',
       security,
-      request: { params: memberParams, query: statementQuerySchema },
+      request: {
+        params: memberParams,
+        query: z.object({
+          cursor: z.coerce.number().int().min(0).optional().describe('nextCursor of the previous page'),
+          limit: z.coerce.number().int().min(1).max(maxStatementLimit).default(50),
+        }),
+      },
       responses: { 200: { description: 'One page', content: { 'application/json': { schema: statementSchema } } }, ...problemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
+      const { cursor, limit } = c.req.valid('query');
+      const model = await readMember(c.get('principal').actor, communityId, memberId);
+      return c.json(statementPage(model, { ...(cursor === undefined ? {} : { after: cursor }), limit }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: `${base}/service-records`,
+      tags: [recordsTag],
+      summary: "A member's service records",
+      security,
+      request: { params: memberParams },
+      responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const { communityId, memberId } = c.req.valid('param');
       await readMember(c.get('principal').actor, communityId, memberId);
-      return c.json(await memberStatement(ledger.store, communityId, memberId, c.req.valid('query')), 200);
+      const community = (await reads.fresh()).community(communityId)!;
+      return c.json({ records: serviceRecords(community, { memberId }) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/communities/{communityId}/service-records',
+      tags: [recordsTag],
+      summary: 'Service records of the community by status (e.g. the pending queue for organisers)',
+      security,
+      request: { params: communityParams, query: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'reversed']).default('pending') }) },
+      responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const { communityId } = c.req.valid('param');
+      await canReadAsStaff(ledger, c.get('principal').actor, communityId);
+      const community = (await reads.fresh()).community(communityId);
+      if (!community) throw new Problem('not-found', `community ${communityId} does not exist`);
+      return c.json({ records: serviceRecords(community, { status: c.req.valid('query').status }) }, 200);
     },
   );
 
@@ -89,18 +135,17 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      const { state } = await readMember(c.get('principal').actor, communityId, memberId);
-      const profile = await openProfile(ledger.store, ledger.vault, state);
+      const model = await readMember(c.get('principal').actor, communityId, memberId);
+      const profile = model.sealedProfile && !model.state.profileErased ? await ledger.vault.open(communityId, memberId, model.sealedProfile) : null;
       c.header('cache-control', 'no-store');
-      return c.json({ profile, erased: state.profileErased }, 200);
+      return c.json({ profile, erased: model.state.profileErased }, 200);
     },
   );
 
-  async function certificateFor(actor: Parameters<typeof canReadAccount>[1], communityId: string, memberId: string) {
-    const { state, revision } = await readMember(actor, communityId, memberId);
-    const community = (await ledger.community(communityId)).state;
-    const profile = await openProfile(ledger.store, ledger.vault, state);
-    return certificate(state, revision, community, profile, ledger.clock.now());
+  async function certificateFor(actor: Actor, communityId: string, memberId: string) {
+    const model = await readMember(actor, communityId, memberId);
+    const community = (await reads.fresh()).community(communityId)!;
+    return { cert: await certificate(community, model, ledger.vault, ledger.clock.now()), categories: community.state.categories };
   }
 
   app.openapi(
@@ -115,7 +160,7 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      return c.json(await certificateFor(c.get('principal').actor, communityId, memberId), 200);
+      return c.json((await certificateFor(c.get('principal').actor, communityId, memberId)).cert, 200);
     },
   );
 
@@ -131,9 +176,9 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      const cert = await certificateFor(c.get('principal').actor, communityId, memberId);
+      const { cert, categories } = await certificateFor(c.get('principal').actor, communityId, memberId);
       c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
-      return c.html(certificateHtml(cert), 200);
+      return c.html(certificateHtml(cert, categories), 200);
     },
   );
 
@@ -149,7 +194,6 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
   commandEndpoint(app, deps, { type: 'GrantPoints', path: `${base}/grants`, tag, summary: 'Grant points with a reason (admin)', fromUrl: ['communityId', 'memberId'], params: memberParams, created: true });
   commandEndpoint(app, deps, { type: 'ExpirePoints', path: `${base}/expiry`, tag, summary: "Expire the member's lots that are due", fromUrl: ['communityId', 'memberId'], params: memberParams });
 
-  // Service records
   commandEndpoint(app, deps, {
     type: 'RecordCheckedInHours',
     path: `${base}/service-records/checked-in`,

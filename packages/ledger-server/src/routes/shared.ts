@@ -5,15 +5,17 @@
  * input and the OpenAPI description all come from the schema the core validates with.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { type CommandOutcome, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
+import { calendarDatePattern, type CommandOutcome, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import type { AppEnv } from '../context.js';
 import type { Metrics } from '../metrics.js';
+import type { ReadSide } from '../read-side.js';
 import { allProblemCodes, Problem, problemType } from '../problems.js';
 
 export interface RouteDeps {
   readonly ledger: Ledger;
   readonly metrics: Metrics;
+  readonly reads: ReadSide;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -21,6 +23,13 @@ export type App = OpenAPIHono<AppEnv>;
 export const communityParams = z.object({ communityId: idSchema });
 export const memberParams = z.object({ communityId: idSchema, memberId: idSchema });
 export const recordParams = z.object({ communityId: idSchema, memberId: idSchema, recordId: idSchema });
+export const itemParams = z.object({ communityId: idSchema, itemId: idSchema });
+export const redemptionParams = z.object({ communityId: idSchema, redemptionId: idSchema });
+/** A calendar period for reports, in the community's time zone. */
+export const periodQuery = z.object({
+  from: z.string().regex(calendarDatePattern, 'a date like 2026-01-01'),
+  to: z.string().regex(calendarDatePattern, 'a date like 2026-12-31'),
+});
 
 export const problemSchema = z
   .object({
@@ -82,7 +91,7 @@ export const commandHeaders = z.object({
 
 export const security = [{ bearer: [] }];
 
-type UrlField = 'communityId' | 'memberId' | 'recordId' | 'categoryId';
+type UrlField = 'communityId' | 'memberId' | 'recordId' | 'categoryId' | 'itemId' | 'redemptionId';
 
 export interface CommandEndpoint<T extends CommandType> {
   readonly type: T;
@@ -125,6 +134,8 @@ export async function execute(c: Context<AppEnv>, deps: RouteDeps, command: { ty
     correlationId: c.get('requestId'),
   });
   deps.metrics.command(command.type, result.ok ? 'ok' : result.error.code);
+  // Process commands may have written before refusing (a rejected redemption is recorded), so any outcome counts.
+  deps.reads.noteWrite();
   if (!result.ok) throw Problem.fromDomain(result.error);
   return result.value;
 }

@@ -1,0 +1,13 @@
+export { createApp, type AppDeps, type LedgerApp, apiVersion } from './app.js';
+export { createAuthenticator, claimsSchema, type Authenticator, type Principal } from './auth.js';
+export { configSchema, loadConfig, configFrom, ConfigError, type ServerConfig } from './config.js';
+export { InMemoryCredentialStore, SqliteCredentialStore, type CredentialStore, type ApiKeyRecord, type NewApiKey, type CredentialRole } from './credentials.js';
+export { httpIdempotencyLeaseMs, maxIdempotencyKeyLength, parseIdempotencyKey } from './idempotency.js';
+export { ledgerJobs, Scheduler, type Job } from './jobs.js';
+export { Metrics } from './metrics.js';
+export { Problem, problemType, problemKinds, allProblemCodes, type ProblemCode, type ProblemDocument } from './problems.js';
+export { openRuntime, type Runtime } from './runtime.js';
+export { startServer, type RunningServer, type StartOptions } from './server.js';
+export { signHs256Token, type TokenClaims } from './tokens.js';
+export { seedDemo, demoCommunityId } from './demo.js';
+export { exportEvents, importEvents, exportBalancesCsv, exportHoursCsv, verifyLedger, type VerifyReport } from './maintenance.js';

@@ -1,0 +1,145 @@
+/**
+ * Long jobs for the CLI: export and import events as JSONL, balances and hours as CSV, and `verify`,
+ * which replays the whole store into fresh read models and checks the ledger's rules. Each reports
+ * progress through `progress` (the CLI prints it to stderr).
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import {
+  type EventStore,
+  type JsonObject,
+  lotsBalance,
+  maxEventsPerAppend,
+  type NewEvent,
+  ReadModels,
+  type RecordedEvent,
+  serviceRecords,
+  trialBalance,
+} from '@volunteer-ledger/core';
+
+/** Events per read of the global order. */
+export const exportPageSize = 1_000;
+
+export type Progress = (line: string) => void;
+type Write = (chunk: string) => void | Promise<void>;
+
+export async function exportEvents(store: EventStore, write: Write, progress: Progress = () => undefined): Promise<number> {
+  let after: bigint | undefined;
+  let count = 0;
+  for (;;) {
+    const page = await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: exportPageSize });
+    for (const event of page) await write(`${JSON.stringify({ ...event, position: event.position.toString() })}\n`);
+    count += page.length;
+    if (page.length > 0) progress(`exported ${count} events`);
+    if (page.length < exportPageSize) return count;
+    after = page.at(-1)!.position;
+  }
+}
+
+/** Appends a JSONL export to an empty store, stream by stream, keeping event ids, revisions and metadata. */
+export async function importEvents(store: EventStore, file: string, progress: Progress = () => undefined): Promise<number> {
+  if ((await store.readAll({ maxCount: 1 })).length > 0) throw new Error('the target store is not empty; import only into a new store');
+  let batch: { streamName: string; first: number; events: NewEvent[] } | null = null;
+  let count = 0;
+  const flush = async () => {
+    if (!batch) return;
+    await store.appendToStream(batch.streamName, batch.events, { expectedRevision: batch.first === 0 ? 'no_stream' : batch.first - 1 });
+    count += batch.events.length;
+    if (count % 1000 < batch.events.length) progress(`imported ${count} events`);
+    batch = null;
+  };
+  let line = 0;
+  for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+    line += 1;
+    if (text.trim() === '') continue;
+    let event: RecordedEvent;
+    try {
+      event = JSON.parse(text) as RecordedEvent;
+    } catch {
+      throw new Error(`${file}:${line}: not a JSON event`);
+    }
+    const next: NewEvent = { eventId: event.eventId, type: event.type, schemaVersion: event.schemaVersion, data: event.data as JsonObject, metadata: event.metadata };
+    const current = batch as { streamName: string; first: number; events: NewEvent[] } | null;
+    if (current && current.streamName === event.streamName && current.first + current.events.length === event.revision && current.events.length < maxEventsPerAppend) {
+      current.events.push(next);
+    } else {
+      await flush();
+      batch = { streamName: event.streamName, first: event.revision, events: [next] };
+    }
+  }
+  await flush();
+  progress(`imported ${count} events`);
+  return count;
+}
+
+const csvCell = (value: string | number | null) => {
+  const text = value === null ? '' : String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+const csvLine = (cells: Array<string | number | null>) => `${cells.map(csvCell).join(',')}\n`;
+
+export async function exportBalancesCsv(models: ReadModels, write: Write): Promise<number> {
+  await write(csvLine(['communityId', 'memberId', 'balance', 'held', 'deficit', 'hoursTotal', 'pointsAccruedTotal', 'level', 'revision']));
+  let rows = 0;
+  for (const communityId of models.communityIds().sort()) {
+    for (const [memberId, m] of [...models.community(communityId)!.members].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const s = m.state;
+      await write(csvLine([communityId, memberId, s.balance.toString(), s.held.toString(), s.deficit.toString(), s.hoursTotal.toString(), s.pointsAccruedTotal.toString(), s.level, m.revision]));
+      rows += 1;
+    }
+  }
+  return rows;
+}
+
+export async function exportHoursCsv(models: ReadModels, write: Write): Promise<number> {
+  await write(csvLine(['communityId', 'memberId', 'recordId', 'kind', 'category', 'serviceDate', 'status', 'hours', 'hoursApproved', 'points', 'recordedAt', 'decidedBy']));
+  let rows = 0;
+  for (const communityId of models.communityIds().sort()) {
+    for (const r of serviceRecords(models.community(communityId)!)) {
+      await write(csvLine([communityId, r.memberId, r.recordId, r.kind, r.category, r.serviceDate, r.status, r.hours, r.hoursApproved, r.points, r.recordedAt, r.decidedBy]));
+      rows += 1;
+    }
+  }
+  return rows;
+}
+
+export interface VerifyReport {
+  readonly events: number;
+  readonly communities: Array<ReturnType<typeof trialBalance>>;
+  readonly breaches: string[];
+}
+
+/**
+ * Replays every event into fresh read models (each fold asserts its invariants) and checks: every
+ * community's trial balance sums to zero (rule 1); no member's available points are negative unless in
+ * deficit, held points are not negative, and lots add up to the balance (rules 2, 3, 5); every stream's
+ * folded revision equals the store's (rule 9).
+ */
+export async function verifyLedger(store: EventStore, progress: Progress = () => undefined): Promise<VerifyReport> {
+  const models = new ReadModels(store);
+  const breaches: string[] = [];
+  let events = 0;
+  try {
+    events = await models.rebuild();
+    progress(`replayed ${events} events`);
+  } catch (fault) {
+    breaches.push(`replay stopped: ${fault instanceof Error ? fault.message : String(fault)}`);
+  }
+  const communities: VerifyReport['communities'] = [];
+  for (const communityId of models.communityIds().sort()) {
+    const community = models.community(communityId)!;
+    const balance = trialBalance(community);
+    communities.push(balance);
+    if (!balance.balanced) breaches.push(`${communityId}: trial balance sums to ${balance.total}, not 0.00`);
+    for (const [memberId, m] of community.members) {
+      const s = m.state;
+      const where = `${communityId}/${memberId}`;
+      if (s.held.isNegative()) breaches.push(`${where}: held points ${s.held} are negative`);
+      if (!s.deficit.isPositive() && s.balance.minus(s.held).isNegative()) breaches.push(`${where}: held ${s.held} exceeds balance ${s.balance}`);
+      if (!lotsBalance(s).eq(s.balance)) breaches.push(`${where}: lots add up to ${lotsBalance(s)}, balance is ${s.balance}`);
+      const stored = await store.streamRevision(`member-${communityId}-${memberId}`);
+      if (stored !== m.revision) breaches.push(`${where}: folded revision ${m.revision}, store has ${String(stored)}`);
+    }
+  }
+  return { events, communities, breaches };
+}

@@ -1,0 +1,78 @@
+/** Reports for the street office: community report for a period, leaderboard, trial balance. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { communityReport, type CommunityModel, leaderboard, trialBalance } from '@volunteer-ledger/core';
+import { canReadAsStaff, canReadCommunity } from '../access.js';
+import { Problem } from '../problems.js';
+import { communityReportSchema, leaderboardSchema, trialBalanceSchema } from '../views.js';
+import { type App, communityParams, periodQuery, problemResponses, type RouteDeps, security } from './shared.js';
+
+const tag = 'reports';
+
+export function reportRoutes(app: App, deps: RouteDeps): void {
+  const { ledger, reads } = deps;
+
+  async function communityModel(communityId: string): Promise<CommunityModel> {
+    const community = (await reads.fresh()).community(communityId);
+    if (!community) throw new Problem('not-found', `community ${communityId} does not exist`);
+    return community;
+  }
+
+  function checkPeriod(from: string, to: string): void {
+    if (from > to) throw new Problem('validation', `the period starts (${from}) after it ends (${to})`);
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/communities/{communityId}/reports/summary',
+      tags: [tag],
+      summary: 'Hours by category; points issued, spent, expired, outstanding; active members; redemptions by item (staff)',
+      security,
+      request: { params: communityParams, query: periodQuery },
+      responses: { 200: { description: 'The report', content: { 'application/json': { schema: communityReportSchema } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const { communityId } = c.req.valid('param');
+      const { from, to } = c.req.valid('query');
+      checkPeriod(from, to);
+      await canReadAsStaff(ledger, c.get('principal').actor, communityId);
+      return c.json(communityReport(await communityModel(communityId), from, to), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/communities/{communityId}/reports/leaderboard',
+      tags: [tag],
+      summary: 'Most approved hours in a period (anyone of the community; member ids only)',
+      security,
+      request: { params: communityParams, query: periodQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) }) },
+      responses: { 200: { description: 'The leaderboard', content: { 'application/json': { schema: leaderboardSchema } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const { communityId } = c.req.valid('param');
+      const { from, to, limit } = c.req.valid('query');
+      checkPeriod(from, to);
+      canReadCommunity(c.get('principal').actor, communityId);
+      return c.json({ communityId, from, to, rows: leaderboard(await communityModel(communityId), from, to, limit) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/communities/{communityId}/reports/trial-balance',
+      tags: [tag],
+      summary: 'Every account with its balance; the total is zero when the books balance (staff)',
+      security,
+      request: { params: communityParams },
+      responses: { 200: { description: 'The trial balance', content: { 'application/json': { schema: trialBalanceSchema } } }, ...problemResponses },
+    }),
+    async (c) => {
+      const { communityId } = c.req.valid('param');
+      await canReadAsStaff(ledger, c.get('principal').actor, communityId);
+      return c.json(trialBalance(await communityModel(communityId)), 200);
+    },
+  );
+}
