@@ -1,0 +1,151 @@
+/**
+ * Drives the whole ledger the way a community does: set-up, opening grants, check-ins that the default
+ * policy approves at once (so points accrue), redemptions at the shop (request + fulfil) and transfers.
+ * Shared by the SQLite read-model test, the SQLite crash test's child and the ledger benches, so all three
+ * measure and check the same traffic.
+ */
+import { type Actor, type ExecuteResult, type Ledger, type LedgerCommandInput, type OutcomeEvent } from '../../packages/ledger-core/src/index.js';
+
+export const admin: Actor = { id: 'admin', role: 'admin', communityId: '*' };
+export const organiserOf = (communityId: string): Actor => ({ id: 'org', role: 'organiser', communityId });
+export const memberActor = (communityId: string, memberId: string): Actor => ({ id: memberId, role: 'member', communityId });
+
+/** Hours per check-in: 2 h × 10 points per hour (default policy) = 20 points per accrual. */
+export const checkInHours = 2;
+export const dayMs = 86_400_000;
+
+export interface ShopItem {
+  readonly itemId: string;
+  readonly pointsCost: number;
+  /** Units on the shelf (goods); null lists a service, which has no stock. */
+  readonly stock: number | null;
+}
+
+export interface CommunitySetUp {
+  readonly communityId: string;
+  readonly memberIds: readonly string[];
+  readonly items: readonly ShopItem[];
+  /** Points granted to every member at set-up, so early redemptions do not bounce off "insufficient". */
+  readonly openingPoints: number;
+}
+
+/** Thrown when a command the workload needs is refused: a workload that silently does less measures nothing. */
+export class RefusedCommand extends Error {}
+
+export function must(result: ExecuteResult, what: string): Extract<ExecuteResult, { ok: true }>['value'] {
+  if (!result.ok) throw new RefusedCommand(`${what} refused: ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+/** Registers the community, its organiser, members, shop items and opening grants, in order. */
+export async function setUpCommunity(ledger: Ledger, setUp: CommunitySetUp): Promise<void> {
+  const c = setUp.communityId;
+  const organiser = organiserOf(c);
+  must(await ledger.execute({ type: 'RegisterCommunity', communityId: c, name: `社区 ${c}` }, { actor: admin }), `register ${c}`);
+  must(await ledger.execute({ type: 'AppointOrganiser', communityId: c, memberId: organiser.id }, { actor: admin }), 'appoint organiser');
+  for (const item of setUp.items) {
+    const listing: LedgerCommandInput =
+      item.stock === null
+        ? { type: 'ListItem', communityId: c, itemId: item.itemId, name: item.itemId, kind: 'service', pointsCost: String(item.pointsCost), serviceHours: '1.00', serviceCategory: 'culture' }
+        : { type: 'ListItem', communityId: c, itemId: item.itemId, name: item.itemId, kind: 'goods', pointsCost: String(item.pointsCost), stock: item.stock };
+    must(await ledger.execute(listing, { actor: organiser }), `list ${item.itemId}`);
+  }
+  for (const memberId of setUp.memberIds) {
+    must(await ledger.execute({ type: 'RegisterMember', communityId: c, memberId }, { actor: organiser }), `register ${memberId}`);
+    if (setUp.openingPoints > 0) {
+      must(
+        await ledger.execute(
+          { type: 'GrantPoints', communityId: c, memberId, grantId: 'opening', points: String(setUp.openingPoints), reason: 'opening balance' },
+          { actor: admin },
+        ),
+        `opening grant for ${memberId}`,
+      );
+    }
+  }
+}
+
+/**
+ * A check-in of `checkInHours` that ends `daysAgo` days before `now`: one check-in per member per day stays
+ * under the default daily cap of 8 h, so every one is approved at once and accrues points.
+ */
+export function checkInCommand(communityId: string, memberId: string, recordId: string, now: Date, daysAgo: number): LedgerCommandInput {
+  const checkedOut = now.getTime() - daysAgo * dayMs;
+  return {
+    type: 'RecordCheckedInHours',
+    communityId,
+    memberId,
+    recordId,
+    category: 'elder-care',
+    checkedInAt: new Date(checkedOut - checkInHours * 3_600_000).toISOString(),
+    checkedOutAt: new Date(checkedOut).toISOString(),
+  };
+}
+
+/** Every event an outcome names, with its stream (a process's outcome gathers several streams). */
+export function outcomeEvents(streamName: string, events: readonly OutcomeEvent[]): Array<{ eventId: string; streamName: string }> {
+  return events.map((e) => ({ eventId: e.eventId, streamName: e.streamName ?? streamName }));
+}
+
+/** The operations of the workload, each one or more commands, every one required to succeed. */
+export class Workload {
+  private seq = 0;
+  private readonly checkIns = new Map<string, number>();
+
+  constructor(
+    readonly ledger: Ledger,
+    readonly communityId: string,
+    /** Prefix for record, redemption and transfer ids, so that several runs on one store never collide. */
+    readonly idPrefix = 'w',
+  ) {}
+
+  /** One check-in, auto-approved: ServiceRecorded + ServiceApproved + PointsAccrued (one append). */
+  async accrue(memberId: string, options: { idempotencyKey?: string } = {}) {
+    const daysAgo = (this.checkIns.get(memberId) ?? 0) + 1;
+    this.checkIns.set(memberId, daysAgo);
+    const command = checkInCommand(this.communityId, memberId, this.nextId('rec'), this.ledger.clock.now(), daysAgo);
+    const outcome = must(await this.ledger.execute(command, { actor: organiserOf(this.communityId), ...options }), `check-in of ${memberId}`);
+    if (!outcome.replayed && !outcome.events.some((e) => e.type === 'PointsAccrued')) {
+      throw new RefusedCommand(`check-in of ${memberId} accrued nothing: ${outcome.events.map((e) => e.type).join(', ')}`);
+    }
+    return { command, outcome };
+  }
+
+  /** A redemption at the shop: request (reserve stock, hold points) then fulfil (spend, issue). */
+  async redeem(memberId: string, itemId: string) {
+    const c = this.communityId;
+    const redemptionId = this.nextId('red');
+    const requested = must(
+      await this.ledger.execute({ type: 'RequestRedemption', communityId: c, memberId, redemptionId, itemId }, { actor: memberActor(c, memberId) }),
+      `redemption of ${itemId} by ${memberId}`,
+    );
+    const fulfilled = must(
+      await this.ledger.execute({ type: 'FulfilRedemption', communityId: c, redemptionId }, { actor: organiserOf(c) }),
+      `fulfilment of ${redemptionId}`,
+    );
+    return { redemptionId, requested, fulfilled };
+  }
+
+  async grant(memberId: string, points: number) {
+    const c = this.communityId;
+    return must(
+      await this.ledger.execute({ type: 'GrantPoints', communityId: c, memberId, grantId: this.nextId('g'), points: String(points), reason: 'award' }, { actor: admin }),
+      `grant to ${memberId}`,
+    );
+  }
+
+  async transfer(from: string, to: string, points: number) {
+    const c = this.communityId;
+    return must(
+      await this.ledger.execute(
+        { type: 'RequestTransfer', communityId: c, memberId: from, transferId: this.nextId('t'), to, points: String(points) },
+        { actor: memberActor(c, from) },
+      ),
+      `transfer ${from} → ${to}`,
+    );
+  }
+
+  private nextId(kind: string): string {
+    this.seq += 1;
+    return `${this.idPrefix}.${kind}.${this.seq}`;
+  }
+}
