@@ -1,0 +1,72 @@
+/** Starts the real service on 127.0.0.1:0 over a fresh store, and a small fetch-based client for it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '@volunteer-ledger/core';
+import { configFrom, openRuntime, type Runtime, type RunningServer, startServer } from '../../packages/ledger-server/src/index.js';
+
+export type StoreKind = 'sqlite' | 'memory';
+
+export const jwtSecret = 'e2e-test-secret-that-is-at-least-32-characters-long';
+
+export interface TestService {
+  readonly url: string;
+  readonly runtime: Runtime;
+  readonly server: RunningServer;
+  /** A platform admin API key. */
+  readonly adminKey: string;
+  close(): Promise<void>;
+}
+
+export async function startService(kind: StoreKind, options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
+  const config = configFrom({
+    LEDGER_STORE: kind,
+    LEDGER_DATA_DIR: dataDir,
+    LEDGER_JOBS_INTERVAL_SECONDS: '0',
+    LEDGER_JWT_SECRET: jwtSecret,
+    LEDGER_SHUTDOWN_TIMEOUT_MS: '2000',
+    ...options.env,
+  });
+  const runtime = await openRuntime(config, options.clock ? { clock: options.clock } : {});
+  const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: '*', label: 'e2e' });
+  const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
+  return {
+    url: server.url,
+    runtime,
+    server,
+    adminKey: token,
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+export function client(url: string, token: string | null) {
+  return async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (HTML pages, metrics)
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+}
