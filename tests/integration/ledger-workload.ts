@@ -27,6 +27,8 @@ export interface CommunitySetUp {
   readonly items: readonly ShopItem[];
   /** Points granted to every member at set-up, so early redemptions do not bounce off "insufficient". */
   readonly openingPoints: number;
+  /** Members registered concurrently (default 1: in order). */
+  readonly inFlight?: number;
 }
 
 /** Thrown when a command the workload needs is refused: a workload that silently does less measures nothing. */
@@ -50,18 +52,26 @@ export async function setUpCommunity(ledger: Ledger, setUp: CommunitySetUp): Pro
         : { type: 'ListItem', communityId: c, itemId: item.itemId, name: item.itemId, kind: 'goods', pointsCost: String(item.pointsCost), stock: item.stock };
     must(await ledger.execute(listing, { actor: organiser }), `list ${item.itemId}`);
   }
-  for (const memberId of setUp.memberIds) {
-    must(await ledger.execute({ type: 'RegisterMember', communityId: c, memberId }, { actor: organiser }), `register ${memberId}`);
-    if (setUp.openingPoints > 0) {
-      must(
-        await ledger.execute(
-          { type: 'GrantPoints', communityId: c, memberId, grantId: 'opening', points: String(setUp.openingPoints), reason: 'opening balance' },
-          { actor: admin },
-        ),
-        `opening grant for ${memberId}`,
-      );
+  // Members are independent streams: register them `inFlight` at a time, so a durable store group-commits.
+  const inFlight = Math.max(1, setUp.inFlight ?? 1);
+  let next = 0;
+  const registerNext = async (): Promise<void> => {
+    while (next < setUp.memberIds.length) {
+      const memberId = setUp.memberIds[next]!;
+      next += 1;
+      must(await ledger.execute({ type: 'RegisterMember', communityId: c, memberId }, { actor: organiser }), `register ${memberId}`);
+      if (setUp.openingPoints > 0) {
+        must(
+          await ledger.execute(
+            { type: 'GrantPoints', communityId: c, memberId, grantId: 'opening', points: String(setUp.openingPoints), reason: 'opening balance' },
+            { actor: admin },
+          ),
+          `opening grant for ${memberId}`,
+        );
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: inFlight }, registerNext));
 }
 
 /**

@@ -1,0 +1,72 @@
+/**
+ * Ledger-on-SQLite figures, one JSON line each: `{"bench":"<name>","value":<n>,"unit":"<unit>"}`.
+ * Run: `tsx --conditions=source bench/ledger-sqlite.bench.ts` (about 20–40 s).
+ *
+ * An accrual is a RecordCheckedInHours that the default policy approves at once: parse → authorize →
+ * load member state (cached) → decide → one durable append of ServiceRecorded + ServiceApproved +
+ * PointsAccrued. Spread over 1,000 members, one community.
+ *
+ * Back of the envelope: one append per accrual, so with one command in flight each accrual pays one
+ * fsync — `accrue_sqlite_1` can be no faster than `fsync_per_s` (printed from the same run, same
+ * directory) and should sit near it if the ledger's CPU cost per command (~0.1 ms) is small beside the
+ * fsync. With 64 in flight, group commit shares one fsync among up to 64 appends, so the ceiling moves
+ * to the CPU cost per command: 15,000/s means ≤ 67 µs of JavaScript per accrual, commit included.
+ * `accrue_sqlite_64_appends_per_commit` shows how much sharing happened.
+ *
+ * Goals: accrue_sqlite_1 ≥ 2,500/s, accrue_sqlite_64 ≥ 15,000/s.
+ */
+import { pathToFileURL } from 'node:url';
+import { Ledger, ReadModels } from '../packages/ledger-core/src/index.js';
+import { Workload, setUpCommunity } from '../tests/integration/ledger-workload.js';
+import { createTempStore, measureFsyncPerSecond, measureInFlight, percentile, printFigure } from './sqlite.bench.js';
+
+const communityId = 'c1';
+const memberCount = 1_000;
+const singleFlightAccruals = 4_000;
+const groupCommitAccruals = 30_000;
+const groupCommitInFlight = 64;
+/** Warm-up accruals before each measured run (JIT, caches), not counted. */
+const warmUpAccruals = 1_000;
+
+export async function runLedgerSqliteBench(): Promise<void> {
+  const bench = createTempStore();
+  try {
+    printFigure('fsync_per_s', measureFsyncPerSecond(bench.dir), 'ops/s');
+
+    const ledger = new Ledger({ store: bench.store });
+    const memberIds = Array.from({ length: memberCount }, (_, i) => `m${i}`);
+    await setUpCommunity(ledger, { communityId, memberIds, items: [], openingPoints: 0, inFlight: 64 });
+    const workload = new Workload(ledger, communityId, 'bench');
+    const accrue = (i: number) => workload.accrue(memberIds[i % memberCount]!);
+
+    await measureInFlight(1, warmUpAccruals, accrue);
+    const single = await measureInFlight(1, singleFlightAccruals, accrue);
+    printFigure('accrue_sqlite_1', single.perSecond, 'commands/s');
+    printFigure('accrue_sqlite_1_p50_ms', percentile(single.sortedLatenciesMs, 0.5), 'ms');
+    printFigure('accrue_sqlite_1_p99_ms', percentile(single.sortedLatenciesMs, 0.99), 'ms');
+
+    await measureInFlight(groupCommitInFlight, warmUpAccruals, accrue);
+    const before = bench.store.stats();
+    const grouped = await measureInFlight(groupCommitInFlight, groupCommitAccruals, accrue);
+    const after = bench.store.stats();
+    printFigure('accrue_sqlite_64', grouped.perSecond, 'commands/s');
+    printFigure('accrue_sqlite_64_p99_ms', percentile(grouped.sortedLatenciesMs, 0.99), 'ms');
+    printFigure('accrue_sqlite_64_appends_per_commit', (after.appends - before.appends) / Math.max(1, after.commits - before.commits), 'appends/commit');
+    printFigure('fsync_per_s', measureFsyncPerSecond(bench.dir), 'ops/s');
+
+    // Every read model folded from scratch over the store the ledger just wrote (~100k events).
+    const models = new ReadModels(bench.store);
+    const started = performance.now();
+    const folded = await models.rebuild();
+    const elapsedMs = performance.now() - started;
+    const balanced = models.community(communityId);
+    if (!balanced) throw new Error(`rebuild found no community ${communityId} in ${folded} events`);
+    printFigure('rebuild_readmodels_sqlite_events_per_s', (folded / elapsedMs) * 1_000, 'events/s');
+  } finally {
+    await bench.cleanup();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runLedgerSqliteBench();
+}
