@@ -83,7 +83,8 @@ export function createApp(deps: AppDeps): LedgerApp {
     bodyLimit({
       maxSize: deps.maxBodyBytes,
       onError: () => {
-        throw new Problem('payload-too-large', `the body is larger than ${deps.maxBodyBytes} bytes`);
+        // The rest of the body is never read, so the connection cannot carry another request.
+        throw new Problem('payload-too-large', `the body is larger than ${deps.maxBodyBytes} bytes`, {}, { connection: 'close' });
       },
     }),
   );

@@ -5,7 +5,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { maxHeaderSize } from 'node:http';
 import { serve } from '@hono/node-server';
+import { Problem, problemContentType, problemDocument } from './problems.js';
 import { createApp, type LedgerApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { ledgerJobs, Scheduler } from './jobs.js';
@@ -43,6 +45,21 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: ledgerApp.app.fetch, port: options.port ?? config.LEDGER_PORT, hostname: host }, () => resolve(s as Server));
     s.once('error', reject);
+  });
+  // Requests Node's parser refuses before Hono sees them (oversized headers or URL, malformed HTTP) still
+  // get a problem document rather than a bare status line.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const problem = tooLarge
+      ? new Problem('headers-too-large', `the request line and headers exceed ${maxHeaderSize} bytes`)
+      : new Problem('validation', 'the request is not well-formed HTTP');
+    const body = JSON.stringify(problemDocument(problem));
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: ${problemContentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
