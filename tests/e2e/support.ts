@@ -15,11 +15,15 @@ export interface TestService {
   readonly server: RunningServer;
   /** A platform admin API key. */
   readonly adminKey: string;
+  readonly dataDir: string;
   close(): Promise<void>;
 }
 
-export async function startService(kind: StoreKind, options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestService> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
+export async function startService(
+  kind: StoreKind,
+  options: { clock?: Clock; env?: Record<string, string>; dataDir?: string; keepData?: boolean; adminKey?: string } = {},
+): Promise<TestService> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
   const config = configFrom({
     LEDGER_STORE: kind,
     LEDGER_DATA_DIR: dataDir,
@@ -29,16 +33,17 @@ export async function startService(kind: StoreKind, options: { clock?: Clock; en
     ...options.env,
   });
   const runtime = await openRuntime(config, options.clock ? { clock: options.clock } : {});
-  const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: '*', label: 'e2e' });
+  const token = options.adminKey ?? (await runtime.credentials.createApiKey({ role: 'admin', communityId: '*', label: 'e2e' })).token;
   const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
   return {
     url: server.url,
     runtime,
     server,
     adminKey: token,
+    dataDir,
     async close() {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
