@@ -15,6 +15,7 @@ import {
   jsonEvent,
   streamNameFilter,
   type AllStreamResolvedEvent,
+  type AppendExpectedRevision,
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import { EventStoreStandIn, type StandInOptions } from './stand-in-server.js';
@@ -25,6 +26,10 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of iterable) items.push(item);
   return items;
+}
+
+function n(resolved: ResolvedEvent): number {
+  return (resolved.event!.data as { n: number }).n;
 }
 
 function event(n: number, type = 'Counted') {
@@ -88,12 +93,12 @@ describe.each<[string, StandInOptions]>([
 
   it('refuses a wrong expected revision with the current revision, writing nothing', async () => {
     await client.appendToStream('orders-1', [event(0), event(1)], { expectedRevision: NO_STREAM });
-    const cases = [
+    const cases: Array<{ expected: AppendExpectedRevision; stream: string; current: bigint | 'no_stream' }> = [
       { expected: NO_STREAM, stream: 'orders-1', current: 1n },
       { expected: 0n, stream: 'orders-1', current: 1n },
       { expected: 5n, stream: 'orders-1', current: 1n },
-      { expected: 'stream_exists' as const, stream: 'orders-2', current: 'no_stream' as const },
-      { expected: 0n, stream: 'orders-2', current: 'no_stream' as const },
+      { expected: 'stream_exists', stream: 'orders-2', current: 'no_stream' },
+      { expected: 0n, stream: 'orders-2', current: 'no_stream' },
     ];
     for (const { expected, stream, current } of cases) {
       const error = await client.appendToStream(stream, [event(9)], { expectedRevision: expected }).catch((e: unknown) => e);
@@ -163,10 +168,10 @@ describe.each<[string, StandInOptions]>([
     subscription.on('caughtUp', () => (caughtUp = true));
     const seen: number[] = [];
     const iterator = subscription[Symbol.asyncIterator]();
-    for (let i = 0; i < 2; i += 1) seen.push(((await iterator.next()).value as ResolvedEvent).event!.data['n'] as number);
+    for (let i = 0; i < 2; i += 1) seen.push(n((await iterator.next()).value as ResolvedEvent));
     await client.appendToStream('other-1', [event(101)], { expectedRevision: 0n });
     await client.appendToStream('member-c1-b', [event(2)], { expectedRevision: NO_STREAM });
-    seen.push(((await iterator.next()).value as ResolvedEvent).event!.data['n'] as number);
+    seen.push(n((await iterator.next()).value as ResolvedEvent));
     expect(seen).toEqual([0, 1, 2]);
     expect(confirmed).toBe(true);
     expect(caughtUp).toBe(true);
@@ -183,7 +188,7 @@ describe.each<[string, StandInOptions]>([
     });
     const iterator = subscription[Symbol.asyncIterator]();
     const first = (await iterator.next()).value as ResolvedEvent;
-    expect(first.event!.data['n']).toBe(1);
+    expect(n(first)).toBe(1);
     await subscription.unsubscribe();
   });
 
@@ -243,7 +248,7 @@ describe('stand-in: stream metadata and legacy transactions', () => {
     });
     server.log.writeExplicitTransaction('legacy-1', [proposed(0), proposed(1)], [{ streamName: 'other-1', events: [proposed(9)] }]);
     const all = (await collect(client.readAll())).filter((e) => !e.event!.streamId.startsWith('$'));
-    expect(all.map((e) => e.event!.data['n'])).toEqual([9, 0, 1]);
+    expect(all.map(n)).toEqual([9, 0, 1]);
     const [interleaved, t0, t1] = all.map((e) => e.event!.position!);
     expect(t0!.commit).toBe(t1!.commit);
     expect(t0!.prepare < t1!.prepare).toBe(true);
