@@ -36,7 +36,7 @@ describe('rule 1: conservation', () => {
         const held = Points.sum([...rebuilt].filter(([a]) => a !== systemAccounts.issuance).map(([, p]) => p));
         expect(issued.toString()).toBe(held.toString());
       }),
-      { numRuns: 60 },
+      { numRuns: 200 },
     );
   });
 });
