@@ -62,11 +62,12 @@ export function createApp(deps: AppDeps): LedgerApp {
     const given = c.req.header('x-request-id');
     const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
     c.set('requestId', requestId);
+    // Set before the response exists: setting a header afterwards makes Hono copy the response.
+    c.header('x-request-id', requestId);
     metrics.requestStarted();
     try {
       await next();
     } finally {
-      c.header('x-request-id', requestId);
       metrics.requestFinished(c.req.method, routePath(c, -1), c.res.status, (performance.now() - started) / 1000);
     }
   });
@@ -78,16 +79,16 @@ export function createApp(deps: AppDeps): LedgerApp {
   });
   app.notFound((c) => problemResponse(new Problem('route-not-found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`)));
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
+  const limitBody = bodyLimit({
       maxSize: deps.maxBodyBytes,
       onError: () => {
         // The rest of the body is never read, so the connection cannot carry another request.
         throw new Problem('payload-too-large', `the body is larger than ${deps.maxBodyBytes} bytes`, {}, { connection: 'close' });
-      },
-    }),
-  );
+    },
+  });
+  // Only requests that may carry a body pay for the limit: touching the body of a GET makes the Node
+  // adapter build a stream for it.
+  app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.use('/v1/*', async (c, next) => {
     c.set('principal', await deps.authenticator.authenticate(c.req.header('authorization')));
     await next();

@@ -149,9 +149,16 @@ const fromRow = (row: KeyRow): StoredKey => ({
   revokedAt: row.revoked_at,
 });
 
+/** How long a verified API key is trusted without looking it up again; a revocation in another process takes effect within it. */
+export const apiKeyCacheMs = 5_000;
+/** Most verified keys kept in the cache. */
+export const maxCachedApiKeys = 10_000;
+
 export class SqliteCredentialStore implements CredentialStore {
   readonly keyStore: KeyStore;
   private readonly db: Database.Database;
+  private readonly selectKey: Database.Statement<[string], KeyRow>;
+  private readonly verified = new Map<string, { record: ApiKeyRecord; until: number }>();
 
   private constructor(readonly filename: string) {
     this.db = new Database(filename);
@@ -174,6 +181,7 @@ export class SqliteCredentialStore implements CredentialStore {
       );
     `);
     const db = this.db;
+    this.selectKey = db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?');
     const getKey = db.prepare<[string], { key: Buffer }>('SELECT key FROM member_keys WHERE key_id = ?');
     const putKey = db.prepare<[string, Buffer]>('INSERT INTO member_keys (key_id, key) VALUES (?, ?) ON CONFLICT (key_id) DO UPDATE SET key = excluded.key');
     const deleteKey = db.prepare<[string]>('DELETE FROM member_keys WHERE key_id = ?');
@@ -200,16 +208,21 @@ export class SqliteCredentialStore implements CredentialStore {
   }
 
   async verifyApiKey(token: string) {
+    const cached = this.verified.get(token);
+    if (cached && cached.until > Date.now()) return cached.record;
     const match = apiKeyPattern.exec(token);
     if (!match) return null;
-    const row = this.db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?').get(match[1]!);
+    const row = this.selectKey.get(match[1]!);
     const stored = row ? fromRow(row) : undefined;
     if (!matches(stored, match[2]!)) return null;
     const { secretHash: _hash, ...record } = stored;
+    if (this.verified.size >= maxCachedApiKeys) this.verified.clear();
+    this.verified.set(token, { record, until: Date.now() + apiKeyCacheMs });
     return record;
   }
 
   async revokeApiKey(id: string) {
+    for (const [token, entry] of this.verified) if (entry.record.id === id) this.verified.delete(token);
     return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
   }
 
