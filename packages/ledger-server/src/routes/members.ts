@@ -4,7 +4,7 @@ import { type Actor, accountView, certificate, type MemberModel, profileSchema, 
 import { canReadAccount, canReadAsStaff } from '../access.js';
 import { Problem } from '../problems.js';
 import { accountViewSchema, certificateHtml, certificateSchema, recordViewSchema, statementSchema } from '../views.js';
-import { type App, commandEndpoint, communityParams, etagOf, memberParams, problemResponses, recordParams, type RouteDeps, security } from './shared.js';
+import { type App, commandEndpoint, communityModel, communityParams, etagOf, memberParams, problemResponses, recordParams, type RouteDeps, security } from './shared.js';
 
 const tag = 'members';
 const recordsTag = 'service records';
@@ -114,9 +114,7 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { communityId } = c.req.valid('param');
       await canReadAsStaff(ledger, c.get('principal').actor, communityId);
-      const community = (await reads.fresh()).community(communityId);
-      if (!community) throw new Problem('not-found', `community ${communityId} does not exist`);
-      return c.json({ records: serviceRecords(community, { status: c.req.valid('query').status }) }, 200);
+      return c.json({ records: serviceRecords(await communityModel(reads, communityId), { status: c.req.valid('query').status }) }, 200);
     },
   );
 

@@ -1,21 +1,16 @@
 /** Reports for the street office: community report for a period, leaderboard, trial balance. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { communityReport, type CommunityModel, leaderboard, trialBalance } from '@volunteer-ledger/core';
+import { communityReport, leaderboard, trialBalance } from '@volunteer-ledger/core';
 import { canReadAsStaff, canReadCommunity } from '../access.js';
 import { Problem } from '../problems.js';
 import { communityReportSchema, leaderboardSchema, trialBalanceSchema } from '../views.js';
-import { type App, communityParams, periodQuery, problemResponses, type RouteDeps, security } from './shared.js';
+import { type App, communityModel, communityParams, periodQuery, problemResponses, type RouteDeps, security } from './shared.js';
 
 const tag = 'reports';
 
 export function reportRoutes(app: App, deps: RouteDeps): void {
   const { ledger, reads } = deps;
 
-  async function communityModel(communityId: string): Promise<CommunityModel> {
-    const community = (await reads.fresh()).community(communityId);
-    if (!community) throw new Problem('not-found', `community ${communityId} does not exist`);
-    return community;
-  }
 
   function checkPeriod(from: string, to: string): void {
     if (from > to) throw new Problem('validation', `the period starts (${from}) after it ends (${to})`);
@@ -36,7 +31,7 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
       const { from, to } = c.req.valid('query');
       checkPeriod(from, to);
       await canReadAsStaff(ledger, c.get('principal').actor, communityId);
-      return c.json(communityReport(await communityModel(communityId), from, to), 200);
+      return c.json(communityReport(await communityModel(reads, communityId), from, to), 200);
     },
   );
 
@@ -55,7 +50,7 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
       const { from, to, limit } = c.req.valid('query');
       checkPeriod(from, to);
       canReadCommunity(c.get('principal').actor, communityId);
-      return c.json({ communityId, from, to, rows: leaderboard(await communityModel(communityId), from, to, limit) }, 200);
+      return c.json({ communityId, from, to, rows: leaderboard(await communityModel(reads, communityId), from, to, limit) }, 200);
     },
   );
 
@@ -72,7 +67,7 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { communityId } = c.req.valid('param');
       await canReadAsStaff(ledger, c.get('principal').actor, communityId);
-      return c.json(trialBalance(await communityModel(communityId)), 200);
+      return c.json(trialBalance(await communityModel(reads, communityId)), 200);
     },
   );
 }

@@ -5,7 +5,7 @@
  * input and the OpenAPI description all come from the schema the core validates with.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { calendarDatePattern, type CommandOutcome, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
+import { calendarDatePattern, type CommandOutcome, type CommunityModel, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import type { AppEnv } from '../context.js';
 import type { Metrics } from '../metrics.js';
@@ -19,6 +19,13 @@ export interface RouteDeps {
 }
 
 export type App = OpenAPIHono<AppEnv>;
+
+/** The community's read model, caught up with this process's writes; 404 when there is no such community. */
+export async function communityModel(reads: ReadSide, communityId: string): Promise<CommunityModel> {
+  const community = (await reads.fresh()).community(communityId);
+  if (!community) throw new Problem('not-found', `community ${communityId} does not exist`);
+  return community;
+}
 
 export const communityParams = z.object({ communityId: idSchema });
 export const memberParams = z.object({ communityId: idSchema, memberId: idSchema });

@@ -1,21 +1,16 @@
 /** The rewards catalogue (积分超市), redemptions (兑换) and transfers / donations (转赠 / 爱心积分池). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Actor, catalogue, type CommunityModel, redemptions, transfers } from '@volunteer-ledger/core';
+import { type Actor, catalogue, redemptions, transfers } from '@volunteer-ledger/core';
 import { canReadAccount, canReadAsStaff, canReadCommunity } from '../access.js';
 import { Problem } from '../problems.js';
 import { catalogueItemSchema, redemptionViewSchema, transferViewSchema } from '../views.js';
-import { type App, commandEndpoint, communityParams, itemParams, memberParams, problemResponses, redemptionParams, type RouteDeps, security } from './shared.js';
+import { type App, commandEndpoint, communityModel, communityParams, itemParams, memberParams, problemResponses, redemptionParams, type RouteDeps, security } from './shared.js';
 
 const redemptionStatuses = ['requested', 'held', 'rejected', 'fulfilling', 'fulfilled', 'cancelled', 'expired'] as const;
 
 export function shopRoutes(app: App, deps: RouteDeps): void {
   const { ledger, reads } = deps;
 
-  async function communityModel(communityId: string): Promise<CommunityModel> {
-    const community = (await reads.fresh()).community(communityId);
-    if (!community) throw new Problem('not-found', `community ${communityId} does not exist`);
-    return community;
-  }
 
   // ── Catalogue ──
   app.openapi(
@@ -31,7 +26,7 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { communityId } = c.req.valid('param');
       canReadCommunity(c.get('principal').actor, communityId);
-      return c.json({ items: catalogue(await communityModel(communityId), c.req.valid('query').includeDelisted === 'true') }, 200);
+      return c.json({ items: catalogue(await communityModel(reads, communityId), c.req.valid('query').includeDelisted === 'true') }, 200);
     },
   );
   commandEndpoint(app, deps, { type: 'ListItem', path: '/v1/communities/{communityId}/catalogue', tag: 'catalogue', summary: 'List an item (goods with stock, or a service)', fromUrl: ['communityId'], params: communityParams, created: true });
@@ -72,13 +67,13 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
       if (memberId !== undefined) await canReadAccount(ledger, actor, communityId, memberId);
       else await canReadAsStaff(ledger, actor, communityId);
       const filter = { ...(status ? { status } : {}), ...(memberId ? { memberId } : {}) };
-      return c.json({ redemptions: redemptions(await communityModel(communityId), filter) }, 200);
+      return c.json({ redemptions: redemptions(await communityModel(reads, communityId), filter) }, 200);
     },
   );
 
   async function readRedemption(actor: Actor, communityId: string, redemptionId: string) {
     canReadCommunity(actor, communityId);
-    const found = (await communityModel(communityId)).redemptions.get(redemptionId);
+    const found = (await communityModel(reads, communityId)).redemptions.get(redemptionId);
     if (!found) throw new Problem('not-found', `redemption ${redemptionId} does not exist in ${communityId}`);
     await canReadAccount(ledger, actor, communityId, found.state.memberId);
     return { ...found.state, requestedAt: found.requestedAt, updatedAt: found.updatedAt };
@@ -139,7 +134,7 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
       await canReadAccount(ledger, c.get('principal').actor, communityId, memberId);
-      return c.json({ transfers: transfers(await communityModel(communityId), { memberId }) }, 200);
+      return c.json({ transfers: transfers(await communityModel(reads, communityId), { memberId }) }, 200);
     },
   );
 }
