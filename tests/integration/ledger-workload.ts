@@ -32,10 +32,18 @@ export interface CommunitySetUp {
 }
 
 /** Thrown when a command the workload needs is refused: a workload that silently does less measures nothing. */
-export class RefusedCommand extends Error {}
+export class RefusedCommand extends Error {
+  constructor(
+    message: string,
+    /** The domain error's code; null when the command succeeded but did not do what the workload needs. */
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
 
 export function must(result: ExecuteResult, what: string): Extract<ExecuteResult, { ok: true }>['value'] {
-  if (!result.ok) throw new RefusedCommand(`${what} refused: ${result.error.code}: ${result.error.message}`);
+  if (!result.ok) throw new RefusedCommand(`${what} refused: ${result.error.code}: ${result.error.message}`, result.error.code);
   return result.value;
 }
 
@@ -106,16 +114,21 @@ export class Workload {
     readonly communityId: string,
     /** Prefix for record, redemption and transfer ids, so that several runs on one store never collide. */
     readonly idPrefix = 'w',
+    /**
+     * Check-ins go back one day at a time from `firstDayAgo` + 1 days before now. Runs that share a store
+     * give each other disjoint ranges, so no member-day goes over the daily cap.
+     */
+    readonly firstDayAgo = 0,
   ) {}
 
   /** One check-in, auto-approved: ServiceRecorded + ServiceApproved + PointsAccrued (one append). */
   async accrue(memberId: string, options: { idempotencyKey?: string } = {}) {
-    const daysAgo = (this.checkIns.get(memberId) ?? 0) + 1;
+    const daysAgo = (this.checkIns.get(memberId) ?? this.firstDayAgo) + 1;
     this.checkIns.set(memberId, daysAgo);
     const command = checkInCommand(this.communityId, memberId, this.nextId('rec'), this.ledger.clock.now(), daysAgo);
     const outcome = must(await this.ledger.execute(command, { actor: organiserOf(this.communityId), ...options }), `check-in of ${memberId}`);
     if (!outcome.replayed && !outcome.events.some((e) => e.type === 'PointsAccrued')) {
-      throw new RefusedCommand(`check-in of ${memberId} accrued nothing: ${outcome.events.map((e) => e.type).join(', ')}`);
+      throw new RefusedCommand(`check-in of ${memberId} accrued nothing: ${outcome.events.map((e) => e.type).join(', ')}`, null);
     }
     return { command, outcome };
   }
@@ -135,12 +148,10 @@ export class Workload {
     return { redemptionId, requested, fulfilled };
   }
 
-  async grant(memberId: string, points: number) {
-    const c = this.communityId;
-    return must(
-      await this.ledger.execute({ type: 'GrantPoints', communityId: c, memberId, grantId: this.nextId('g'), points: String(points), reason: 'award' }, { actor: admin }),
-      `grant to ${memberId}`,
-    );
+  async grant(memberId: string, points: number, options: { idempotencyKey?: string } = {}) {
+    const command: LedgerCommandInput = { type: 'GrantPoints', communityId: this.communityId, memberId, grantId: this.nextId('g'), points: String(points), reason: 'award' };
+    const outcome = must(await this.ledger.execute(command, { actor: admin, ...options }), `grant to ${memberId}`);
+    return { command, outcome };
   }
 
   async transfer(from: string, to: string, points: number) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CheckpointStore, IdempotencyRecord, IdempotencyStore } from '@volunteer-ledger/core';
+import type { GroupWrite } from './sqlite-store.js';
 
 type RecordRow = [string, string, IdempotencyRecord['status'], string, string, string];
 
@@ -10,8 +11,10 @@ function toRecord(row: RecordRow): IdempotencyRecord {
 
 /**
  * Idempotency records in the same database (and under the same durability setting) as the events, so a
- * key claimed before a crash is still claimed after it. Every method is one synchronous statement or
- * transaction on the store's single connection, hence atomic.
+ * key claimed before a crash is still claimed after it. Every write joins the store's group commit (one
+ * savepoint inside the batch's `BEGIN IMMEDIATE` transaction, so a claim's check-and-insert is atomic
+ * even against other processes) and resolves only once that commit is durable; reads see committed
+ * records only.
  */
 export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly selectOne: Database.Statement<[string], RecordRow>;
@@ -20,7 +23,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly deleteUpTo: Database.Statement<[string]>;
   private readonly claim: Database.Transaction<(record: IdempotencyRecord, now: string) => { inserted: boolean; record: IdempotencyRecord }>;
 
-  constructor(db: Database.Database, private readonly assertOpen: () => void) {
+  constructor(
+    db: Database.Database,
+    private readonly assertOpen: () => void,
+    private readonly groupWrite: GroupWrite,
+  ) {
     this.selectOne = db
       .prepare<[string], RecordRow>(
         'SELECT key, request_hash, status, outcome, created_at, expires_at FROM idempotency_records WHERE key = ?',
@@ -49,22 +56,22 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   async tryInsert(record: IdempotencyRecord, now: string): Promise<{ inserted: boolean; record: IdempotencyRecord }> {
     this.assertOpen();
-    return this.claim.immediate(record, now);
+    return this.groupWrite(() => this.claim(record, now));
   }
 
   async put(record: IdempotencyRecord): Promise<void> {
     this.assertOpen();
-    this.write(record);
+    await this.groupWrite(() => this.write(record));
   }
 
   async delete(key: string): Promise<void> {
     this.assertOpen();
-    this.deleteOne.run(key);
+    await this.groupWrite(() => this.deleteOne.run(key));
   }
 
   async deleteExpired(now: string): Promise<number> {
     this.assertOpen();
-    return this.deleteUpTo.run(now).changes;
+    return this.groupWrite(() => this.deleteUpTo.run(now).changes);
   }
 
   private write(record: IdempotencyRecord): void {

@@ -21,7 +21,7 @@ import { SqliteCheckpointStore, SqliteIdempotencyStore } from './records.js';
 import { migrate } from './schema.js';
 import { SqliteSnapshotStore } from './snapshots.js';
 
-/** Most appends committed in one transaction (one fsync); the rest wait for the next commit. */
+/** Most writes (appends and idempotency records) committed in one transaction (one fsync); the rest wait for the next commit. */
 export const maxAppendsPerCommit = 512;
 /** Most events committed in one transaction, so one commit cannot hold the event loop for long. */
 export const maxEventsPerCommit = 10_000;
@@ -61,6 +61,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
 }
 
 interface PendingAppend {
+  readonly kind: 'append';
   readonly streamName: string;
   readonly events: readonly NewEvent[];
   readonly expectedRevision: ExpectedRevision;
@@ -68,7 +69,20 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+/** Any other write that must be durable before it is acknowledged (an idempotency record): statements run in `run`. */
+interface PendingWrite {
+  readonly kind: 'write';
+  readonly run: () => unknown;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Pending = PendingAppend | PendingWrite;
+
+type WriteOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+/** Queues `run` into the store's next group commit; resolves with its result once that commit is durable. */
+export type GroupWrite = <T>(run: () => T) => Promise<T>;
 
 /**
  * The SQLite event store: one file, write-ahead log, one connection that does all reads and writes.
@@ -91,9 +105,9 @@ export class SqliteEventStore implements EventStore {
   private readonly insertEvent: Database.Statement<[string, number, string, string, number, string, string]>;
   private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
   private readonly selectAll: Database.Statement<[bigint, number], EventRow>;
-  private readonly commitBatch: Database.Transaction<(batch: readonly PendingAppend[]) => AppendOutcome[]>;
-  private readonly appendOne: (append: PendingAppend) => AppendResult;
-  private queue: PendingAppend[] = [];
+  private readonly commitBatch: Database.Transaction<(batch: readonly Pending[]) => WriteOutcome[]>;
+  private readonly writeOne: (pending: Pending) => unknown;
+  private queue: Pending[] = [];
   private flushScheduled = false;
   private commits = 0;
   private appendsCommitted = 0;
@@ -136,19 +150,21 @@ export class SqliteEventStore implements EventStore {
       .raw(true)
       .safeIntegers(true);
     // Nested in commitBatch's transaction, better-sqlite3 runs this one as a savepoint: if it throws,
-    // only this append's rows are rolled back and the batch goes on.
-    this.appendOne = this.db.transaction((append: PendingAppend) => this.writeAppend(append));
-    this.commitBatch = this.db.transaction((batch: readonly PendingAppend[]) =>
-      batch.map((append): AppendOutcome => {
+    // only this write's rows are rolled back and the batch goes on.
+    this.writeOne = this.db.transaction((pending: Pending) => (pending.kind === 'append' ? this.writeAppend(pending) : pending.run()));
+    this.commitBatch = this.db.transaction((batch: readonly Pending[]) =>
+      batch.map((pending): WriteOutcome => {
         try {
-          return { ok: true, result: this.appendOne(append) };
+          return { ok: true, result: this.writeOne(pending) };
         } catch (error) {
           return { ok: false, error };
         }
       }),
     );
 
-    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen());
+    // Idempotency records join the group commit too: a keyed command writes a claim, its events and the
+    // outcome, and each would otherwise cost an fsync of its own, blocking the event loop.
+    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run) => this.enqueue(run));
     this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen());
     this.snapshots = new SqliteSnapshotStore(this.db, () => this.assertOpen());
     const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
@@ -171,14 +187,26 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     assertAppendable(streamName, events);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ streamName, events, expectedRevision: options.expectedRevision, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate, not a microtask: appends issued by other callbacks of this turn (other requests,
-        // other awaiting callers) get to join the batch before it commits.
-        setImmediate(() => this.flush());
-      }
+      this.queue.push({ kind: 'append', streamName, events, expectedRevision: options.expectedRevision, resolve, reject });
+      this.scheduleFlush();
     });
+  }
+
+  private enqueue<T>(run: () => T): Promise<T> {
+    this.assertOpen();
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'write', run, resolve: resolve as (result: unknown) => void, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // setImmediate, not a microtask: writes issued by other callbacks of this turn (other requests,
+      // other awaiting callers) get to join the batch before it commits.
+      setImmediate(() => this.flush());
+    }
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -234,31 +262,33 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     if (this.queue.length === 0 || !this.db.open) return;
     const batch = this.takeBatch();
-    let outcomes: AppendOutcome[];
+    let outcomes: WriteOutcome[];
     try {
       outcomes = this.commitBatch.immediate(batch);
     } catch (error) {
       // The commit itself failed (disk full, I/O error, lock timeout): nothing in the batch was written.
-      for (const append of batch) append.reject(error);
+      for (const pending of batch) pending.reject(error);
       this.scheduleRest();
       return;
     }
     this.commits += 1;
-    this.appendsCommitted += batch.length;
-    batch.forEach((append, i) => {
+    batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
-      if (outcome.ok) append.resolve(outcome.result);
-      else append.reject(outcome.error);
+      if (pending.kind === 'append') this.appendsCommitted += 1;
+      if (!outcome.ok) pending.reject(outcome.error);
+      else if (pending.kind === 'append') pending.resolve(outcome.result as AppendResult);
+      else pending.resolve(outcome.result);
     });
     this.appended.notify();
     this.scheduleRest();
   }
 
-  private takeBatch(): PendingAppend[] {
+  private takeBatch(): Pending[] {
     let events = 0;
     let count = 0;
     while (count < this.queue.length && count < maxAppendsPerCommit) {
-      events += this.queue[count]!.events.length;
+      const pending = this.queue[count]!;
+      events += pending.kind === 'append' ? pending.events.length : 1;
       if (count > 0 && events > maxEventsPerCommit) break;
       count += 1;
     }

@@ -78,6 +78,28 @@ describe('SQLite store: group commit', () => {
     expect(store.stats().commits).toBe(2);
   });
 
+  it('commits idempotency records with the appends, and a second claim of a key in the same batch loses', async () => {
+    const store = open();
+    const record = (key: string) => ({
+      key,
+      requestHash: '0'.repeat(64),
+      status: 'pending' as const,
+      outcome: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2099-01-01T00:00:00.000Z',
+    });
+    const now = '2026-01-01T00:00:00.000Z';
+    const [claims, appends, again] = await Promise.all([
+      Promise.all(Array.from({ length: 16 }, (_, i) => store.idempotency.tryInsert(record(`k${i}`), now))),
+      Promise.all(Array.from({ length: 16 }, (_, i) => store.appendToStream(`member-c1-m${i}`, contractEvents(1), { expectedRevision: 'no_stream' }))),
+      store.idempotency.tryInsert({ ...record('k0'), requestHash: '1'.repeat(64) }, now),
+    ]);
+    expect(claims.every((c) => c.inserted)).toBe(true);
+    expect(appends).toHaveLength(16);
+    expect(again).toEqual({ inserted: false, record: record('k0') });
+    expect(store.stats()).toEqual({ commits: 1, appends: 16 });
+  });
+
   it('close() commits appends still waiting for their batch', async () => {
     const store = open();
     const pending = store.appendToStream('member-c1-m1', contractEvents(3), { expectedRevision: 'no_stream' });
