@@ -1,7 +1,7 @@
 /** The community decider (DESIGN §3 `community-{id}`, §5): set-up, policy versions, categories, organisers. */
 import { describe, expect, it } from 'vitest';
-import { defaultCategories, defaultPolicy, parseCommand } from '../src/index.js';
-import { communityEvents, givenCommunity } from '../src/testing/index.js';
+import { type CommunityCommand, decideCommunity, defaultCategories, defaultPolicy, evolveCommunity, initialCommunityState, parseCommand } from '../src/index.js';
+import { communityEvents, givenCommunity, specFor } from '../src/testing/index.js';
 
 const registeredC1 = communityEvents({ organisers: [] });
 
@@ -76,5 +76,20 @@ describe('organisers', () => {
 
   it('only an organiser can be dismissed', () => {
     givenCommunity(registeredC1).when({ type: 'DismissOrganiser', communityId: 'c1', memberId: 'o1' }).thenError('not-found');
+  });
+});
+
+describe('specFor: the same spec helper for any decider', () => {
+  const given = specFor({ decide: (c: CommunityCommand, s) => decideCommunity(c, s), evolve: evolveCommunity, initialState: initialCommunityState });
+
+  it('reports events and refusals like the member spec', () => {
+    given(registeredC1).when({ type: 'RetireCategory', communityId: 'c1', categoryId: 'safety' }).then([{ type: 'CategoryRetired', data: { categoryId: 'safety' } }]);
+    given([]).when({ type: 'RetireCategory', communityId: 'c1', categoryId: 'safety' }).thenError('not-found');
+    expect(given(registeredC1).state().categories.size).toBe(8);
+  });
+
+  it('fails a spec whose expected events differ, showing both', () => {
+    expect(() => given(registeredC1).when({ type: 'RetireCategory', communityId: 'c1', categoryId: 'safety' }).then([])).toThrow(/differ/);
+    expect(() => given(registeredC1).when({ type: 'RetireCategory', communityId: 'c1', categoryId: 'safety' }).thenError('not-found')).toThrow(/accepted/);
   });
 });

@@ -220,3 +220,26 @@ export function historyOf(steps: ReadonlyArray<MemberCommandInput | readonly [Me
   }
   return events;
 }
+
+/** Any decider: `decide(command, state, context?)`, `evolve(state, event)`, `initialState()`. */
+export interface DeciderLike<C, S, E, X = undefined> {
+  decide(command: C, state: S, context: X): Result<E[], DomainError>;
+  evolve(state: S, event: E): S;
+  initialState(): S;
+}
+
+/**
+ * A given / when / then for any decider (reward, redemption, transfer …), as `given` is for the member's:
+ *
+ *   const given = specFor({ decide: decideReward, evolve: evolveReward, initialState: initialRewardState });
+ *   given([listed]).when(restock, context).then([restocked]);
+ *
+ * Commands are passed to `decide` as they are (parse them first if the decider expects parsed input).
+ */
+export function specFor<C, S, E, X = undefined>(decider: DeciderLike<C, S, E, X>): (events: readonly E[]) => { when(command: C, context?: X): Then<E>; state(): S } {
+  const fold = (events: readonly E[]) => events.reduce(decider.evolve, decider.initialState());
+  return (events) => ({
+    when: (command, context) => thenFor(events, () => decider.decide(command, fold(events), context as X), fold, `when ${(command as { type?: string }).type ?? 'command'}`),
+    state: () => fold(events),
+  });
+}
