@@ -1,26 +1,34 @@
 /**
- * The whole journey over a real port with fetch, on SQLite and in memory: policy → members → hours →
+ * The whole journey over a real port with fetch, on SQLite, in memory and on EventStoreDB (stand-in): policy → members → hours →
  * approval → catalogue → redemption → transfer and donation → expiry → reports and certificate.
  */
 import { ManualClock, msPerDay } from '@volunteer-ledger/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signHs256Token } from '../../packages/ledger-server/src/index.js';
+import { EventStoreStandIn } from '../../packages/store-eventstoredb/src/testing/stand-in-server.js';
 import { client, jwtSecret, startService, type StoreKind, type TestService } from './support.js';
 
-describe.each<StoreKind>(['sqlite', 'memory'])('the journey on %s', (kind) => {
+// EventStoreDB runs against the adapter's in-process gRPC stand-in (no server is installed here).
+describe.each<StoreKind>(['sqlite', 'memory', 'eventstoredb'])('the journey on %s', (kind) => {
   const clock = new ManualClock(new Date('2026-03-02T02:00:00.000Z'));
   let service: TestService;
   let admin: ReturnType<typeof client>;
   let organiser: ReturnType<typeof client>;
   let member: ReturnType<typeof client>;
 
+  let standIn: EventStoreStandIn | undefined;
+
   beforeAll(async () => {
-    service = await startService(kind, { clock });
+    if (kind === 'eventstoredb') standIn = await EventStoreStandIn.start();
+    service = await startService(kind, { clock, ...(standIn ? { env: { LEDGER_ESDB_CONNECTION_STRING: standIn.connectionString } } : {}) });
     admin = client(service.url, service.adminKey);
     organiser = client(service.url, await signHs256Token(jwtSecret, { sub: 'org-1', role: 'organiser', community: 'c1' }, { ttlSeconds: 10 ** 8 }));
     member = client(service.url, await signHs256Token(jwtSecret, { sub: 'm1', role: 'member', community: 'c1' }, { ttlSeconds: 10 ** 8 }));
   });
-  afterAll(async () => service?.close());
+  afterAll(async () => {
+    await service?.close();
+    await standIn?.close();
+  });
 
   it('runs from set-up to reports, and the books balance', async () => {
     // Policy: 10 points an hour, points expire 12 months after accrual.

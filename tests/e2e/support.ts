@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Clock } from '@volunteer-ledger/core';
 import { configFrom, openRuntime, type Runtime, type RunningServer, startServer } from '../../packages/ledger-server/src/index.js';
 
-export type StoreKind = 'sqlite' | 'memory';
+export type StoreKind = 'sqlite' | 'memory' | 'eventstoredb';
 
 export const jwtSecret = 'e2e-test-secret-that-is-at-least-32-characters-long';
 

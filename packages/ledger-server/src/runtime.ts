@@ -30,17 +30,9 @@ export const credentialsFileName = 'credentials.sqlite';
 export const readModelsFileName = 'read-models.sqlite';
 
 async function openEventStoreDb(connectionString: string): Promise<EventStore> {
-  // Loaded only when chosen, so the gRPC client costs nothing on SQLite. The name is a variable so
-  // the type checker does not tie this package to that adapter's exports while it is being written.
-  const moduleName = '@volunteer-ledger/store-eventstoredb';
-  const adapter = (await import(moduleName)) as Record<string, unknown>;
-  for (const exported of Object.values(adapter)) {
-    const candidate = exported as { connect?: unknown; fromConnectionString?: unknown } | null;
-    if (typeof candidate !== 'function' && typeof candidate !== 'object') continue;
-    const open = candidate?.connect ?? candidate?.fromConnectionString;
-    if (typeof open === 'function') return (await (open as (s: string) => Promise<EventStore> | EventStore).call(candidate, connectionString)) as EventStore;
-  }
-  throw new Error('@volunteer-ledger/store-eventstoredb exports no store with a static connect(connectionString); update the adapter');
+  // Loaded only when chosen, so the gRPC client costs nothing on SQLite.
+  const { EventStoreDbEventStore } = await import('@volunteer-ledger/store-eventstoredb');
+  return new EventStoreDbEventStore({ connectionString });
 }
 
 export async function openRuntime(config: ServerConfig, options: { clock?: Clock; store?: EventStore } = {}): Promise<Runtime> {
