@@ -52,7 +52,8 @@ afterAll(async () => {
 describeEventStoreContract(
   'EventStoreDB adapter over the in-process gRPC stand-in',
   subjects(() => standIn!.connectionString),
-  { durable: true, largeStreamEvents: 10_000, propertyRuns: 15 },
+  // 6,000 events rather than the suite's 10,000 keeps this file near 20 s on a busy two-core machine.
+  { durable: true, largeStreamEvents: 6_000, propertyRuns: 15 },
 );
 
 describeEventStoreContract(

@@ -42,6 +42,7 @@ import {
 } from '@volunteer-ledger/core';
 import { EventStoreDbCheckpointStore } from './checkpoints.js';
 import { toEventData, toRecordedEvent } from './envelope.js';
+import { closeChannel } from './filtered-read.js';
 import { EventStoreDbIdempotencyStore } from './idempotency.js';
 import { isKnownPosition, packPosition, unpackPosition } from './positions.js';
 import { drain, readAllAfter, readLastEvent } from './server-streams.js';
@@ -223,6 +224,7 @@ export class EventStoreDbEventStore implements EventStore {
     this.closed = true;
     await Promise.all([...this.openSubscriptions].map((subscription) => subscription.close()));
     await this.client.dispose();
+    await closeChannel(this.client);
   }
 
   private fromGlobalOrder(resolved: ResolvedEvent): RecordedEvent {

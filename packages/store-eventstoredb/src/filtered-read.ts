@@ -5,12 +5,12 @@
  * `FilterOptions` it builds for `subscribeToAll`, and sends it through the client's own `execute`
  * (channel, credentials, connection name, reconnection on failure) and its own event conversion.
  *
- * `execute`, `callArguments` and the generated classes are the client's internals; they are used here
+ * `execute`, `callArguments`, `getChannel` and the generated classes are the client's internals; they are used here
  * through one narrow, typed view, pinned by the client's version range in package.json and covered by
  * the tests against the stand-in (which serves these exact messages).
  */
 import { createRequire } from 'node:module';
-import type { ClientReadableStream, Metadata, CallOptions } from '@grpc/grpc-js';
+import type { CallOptions, Channel, ClientReadableStream, Metadata } from '@grpc/grpc-js';
 import { convertToCommandError, type EventStoreDBClient, type ResolvedEvent } from '@eventstore/db-client';
 import type * as SharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import type * as StreamsPb from '@eventstore/db-client/generated/streams_pb.js';
@@ -31,6 +31,17 @@ type StreamsClient = InstanceType<typeof StreamsGrpc.StreamsClient>;
 interface ClientInternals {
   execute<T>(client: typeof StreamsGrpc.StreamsClient, debugName: string, action: (client: StreamsClient) => Promise<T>): Promise<T>;
   callArguments(options: { deadline?: number }, callOptions?: CallOptions): [Metadata, CallOptions];
+  getChannel(): Promise<Channel>;
+}
+
+/**
+ * Closes the client's gRPC channel. `client.dispose()` cancels the client's calls but leaves the channel
+ * (its TCP connection and keep-alive pings) open until the process ends; a store that is closed should
+ * not hold a connection. (If the client never connected, this opens a channel and closes it at once.)
+ */
+export async function closeChannel(client: EventStoreDBClient): Promise<void> {
+  const channel = await (client as unknown as ClientInternals).getChannel();
+  channel.close();
 }
 
 export interface FilteredReadOptions {
