@@ -154,8 +154,14 @@ export class Ledger implements ProcessRuntime {
       return err(domainError('validation', 'an idempotency key must be 1 to 255 characters'));
     }
     const key = `${command.communityId}:${options.actor.id}:${options.idempotencyKey}`;
-    const requestHash = await sha256Hex(canonicalJson(command));
+    const requestHash = await sha256Hex(canonicalJson(await this.withoutPersonalData(command)));
     return this.runOnce(command, options, { key, requestHash });
+  }
+
+  /** The command as an idempotency hash may see it: personal data only as the vault's keyed fingerprint. */
+  private async withoutPersonalData(command: ParsedCommand): Promise<unknown> {
+    if ((command.type !== 'RegisterMember' && command.type !== 'RecordProfile') || !command.profile) return command;
+    return { ...command, profile: { fingerprint: await this.vault.fingerprint(command.communityId, command.memberId, command.profile) } };
   }
 
   /** The member's account folded from its stream, fresh from the store. */
@@ -190,8 +196,10 @@ export class Ledger implements ProcessRuntime {
       await this.store.idempotency.delete(idempotency.key);
       throw fault;
     }
-    if (!result.ok && result.error.code === 'conflict') {
-      // Transient: the key stays free for a retry.
+    if (!result.ok && (result.error.code === 'conflict' || result.error.code === 'idempotency-key-reused')) {
+      // Transient, or the stream shows the key belongs to another payload (a crash lost its record):
+      // storing this refusal under our hash would refuse the key's own request later. Free the claim;
+      // the next attempt re-derives the outcome from the stream.
       await this.store.idempotency.delete(idempotency.key);
       return result;
     }

@@ -91,14 +91,17 @@ export function pointsEarned(policy: Policy, category: string, hours: Hours): Po
   return pointsForHours(hours, policy.basePointsPerHour, multiplier, policy.rounding);
 }
 
-/** The levels (1-based) whose thresholds lie in (before, after]: crossed by going from one total to the other. */
-export function levelsCrossed(policy: Policy, before: Hours, after: Hours): Array<{ level: number; thresholdHours: string }> {
-  const crossed: Array<{ level: number; thresholdHours: string }> = [];
+/**
+ * The levels (1-based) above `reached` whose thresholds `total` meets. Measured against the total, not
+ * against what this approval crossed, so a member already past a threshold a new policy lowered reaches
+ * that level at their next approval.
+ */
+export function levelsReached(policy: Policy, reached: number, total: Hours): Array<{ level: number; thresholdHours: string }> {
+  const levels: Array<{ level: number; thresholdHours: string }> = [];
   policy.levelThresholdsHours.forEach((threshold, index) => {
-    const t = Hours.of(threshold);
-    if (before.lt(t) && after.gte(t)) crossed.push({ level: index + 1, thresholdHours: threshold });
+    if (index + 1 > reached && total.gte(Hours.of(threshold))) levels.push({ level: index + 1, thresholdHours: Hours.of(threshold).toString() });
   });
-  return crossed;
+  return levels;
 }
 
 /** 服务类别 defaults: the categories a new community starts with, unless it names its own. */

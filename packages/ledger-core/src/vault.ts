@@ -32,6 +32,12 @@ export interface ProfileVault {
   /** The profile, or null once the member's key is erased. */
   open(communityId: string, memberId: string, sealed: SealedProfile): Promise<Profile | null>;
   erase(communityId: string, memberId: string): Promise<void>;
+  /**
+   * A keyed digest (HMAC under the member's key) of personal data, stable while the key lives: what an
+   * idempotency hash may contain instead of the clear text. Once the key is erased it cannot be
+   * recomputed, so no stored hash can confirm a guessed phone or ID number.
+   */
+  fingerprint(communityId: string, memberId: string, profile: Profile): Promise<string>;
 }
 
 const keyIdOf = (communityId: string, memberId: string) => `${communityId}/${memberId}`;
@@ -54,17 +60,38 @@ export class WebCryptoVault implements ProfileVault {
 
   async seal(communityId: string, memberId: string, profile: Profile): Promise<SealedProfile> {
     const keyId = keyIdOf(communityId, memberId);
-    let raw = await this.keys.get(keyId);
-    if (!raw) {
-      raw = crypto.getRandomValues(new Uint8Array(32));
-      await this.keys.put(keyId, raw);
-    }
-    const key = await crypto.subtle.importKey('raw', new Uint8Array(raw), 'AES-GCM', false, ['encrypt']);
+    const key = await crypto.subtle.importKey('raw', await this.memberKey(keyId), 'AES-GCM', false, ['encrypt']);
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const plaintext = new TextEncoder().encode(JSON.stringify(profile));
     // The key id is bound as additional data, so a sealed profile cannot be replayed onto another member.
     const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(keyId) }, key, plaintext);
     return { keyId, alg: 'AES-GCM-256', iv: toBase64(iv), ciphertext: toBase64(new Uint8Array(ciphertext)) };
+  }
+
+  async fingerprint(communityId: string, memberId: string, profile: Profile): Promise<string> {
+    const raw = await this.memberKey(keyIdOf(communityId, memberId));
+    // A separate key for digests, derived from the member's key, so one key never serves two algorithms.
+    const base = await crypto.subtle.importKey('raw', raw, 'HKDF', false, ['deriveKey']);
+    const hmacKey = await crypto.subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode('profile-fingerprint') },
+      base,
+      { name: 'HMAC', hash: 'SHA-256', length: 256 },
+      false,
+      ['sign'],
+    );
+    const ordered = Object.fromEntries(Object.entries(profile).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const digest = await crypto.subtle.sign('HMAC', hmacKey, new TextEncoder().encode(JSON.stringify(ordered)));
+    return toBase64(new Uint8Array(digest));
+  }
+
+  /** The member's key, made on first use. */
+  private async memberKey(keyId: string): Promise<Uint8Array<ArrayBuffer>> {
+    let raw = await this.keys.get(keyId);
+    if (!raw) {
+      raw = crypto.getRandomValues(new Uint8Array(32));
+      await this.keys.put(keyId, raw);
+    }
+    return new Uint8Array(raw);
   }
 
   async open(communityId: string, memberId: string, sealed: SealedProfile): Promise<Profile | null> {

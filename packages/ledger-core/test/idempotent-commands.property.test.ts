@@ -175,12 +175,9 @@ describe('rule 8: idempotent commands', () => {
     expect(other.ok ? 'accepted' : other.error.code).toBe('idempotency-key-reused');
   });
 
-  // KNOWN BUG, reported to the lead (ledger.ts runOnce, lines 160-178): when a key is claimed afresh
-  // (after a crash whose lease ran out, or after retention) and the request turns out to reuse the key
-  // with another payload, the refusal is stored as the key's completed outcome under the *other*
-  // payload's hash. The original request, retried next, is then refused as idempotency-key-reused
-  // instead of getting its stored outcome back. `it.fails` keeps the suite green while the bug stands.
-  it.fails('KNOWN BUG: after a crash, a wrong-payload attempt must not stop the original request from replaying', async () => {
+  // Was a bug (found by this test): a refusal found in the stream was stored as the key's outcome under the
+  // other payload's hash, so the original request, retried, was refused. Now the claim is freed instead.
+  it('after a crash, a wrong-payload attempt does not stop the original request from replaying', async () => {
     const { store, idempotency } = crashableStore();
     const t = await createTestLedger({ store });
     const command: LedgerCommandInput = { type: 'GrantPoints', communityId: 'c1', memberId: 'm1', grantId: 'g1', points: '5.00', reason: 'x' };

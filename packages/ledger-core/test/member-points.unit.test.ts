@@ -242,12 +242,9 @@ describe("points are rounded once, at accrual, by the policy's mode (rule 4)", (
 });
 
 describe('levels after a policy lowers its thresholds', () => {
-  // KNOWN BUG, reported to the lead: decide.ts approve() asks levelsCrossed(policy, before, after) for the
-  // thresholds between the total before and after this approval only. When a new policy version lowers
-  // a threshold below hours a member already has, no later approval ever "crosses" it, so the member
-  // stays below a level their cumulative hours have reached (DESIGN §5: levels by cumulative approved
-  // hours). `it.fails` keeps the suite green while the bug stands; when fixed, make it a plain `it`.
-  it.fails('KNOWN BUG: a member already past a lowered threshold reaches that level at the next approval', () => {
+  // Was a bug (found by this test): levels were granted only when an approval crossed a threshold, so
+  // lowering a threshold below a member's total never gave them the level. Now levels follow the total.
+  it('a member already past a lowered threshold reaches that level at the next approval', () => {
     const community = communityState({ laterPolicies: [{ levelThresholdsHours: ['40.00', '80.00'] }] });
     // 5 × 8 h = 40 h approved under version 1 (levels at 100, 300 …); version 2 puts level 1 at 40 h.
     const fortyHours = historyOf(

@@ -42,12 +42,10 @@ describe('personal data', () => {
     expect(balance).toBe('30.00');
   });
 
-  // KNOWN BUG, reported to the lead: with an idempotency key, ledger.ts execute() hashes the canonical
-  // parsed command — profile in clear text included — and toNewEvent() stores that SHA-256 as
-  // metadata.requestHash on every event the command appends (and in the idempotency record). A phone or
-  // ID number has little entropy, so the hash confirms or recovers it by brute force, and erasing the
-  // member's key does not erase it (DESIGN §6). `it.fails` keeps the suite green while the bug stands.
-  it.fails('KNOWN BUG: after erasure, the stored request hash does not give the phone number back', async () => {
+  // Was a bug (found by this test): the idempotency hash covered the profile in clear text, so a low-entropy
+  // phone number could be recovered by brute force after erasure. Now personal data enters the hash only as
+  // an HMAC under the member's own key, which erasure destroys.
+  it('after erasure, the stored request hash does not give the phone number back', async () => {
     const t = await createTestLedger({ members: [] });
     const command = { type: 'RegisterMember', communityId: 'c1', memberId: 'alice', profile: { phone: '13800138000' } } as const;
     mustOk(await t.ledger.execute(command, { actor: t.admin, idempotencyKey: 'register-alice' }));

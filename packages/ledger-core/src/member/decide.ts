@@ -8,7 +8,7 @@ import { type DomainError, alreadyExists, domainError, invalidState, notAllowed,
 import { type CommunityState, currentPolicy } from '../community/decider.js';
 import { donationPoolId } from '../ids.js';
 import { Hours, Points } from '../money.js';
-import { type Policy, levelsCrossed, pointsEarned } from '../policy.js';
+import { type Policy, levelsReached, pointsEarned } from '../policy.js';
 import { err, ok, type Result } from '../result.js';
 import { addDays, addMonths, calendarDateIn, msPerHour } from '../time.js';
 import type { MemberCommand } from './commands.js';
@@ -281,10 +281,8 @@ function approve(
     events.push(...accrual.value);
   }
   const totalAfter = state.hoursTotal.plus(counted);
-  for (const crossed of levelsCrossed(policy, state.hoursTotal, totalAfter)) {
-    if (crossed.level > state.level) {
-      events.push({ type: 'LevelReached', data: { level: crossed.level, thresholdHours: crossed.thresholdHours, totalHours: totalAfter.toString() } });
-    }
+  for (const reached of levelsReached(policy, state.level, totalAfter)) {
+    events.push({ type: 'LevelReached', data: { level: reached.level, thresholdHours: reached.thresholdHours, totalHours: totalAfter.toString() } });
   }
   return ok(events);
 }
