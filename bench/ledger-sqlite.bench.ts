@@ -1,6 +1,6 @@
 /**
  * Ledger-on-SQLite figures, one JSON line each: `{"bench":"<name>","value":<n>,"unit":"<unit>"}`.
- * Run: `tsx --conditions=source bench/ledger-sqlite.bench.ts` (about 20–40 s).
+ * Run: `tsx --conditions=source bench/ledger-sqlite.bench.ts` (about 20–60 s, longer on a loaded machine).
  *
  * An accrual is a RecordCheckedInHours that the default policy approves at once: parse → authorize →
  * load member state (cached) → decide → one durable append of ServiceRecorded + ServiceApproved +
@@ -22,8 +22,8 @@ import { createTempStore, measureFsyncPerSecond, measureInFlight, percentile, pr
 
 const communityId = 'c1';
 const memberCount = 1_000;
-const singleFlightAccruals = 4_000;
-const groupCommitAccruals = 30_000;
+const singleFlightAccruals = 3_000;
+const groupCommitAccruals = 20_000;
 const groupCommitInFlight = 64;
 /** Warm-up accruals before each measured run (JIT, caches), not counted. */
 const warmUpAccruals = 1_000;
@@ -47,9 +47,14 @@ export async function runLedgerSqliteBench(): Promise<void> {
 
     await measureInFlight(groupCommitInFlight, warmUpAccruals, accrue);
     const before = bench.store.stats();
+    const cpuBefore = process.cpuUsage();
     const grouped = await measureInFlight(groupCommitInFlight, groupCommitAccruals, accrue);
+    const cpu = process.cpuUsage(cpuBefore);
     const after = bench.store.stats();
     printFigure('accrue_sqlite_64', grouped.perSecond, 'commands/s');
+    // CPU the process spent per accrual (all threads): on a shared machine the rate above falls with the
+    // load; this says what the rate would be with a core to itself (1e6 / it), so compare it to the goal's 67 µs.
+    printFigure('accrue_sqlite_64_cpu_us', (cpu.user + cpu.system) / groupCommitAccruals, 'µs/command');
     printFigure('accrue_sqlite_64_p99_ms', percentile(grouped.sortedLatenciesMs, 0.99), 'ms');
     printFigure('accrue_sqlite_64_appends_per_commit', (after.appends - before.appends) / Math.max(1, after.commits - before.commits), 'appends/commit');
     printFigure('fsync_per_s', measureFsyncPerSecond(bench.dir), 'ops/s');
