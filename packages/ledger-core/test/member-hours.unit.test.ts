@@ -112,6 +112,13 @@ describe('checked-in hours are approved at once by the default policy', () => {
     expect(events[2]).toMatchObject({ type: 'PointsAccrued', data: { points: '30.00', source: { multiplier: '1.5', pointsPerHour: '10' } } });
   });
 
+  it('an organiser checking in their own hours waits for another organiser: auto-approval is no way round self-approval', () => {
+    const alicesOwnCredential = { id: 'alice', role: 'organiser' as const, communityId: 'c1' };
+    given([alice])
+      .when(checkIn('alice', 'r1', '2026-03-10T01:00:00Z', '2026-03-10T03:30:00Z'), { actor: alicesOwnCredential })
+      .then([{ ...checkedIn('r1', '2026-03-10', '2.50', '2026-03-10T01:00:00.000Z', '2026-03-10T03:30:00.000Z'), data: { ...checkedIn('r1', '2026-03-10', '2.50', '2026-03-10T01:00:00.000Z', '2026-03-10T03:30:00.000Z').data, recordedBy: 'alice' } }]);
+  });
+
   it('reported hours always wait for an organiser', () => {
     given([alice]).when(reportHours('alice', 'r1', '2026-03-09', '2.00')).then([reported('r1', '2026-03-09', '2.00')]);
   });

@@ -138,7 +138,10 @@ function recordCheckedInHours(command: Command<'RecordCheckedInHours'>, state: M
       recordedBy: context.actor.id,
     },
   };
-  if (!policy.autoApproveCheckedIn) return ok([recorded]);
+  // Auto-approval stands in for an organiser, so it never applies to hours an actor records for themselves:
+  // those wait for another organiser like any self-approval would.
+  const recordedForThemselves = context.actor.id === state.memberId && context.actor.role !== 'system';
+  if (!policy.autoApproveCheckedIn || recordedForThemselves) return ok([recorded]);
   const record = recordFrom(recorded);
   // A check-in past the daily cap stays pending for an organiser rather than failing: the hours were served.
   if (!countedHours(state, record, policy).isPositive()) return ok([recorded]);
