@@ -78,6 +78,11 @@ export interface ExecuteOptions {
   readonly idempotencyKey?: string;
   readonly correlationId?: string;
   readonly causationId?: string;
+  /**
+   * Optimistic concurrency for the caller (HTTP If-Match): decide only if the target stream is at exactly
+   * this revision, and append only if it still is; otherwise `precondition-failed`, nothing changed.
+   */
+  readonly expectedRevision?: number;
 }
 
 export interface OutcomeEvent {
@@ -280,7 +285,9 @@ export class Ledger implements ProcessRuntime {
     const refused = authorize({ type: command.type, communityId: command.communityId, memberId }, options.actor, community.state);
     if (refused) return err(refused);
     // Steps run as the ledger itself, on behalf of the actor who started the process.
-    const steps: ExecuteOptions = { ...options, correlationId: options.correlationId ?? this.newEventId() };
+    // (An expected revision names one stream; a process spans several, so it does not pass to the steps.)
+    const { expectedRevision: _oneStreamOnly, ...rest } = options;
+    const steps: ExecuteOptions = { ...rest, correlationId: options.correlationId ?? this.newEventId() };
     switch (command.type) {
       case 'RequestRedemption':
         return requestRedemption(this, command, steps);
@@ -381,7 +388,10 @@ export class Ledger implements ProcessRuntime {
     // With a key, read the stream fresh: a crashed earlier attempt may have appended already.
     let fresh = idempotency !== null;
     for (let attempt = 0; attempt < maxConflictRetries; attempt += 1) {
-      const entry = await this.load(streamName, kind, fresh);
+      const entry = await this.load(streamName, kind, fresh || options.expectedRevision !== undefined);
+      if (options.expectedRevision !== undefined && entry.revision !== options.expectedRevision) {
+        return err(preconditionFailed(streamName, options.expectedRevision, entry.revision));
+      }
       if (idempotency) {
         const applied = entry.keys.get(idempotency.key);
         if (applied) return this.outcomeFromStream(streamName, applied, idempotency);
@@ -417,6 +427,7 @@ export class Ledger implements ProcessRuntime {
         });
       } catch (fault) {
         if (!(fault instanceof WrongExpectedRevisionError)) throw fault;
+        if (options.expectedRevision !== undefined) return err(preconditionFailed(streamName, options.expectedRevision, fault.actual));
         fresh = true;
       }
     }
@@ -515,6 +526,14 @@ export class Ledger implements ProcessRuntime {
       this.cache.delete(oldest);
     }
   }
+}
+
+function preconditionFailed(streamName: string, expected: number, actual: number | 'no_stream'): DomainError {
+  const found = actual === 'no_stream' || actual < 0 ? 'no events' : `revision ${actual}`;
+  return domainError('precondition-failed', `${streamName} is at ${found}, not the expected revision ${expected}; read it again and retry`, {
+    expectedRevision: expected,
+    actualRevision: typeof actual === 'number' ? actual : -1,
+  });
 }
 
 function storedOutcome(result: ExecuteResult): JsonValue {

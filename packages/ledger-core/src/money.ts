@@ -32,8 +32,11 @@ function parseExact(text: string, unit: string): Exact {
   return new Exact(text);
 }
 
+/** 10^15: computed once; this check runs on every arithmetic result. */
+const amountLimit = new Exact(10).pow(maxAmountDigits);
+
 function assertExact(value: Exact, unit: string): Exact {
-  if (!value.isFinite() || value.decimalPlaces() > amountScale || value.abs().gte(new Exact(10).pow(maxAmountDigits))) {
+  if (!value.isFinite() || value.decimalPlaces() > amountScale || value.abs().gte(amountLimit)) {
     throw new RangeError(`${unit} amount out of range or scale: ${value.toString()}`);
   }
   return value;

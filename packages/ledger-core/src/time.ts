@@ -54,9 +54,21 @@ function dateFormatter(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/** Every zone's UTC offset is a whole number of quarter hours, so the local date is constant within one. */
+const quarterHourMs = 15 * 60_000;
+const maxMemoisedDates = 4_096;
+const memoisedDates = new Map<string, CalendarDate>();
+
 /** The calendar date of `instant` in `timeZone` (daily caps count by the community's local day). */
 export function calendarDateIn(instant: Date, timeZone: string): CalendarDate {
-  return dateFormatter(timeZone).format(instant);
+  const key = `${timeZone}|${Math.floor(instant.getTime() / quarterHourMs)}`;
+  let date = memoisedDates.get(key);
+  if (date === undefined) {
+    date = dateFormatter(timeZone).format(instant);
+    if (memoisedDates.size >= maxMemoisedDates) memoisedDates.clear();
+    memoisedDates.set(key, date);
+  }
+  return date;
 }
 
 /** `instant` plus whole calendar months (UTC), clamped to the month's last day: lot expiry. */

@@ -5,7 +5,9 @@
  * - a stream's events are numbered 0, 1, 2, … in append order (the *revision* of an event);
  * - a stream's revision is the revision of its last event; a stream with no events does not exist;
  * - `position` orders every event of the store globally: strictly increasing in append order
- *   across all streams, never reused. It is opaque beyond that (gaps are allowed).
+ *   across all streams, never reused. It is opaque beyond that: gaps are allowed, and values may exceed
+ *   2^64 (the EventStoreDB store packs commit and prepare positions), so keep them as bigint or decimal
+ *   strings, never as int64 or number.
  */
 
 /** JSON values as stored. Amounts are decimal strings, never numbers. */

@@ -11,9 +11,14 @@ export class AppendSignal {
   wait(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
-      const done = () => resolve();
+      // The abort listener must go when the wait ends either way, or a long-lived subscription piles them up.
+      const onAbort = () => done();
+      const done = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
       this.waiters.push(done);
-      signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -122,9 +122,13 @@ export function ifMatchHolds(header: string, revision: number): boolean {
     .some((tag) => !tag.startsWith('W/') && tag === etagOf(revision));
 }
 
-async function checkIfMatch(c: Context<AppEnv>, ledger: Ledger, communityId: string, memberId: string | undefined): Promise<void> {
+/**
+ * The account revision If-Match names, or undefined without the header. The ledger then decides and
+ * appends only at exactly that revision, so no other request can slip in between check and append.
+ */
+async function checkIfMatch(c: Context<AppEnv>, ledger: Ledger, communityId: string, memberId: string | undefined): Promise<number | undefined> {
   const header = c.req.header('if-match');
-  if (header === undefined) return;
+  if (header === undefined) return undefined;
   if (memberId === undefined) throw new Problem('validation', 'If-Match is accepted only on commands against a member account');
   const { revision } = await ledger.member(communityId, memberId);
   if (!ifMatchHolds(header, revision)) {
@@ -132,13 +136,20 @@ async function checkIfMatch(c: Context<AppEnv>, ledger: Ledger, communityId: str
       currentEtag: revision < 0 ? null : etagOf(revision),
     });
   }
+  return revision;
 }
 
-export async function execute(c: Context<AppEnv>, deps: RouteDeps, command: { type: string; communityId: string; memberId?: string }): Promise<CommandOutcome> {
+export async function execute(
+  c: Context<AppEnv>,
+  deps: RouteDeps,
+  command: { type: string; communityId: string; memberId?: string },
+  expectedRevision?: number,
+): Promise<CommandOutcome> {
   const result = await deps.ledger.execute(command, {
     actor: c.get('principal').actor,
     idempotencyKey: c.get('idempotencyKey'),
     correlationId: c.get('requestId'),
+    ...(expectedRevision === undefined ? {} : { expectedRevision }),
   });
   deps.metrics.command(command.type, result.ok ? 'ok' : result.error.code);
   // Process commands may have written before refusing (a rejected redemption is recorded), so any outcome counts.
@@ -169,8 +180,8 @@ export function commandEndpoint<T extends CommandType>(app: App, deps: RouteDeps
   async function run(c: Context<AppEnv>, params: Record<string, string>, input: Record<string, unknown>): Promise<OutcomeView> {
     const communityId = params.communityId ?? String(input.communityId);
     const memberId = params.memberId;
-    await checkIfMatch(c, deps.ledger, communityId, memberId);
-    const outcome = await execute(c, deps, { ...input, ...params, type: endpoint.type, communityId, ...(memberId ? { memberId } : {}) });
+    const expectedRevision = await checkIfMatch(c, deps.ledger, communityId, memberId);
+    const outcome = await execute(c, deps, { ...input, ...params, type: endpoint.type, communityId, ...(memberId ? { memberId } : {}) }, expectedRevision);
     if (memberId && typeof outcome.revision === 'number' && outcome.streamName === streamNames.member(communityId, memberId)) {
       c.header('etag', etagOf(outcome.revision));
     }
