@@ -181,10 +181,12 @@ class CheckIn implements LedgerCommand {
       await execute(model, real, command, real.t.organisers[0]!, 'hours-out-of-range', this.toString());
     } else {
       model.records.push(record);
-      // Auto-approved when it fits under the cap; otherwise it waits, pending.
+      // Auto-approved when it fits under the cap; otherwise it waits, pending. An organiser recording
+      // their own hours is never auto-approved: another organiser must approve them.
+      const recorder = real.t.organisers[0]!;
       const room = model.policy.dailyCapCents - (m.byDay.get(record.day) ?? 0);
-      if (room > 0) approveInModel(model, record);
-      await execute(model, real, command, real.t.organisers[0]!, 'ok', this.toString());
+      if (room > 0 && recorder.id !== m.id) approveInModel(model, record);
+      await execute(model, real, command, recorder, 'ok', this.toString());
     }
     await compare(model, real, this.toString());
   }
