@@ -8,9 +8,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ForwardingEventStore } from '@volunteer-ledger/core/testing';
 import {
   type Actor,
-  type EventStore,
+  type ExpectedRevision,
   type ExecuteResult,
   InMemoryEventStore,
   Ledger,
@@ -39,16 +40,9 @@ const asMember = (id: string): Actor => ({ id, role: 'member', communityId: C })
 class Crash extends Error {}
 
 /** The in-memory store, able to crash on the Nth append from now: before writing, or after writing but before answering. */
-class CrashingStore implements EventStore {
+class CrashingStore extends ForwardingEventStore {
   private countdown: number | null = null;
   private writeBeforeCrash = false;
-  constructor(readonly inner: InMemoryEventStore) {}
-  get idempotency() {
-    return this.inner.idempotency;
-  }
-  get checkpoints() {
-    return this.inner.checkpoints;
-  }
   crashOnAppend(n: number, writeFirst: boolean) {
     this.countdown = n;
     this.writeBeforeCrash = writeFirst;
@@ -56,28 +50,13 @@ class CrashingStore implements EventStore {
   disarm() {
     this.countdown = null;
   }
-  async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: never }) {
+  override async appendToStream(stream: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision }) {
     if (this.countdown !== null && --this.countdown <= 0) {
       this.countdown = null;
       if (this.writeBeforeCrash) await this.inner.appendToStream(stream, events, options);
       throw new Crash(`crash while appending to ${stream}`);
     }
     return this.inner.appendToStream(stream, events, options);
-  }
-  readStream(...args: Parameters<EventStore['readStream']>) {
-    return this.inner.readStream(...args);
-  }
-  streamRevision(stream: string) {
-    return this.inner.streamRevision(stream);
-  }
-  readAll(...args: Parameters<EventStore['readAll']>) {
-    return this.inner.readAll(...args);
-  }
-  subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>) {
-    return this.inner.subscribeToAll(...args);
-  }
-  close() {
-    return this.inner.close();
   }
 }
 

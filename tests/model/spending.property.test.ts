@@ -4,10 +4,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ForwardingEventStore } from '@volunteer-ledger/core/testing';
 import {
   type Actor,
   type EventStore,
   type ExecuteResult,
+  type ExpectedRevision,
   type NewEvent,
   InMemoryEventStore,
   Ledger,
@@ -48,36 +50,20 @@ async function setUp(balance: number, stock: number) {
  * store hands control to fast-check's scheduler before every read and append, so the scheduler chooses
  * how decisions interleave.
  */
-class YieldingStore implements EventStore {
+class YieldingStore extends ForwardingEventStore {
   constructor(
-    private readonly inner: EventStore,
+    inner: EventStore,
     private readonly s: fc.Scheduler,
-  ) {}
-  get idempotency() {
-    return this.inner.idempotency;
+  ) {
+    super(inner);
   }
-  get checkpoints() {
-    return this.inner.checkpoints;
-  }
-  async appendToStream(stream: string, events: readonly NewEvent[], options: { expectedRevision: never }) {
+  override async appendToStream(stream: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision }) {
     await this.s.schedule(Promise.resolve(`append ${stream}`));
     return this.inner.appendToStream(stream, events, options);
   }
-  async readStream(...args: Parameters<EventStore['readStream']>) {
+  override async readStream(...args: Parameters<EventStore['readStream']>) {
     await this.s.schedule(Promise.resolve(`read ${args[0]}`));
     return this.inner.readStream(...args);
-  }
-  streamRevision(stream: string) {
-    return this.inner.streamRevision(stream);
-  }
-  readAll(...args: Parameters<EventStore['readAll']>) {
-    return this.inner.readAll(...args);
-  }
-  subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>) {
-    return this.inner.subscribeToAll(...args);
-  }
-  close() {
-    return this.inner.close();
   }
 }
 

@@ -14,7 +14,7 @@ import { addDays, addMonths, calendarDateIn, msPerHour } from '../time.js';
 import type { MemberCommand } from './commands.js';
 import type { LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
 import { freeOf, freePoints, isUsable, sumTakes, takeFree } from './lots.js';
-import type { MemberState, ServiceRecordState } from './state.js';
+import { type MemberState, type ServiceRecordState, recordedService } from './state.js';
 
 export interface MemberDecisionContext {
   readonly now: Date;
@@ -142,7 +142,7 @@ function recordCheckedInHours(command: Command<'RecordCheckedInHours'>, state: M
   // those wait for another organiser like any self-approval would.
   const recordedForThemselves = context.actor.id === state.memberId && context.actor.role !== 'system';
   if (!policy.autoApproveCheckedIn || recordedForThemselves) return ok([recorded]);
-  const record = recordFrom(recorded);
+  const record = recordedService(recorded.data);
   // A check-in past the daily cap stays pending for an organiser rather than failing: the hours were served.
   if (!countedHours(state, record, policy).isPositive()) return ok([recorded]);
   const approval = approve(state, record, policy, version, context, true);
@@ -187,21 +187,6 @@ function reportHours(command: Command<'ReportHours'>, state: MemberState, contex
       },
     },
   ]);
-}
-
-function recordFrom(event: Extract<MemberEvent, { type: 'ServiceRecorded' }>): ServiceRecordState {
-  const d = event.data;
-  return {
-    recordId: d.recordId,
-    kind: d.kind,
-    category: d.category,
-    serviceDate: d.serviceDate,
-    hours: Hours.of(d.hours),
-    status: 'pending',
-    hoursApproved: Hours.zero,
-    points: Points.zero,
-    lotId: null,
-  };
 }
 
 /** Rule 6: what of a record may still count on its day without passing the daily cap. */

@@ -87,6 +87,21 @@ export const initialMemberState = (): MemberState => ({
   refunds: new Set(),
 });
 
+/** A service record as it stands the moment it is recorded: pending, nothing approved or earned yet. */
+export function recordedService(d: Extract<MemberEvent, { type: 'ServiceRecorded' }>['data']): ServiceRecordState {
+  return {
+    recordId: d.recordId,
+    kind: d.kind,
+    category: d.category,
+    serviceDate: d.serviceDate,
+    hours: Hours.of(d.hours),
+    status: 'pending',
+    hoursApproved: Hours.zero,
+    points: Points.zero,
+    lotId: null,
+  };
+}
+
 function addLot(state: MemberState, lot: NewLot): void {
   invariant(!state.lots.has(lot.lotId), () => `${state.memberId}: lot ${lot.lotId} created twice`);
   const points = Points.of(lot.points);
@@ -159,17 +174,7 @@ export function evolveMember(state: MemberState, event: MemberEvent): MemberStat
     case 'ServiceRecorded': {
       const d = event.data;
       invariant(!state.records.has(d.recordId), () => `${state.memberId}: record ${d.recordId} recorded twice`);
-      state.records.set(d.recordId, {
-        recordId: d.recordId,
-        kind: d.kind,
-        category: d.category,
-        serviceDate: d.serviceDate,
-        hours: Hours.of(d.hours),
-        status: 'pending',
-        hoursApproved: Hours.zero,
-        points: Points.zero,
-        lotId: null,
-      });
+      state.records.set(d.recordId, recordedService(d));
       break;
     }
     case 'ServiceApproved': {

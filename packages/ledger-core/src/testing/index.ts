@@ -9,3 +9,4 @@ export * from './fixtures.js';
 export * from './books.js';
 export * from './harness.js';
 export * from './arbitraries.js';
+export * from './forwarding-store.js';
