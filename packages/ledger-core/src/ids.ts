@@ -24,3 +24,18 @@ export const streamNames = {
 } as const;
 
 export const instantSchema = z.iso.datetime({ offset: true });
+
+/**
+ * Cryptographic random numbers in [0, 1) drawn from Web Crypto 4 KiB at a time, for ULIDs: without a
+ * source of its own, ulid asks the platform once per character, 16 times for every new millisecond.
+ * Each byte / 256 maps onto ulid's 32-letter alphabet without bias (256 is a multiple of 32).
+ */
+const randomPool = new Uint8Array(4_096);
+let randomPoolUsed = randomPool.length;
+export function pooledRandom(): number {
+  if (randomPoolUsed >= randomPool.length) {
+    crypto.getRandomValues(randomPool);
+    randomPoolUsed = 0;
+  }
+  return randomPool[randomPoolUsed++]! / 256;
+}

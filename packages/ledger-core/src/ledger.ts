@@ -12,7 +12,7 @@ import { type LedgerCommandInput, type ParsedCommand, communityCommandTypes, par
 import { type DomainError, domainError, invariant, notFound } from './errors.js';
 import { type Actor, type DomainEvent, EventRegistry } from './events.js';
 import { canonicalJson, sha256Hex } from './hash.js';
-import { streamNames } from './ids.js';
+import { pooledRandom, streamNames } from './ids.js';
 import type { MemberCommand } from './member/commands.js';
 import { decideMember } from './member/decide.js';
 import { memberEventDefinitions, type MemberEvent } from './member/events.js';
@@ -138,7 +138,7 @@ export class Ledger implements ProcessRuntime {
   private readonly maxCachedStreams: number;
   private readonly retentionMs: number;
   private readonly validateOnAppend: boolean;
-  private readonly newEventId = monotonicFactory();
+  private readonly newEventId = monotonicFactory(pooledRandom);
 
   constructor(options: LedgerOptions) {
     this.store = options.store;
