@@ -53,3 +53,14 @@ describe('AppendSignal', () => {
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 });
+
+describe('event ids', () => {
+  it('are ULIDs (26 Crockford base32 characters), unique and increasing in append order', async () => {
+    const { store, ledger } = await ledgerWithMember();
+    for (let i = 0; i < 300; i += 1) await ledger.execute(grant(`g${i}`), { actor: admin });
+    const ids = (await store.readAll({ maxCount: 10_000 })).map((e) => e.eventId);
+    for (const id of ids) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
