@@ -356,8 +356,7 @@ export class Ledger implements ProcessRuntime {
     if (!result.ok || !('memberId' in command)) return;
     for (const event of result.value.events) {
       if (event.type !== 'PointsTransferredOut' || event.data['reason'] !== 'overflow') continue;
-      const steps = { ...options, actor: options.actor };
-      await deliver(this, command.communityId, String(event.data['transferId']), command.memberId, String(event.data['to']), steps, new Trail());
+      await deliver(this, command.communityId, String(event.data['transferId']), command.memberId, String(event.data['to']), options, new Trail());
     }
   }
 
