@@ -146,7 +146,7 @@ export const ledgerCrashChecks: Array<(store: EventStore, all: readonly Recorded
     const fresh = new Ledger({ store });
     for (const ack of evidence.doneLastRound) {
       if (ack.key === undefined) continue;
-      const repeated = await fresh.execute(ack.command, { actor: ack.actor!, idempotencyKey: ack.key });
+      const repeated = await fresh.execute(ack.command!, { actor: ack.actor!, idempotencyKey: ack.key });
       expect(repeated.ok, `repeat of ${ack.op} ${ack.key}`).toBe(true);
       if (!repeated.ok) continue;
       expect(repeated.value.replayed).toBe(true);

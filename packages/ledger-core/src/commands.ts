@@ -1,28 +1,36 @@
-/** Every command the ledger accepts, validated by its zod schema before any rule runs. */
+/** Every command the ledger accepts, validated by its zod schema before anything else happens. */
 import type { z } from 'zod';
 import { communityCommandSchemas, type CommunityCommand } from './community/commands.js';
 import { memberCommandSchemas, type MemberCommand } from './member/commands.js';
+import { redemptionCommandSchemas } from './redemption/commands.js';
 import { rewardCommandSchemas } from './reward/commands.js';
-import { processCommandSchemas } from './processes/commands.js';
+import { transferCommandSchemas } from './transfer/commands.js';
 import { type DomainError, domainError } from './errors.js';
 import { err, ok, type Result } from './result.js';
 
-export const commandSchemas = { ...communityCommandSchemas, ...memberCommandSchemas, ...rewardCommandSchemas, ...processCommandSchemas } as const;
+export const commandSchemas = {
+  ...communityCommandSchemas,
+  ...memberCommandSchemas,
+  ...rewardCommandSchemas,
+  ...redemptionCommandSchemas,
+  ...transferCommandSchemas,
+} as const;
 export type CommandType = keyof typeof commandSchemas;
-export type LedgerCommandInput = { [K in CommandType]: z.input<(typeof commandSchemas)[K]> }[CommandType];
-export type ParsedCommand = { [K in CommandType]: z.output<(typeof commandSchemas)[K]> }[CommandType];
+/** A command as a caller writes it (defaults may be left out). */
+export type CommandInput<T extends CommandType = CommandType> = { [K in T]: z.input<(typeof commandSchemas)[K]> }[T];
+/** A command as parsed: defaults filled in, amounts and dates canonical. */
+export type Command<T extends CommandType = CommandType> = { [K in T]: z.output<(typeof commandSchemas)[K]> }[T];
+/** @deprecated the names before the command table; same types. */
+export type LedgerCommandInput = CommandInput;
+export type ParsedCommand = Command;
 export type { CommunityCommand, MemberCommand };
-
-export const communityCommandTypes = new Set<string>(Object.keys(communityCommandSchemas));
-export const rewardCommandTypes = new Set<string>(Object.keys(rewardCommandSchemas));
-export const processCommandTypes = new Set<string>(Object.keys(processCommandSchemas));
 
 /** zod issues as "path: message" lines, for error details. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
 }
 
-export function parseCommand(input: unknown): Result<ParsedCommand, DomainError> {
+export function parseCommand(input: unknown): Result<Command, DomainError> {
   const type = (input as { type?: unknown } | null)?.type;
   if (typeof type !== 'string' || !Object.hasOwn(commandSchemas, type)) {
     return err(domainError('validation', `unknown command type ${JSON.stringify(type)}; expected one of: ${Object.keys(commandSchemas).join(', ')}`));
@@ -32,5 +40,5 @@ export function parseCommand(input: unknown): Result<ParsedCommand, DomainError>
     const issues = describeIssues(parsed.error);
     return err(domainError('validation', `invalid ${type}: ${issues.join('; ')}`, { issues }));
   }
-  return ok(parsed.data as ParsedCommand);
+  return ok(parsed.data as Command);
 }

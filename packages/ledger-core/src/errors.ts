@@ -21,6 +21,8 @@ export const domainErrorCodes = [
   'idempotency-key-in-flight',
   'conflict',
   'precondition-failed',
+  /** Transient: this ledger has too much work queued; nothing was done, retry shortly. */
+  'busy',
 ] as const;
 
 export type DomainErrorCode = (typeof domainErrorCodes)[number];

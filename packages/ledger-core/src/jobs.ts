@@ -1,17 +1,18 @@
 /**
- * Work the ledger does on its own schedule: expiring points and lapsed holds, and recovering processes a
- * crash left unfinished. Both read the read models to find what needs doing and act through the ledger,
- * as the system, so every effect is an ordinary decided, idempotent command.
+ * Work the ledger does on its own schedule: expiring points and lapsed holds, carrying on processes a crash
+ * or a conflict left unfinished, and finishing erasures whose key survived a crash. They read the read models
+ * to find what needs doing and act through the ledger as the system, so every effect is an ordinary decided,
+ * idempotent command.
  */
 import { systemActor } from './events.js';
-import type { Ledger, ExecuteResult } from './ledger.js';
-import { recoverRedemption } from './processes/redemption.js';
-import { recoverTransfer } from './processes/transfer.js';
+import type { Ledger } from './ledger.js';
+import { defaultRecoveryGraceMs } from './limits.js';
+import type { ExecuteResult } from './outcome.js';
 import type { ReadModels } from './projections/read-models.js';
 import { membersWithExpiredLots } from './projections/views.js';
+import { isUnfinishedRedemption } from './redemption/state.js';
 
-/** A process step older than this with nothing after it is taken as abandoned by whoever ran it. */
-export const defaultRecoveryGraceMs = 60_000;
+export { defaultRecoveryGraceMs };
 
 export interface JobReport {
   readonly visited: number;
@@ -19,10 +20,12 @@ export interface JobReport {
   readonly failures: Array<{ target: string; message: string }>;
 }
 
-function tally(report: { visited: number; changed: number; failures: JobReport['failures'] }, target: string, result: ExecuteResult): void {
+type Tally = { visited: number; changed: number; failures: JobReport['failures'] };
+
+function tally(report: Tally, target: string, result: ExecuteResult): void {
   report.visited += 1;
   if (result.ok) {
-    if (result.value.events.length > 0) report.changed += 1;
+    if (result.value.events.length > 0 && !result.value.replayed) report.changed += 1;
   } else {
     report.failures.push({ target, message: result.error.message });
   }
@@ -33,7 +36,7 @@ export async function expireDue(ledger: Ledger, models: ReadModels): Promise<Job
   await models.catchUp();
   const now = ledger.clock.now();
   const actor = systemActor('expiry');
-  const report = { visited: 0, changed: 0, failures: [] as JobReport['failures'] };
+  const report: Tally = { visited: 0, changed: 0, failures: [] };
   for (const communityId of models.communityIds()) {
     const community = models.community(communityId)!;
     for (const [redemptionId, r] of community.redemptions) {
@@ -47,34 +50,34 @@ export async function expireDue(ledger: Ledger, models: ReadModels): Promise<Job
   return report;
 }
 
-/** Finishes or compensates every redemption and transfer whose last step is older than the grace period. */
+/**
+ * Carries on every redemption and transfer whose last step is older than the grace period (a request still
+ * being worked on is left alone), delivers debits left in transit, and finishes erasures whose key survived.
+ */
 export async function recoverUnfinished(ledger: Ledger, models: ReadModels, graceMs = defaultRecoveryGraceMs): Promise<JobReport> {
   await models.catchUp();
   const cutoff = new Date(ledger.clock.now().getTime() - graceMs).toISOString();
-  const options = { actor: systemActor('recovery') };
-  const report = { visited: 0, changed: 0, failures: [] as JobReport['failures'] };
+  const actor = systemActor('recovery');
+  const report: Tally = { visited: 0, changed: 0, failures: [] };
   for (const communityId of models.communityIds()) {
     const community = models.community(communityId)!;
     for (const [redemptionId, r] of community.redemptions) {
-      const unfinished = r.state.status === 'requested' || r.state.status === 'fulfilling' || r.state.status === 'held';
-      if (!unfinished || r.updatedAt > cutoff) continue;
-      tally(report, `redemption ${redemptionId}`, await recoverRedemption(ledger, communityId, redemptionId, options));
+      if (!isUnfinishedRedemption(r.state.status) || r.updatedAt > cutoff) continue;
+      tally(report, `redemption ${redemptionId}`, await ledger.resumeRedemption(communityId, redemptionId, actor));
     }
-    const debits = new Map(community.inTransit);
     for (const [transferId, t] of community.transfers) {
-      if (t.state.status === 'requested' && t.updatedAt <= cutoff && !debits.has(transferId)) {
-        debits.set(transferId, { from: t.state.from, to: t.state.to, since: t.updatedAt });
-      }
+      if ((t.state.status !== 'requested' && t.state.status !== 'debited') || t.updatedAt > cutoff) continue;
+      tally(report, `transfer ${transferId}`, await ledger.resumeTransfer(communityId, transferId, actor));
     }
-    for (const [transferId, debit] of debits) {
-      if (debit.since > cutoff) continue;
+    // Debits with no transfer stream at all: an accrual's overflow to the pool whose delivery never started.
+    for (const [transferId, debit] of community.inTransit) {
+      if (community.transfers.has(transferId) || debit.since > cutoff) continue;
+      tally(report, `transfer ${transferId}`, await ledger.deliverOverflow(communityId, debit.from, transferId));
+    }
+    for (const [memberId, member] of community.members) {
+      if (member.state.erasures === 0) continue;
       report.visited += 1;
-      try {
-        await recoverTransfer(ledger, communityId, transferId, debit.from, debit.to, options);
-        report.changed += 1;
-      } catch (fault) {
-        report.failures.push({ target: `transfer ${transferId}`, message: fault instanceof Error ? fault.message : String(fault) });
-      }
+      if (await ledger.finishErasure(communityId, memberId)) report.changed += 1;
     }
   }
   return report;

@@ -1,66 +1,44 @@
 /**
- * The application service: handle a command = parse → authorize → load state (cached by stream and
- * revision, so cost does not grow with the stream's length) → decide → append with the expected revision →
- * retry from fresh state on a conflict, a bounded number of times. With an idempotency key, the same
- * command retried any number of times has the effect of one (DESIGN §4 rule 8).
+ * The ledger: every command goes through one pipeline, in this order (DESIGN §3):
+ *
+ *   parse (zod) → authorise (against the community's state) → idempotency claim → decide → append →
+ *   effects outside the store (the vault; points on their way to the pool)
+ *
+ * so nothing outside the store changes for a refused command (rule 10). Work for one stream is serialised
+ * inside the ledger (one writer per stream), so concurrent callers get decisions, not conflicts (rule 11);
+ * a conflict can only come from another process on the same store, and is retried within a bound.
+ * Domain refusals come back as values; store faults throw.
  */
-import { monotonicFactory } from 'ulid';
-import { authorize } from './authorization.js';
-import { type CommunityState, decideCommunity, evolveCommunity, initialCommunityState } from './community/decider.js';
-import { communityEventDefinitions, type CommunityEvent } from './community/events.js';
-import { type LedgerCommandInput, type ParsedCommand, communityCommandTypes, parseCommand, processCommandTypes, rewardCommandTypes } from './commands.js';
-import { type DomainError, domainError, invariant, notFound } from './errors.js';
-import { type Actor, type DomainEvent, EventRegistry } from './events.js';
-import { canonicalJson, sha256Hex } from './hash.js';
-import { pooledRandom, streamNames } from './ids.js';
-import type { MemberCommand } from './member/commands.js';
-import { decideMember } from './member/decide.js';
-import { memberEventDefinitions, type MemberEvent } from './member/events.js';
-import { evolveMember, initialMemberState, type MemberState } from './member/state.js';
-import { err, ok, type Result } from './result.js';
-import type { ProcessCommand } from './processes/commands.js';
-import { cancelRedemption, fulfilRedemption, requestRedemption } from './processes/redemption.js';
-import { requestTransfer, deliver } from './processes/transfer.js';
-import { type ProcessRuntime, type StepCommand, Trail } from './processes/runtime.js';
-import {
-  evolveRedemption,
-  initialRedemptionState,
-  redemptionEventDefinitions,
-  type RedemptionEvent,
-  type RedemptionState,
-} from './redemption/events.js';
-import type { RewardCommand } from './reward/commands.js';
-import { decideReward, evolveReward, initialRewardState, type RewardState } from './reward/decider.js';
-import { rewardEventDefinitions, type RewardEvent } from './reward/events.js';
-import { evolveTransfer, initialTransferState, transferEventDefinitions, type TransferEvent, type TransferState } from './transfer/events.js';
-import {
-  type EventStore,
-  type IdempotencyRecord,
-  type JsonObject,
-  type JsonValue,
-  type NewEvent,
-  type RecordedEvent,
-  WrongExpectedRevisionError,
-} from './store/port.js';
+import { authorize, authorizeRead, type ReadTarget } from './authorization.js';
+import { type CommandRuntime, type StateReader, specOf, stepDecision } from './command-table.js';
+import { type CommandInput, type Command, parseCommand } from './commands.js';
+import type { CommunityState } from './community/decider.js';
+import { type DomainError, domainError, notFound } from './errors.js';
+import { type Actor, type DomainEvent, systemActor } from './events.js';
+import { canonicalJson } from './hash.js';
+import { streamNames } from './ids.js';
+import { defaultIdempotencyRetentionMs, defaultMaxCachedStreams } from './limits.js';
+import type { MemberState } from './member/state.js';
+import { type ExecuteResult } from './outcome.js';
+import { IdempotentCommands, checkKey, idempotencyContext } from './pipeline/idempotency.js';
+import { StreamQueues, type StreamQueueLimits, defaultStreamQueueLimits } from './pipeline/stream-queue.js';
+import { type DecideOptions, type StreamKind, Streams } from './pipeline/streams.js';
+import { type RunOptions, type StepRunner, runWorkflow } from './pipeline/workflow-runner.js';
+import type { RedemptionState } from './redemption/state.js';
+import { redemptionWorkflow } from './redemption/workflow.js';
+import { err, type Result } from './result.js';
+import type { RewardState } from './reward/decider.js';
+import { type DebitFacts, type StepCommand, debitOf } from './steps.js';
+import type { EventStore } from './store/port.js';
+import { communityKind, memberKind, redemptionKind, rewardKind, transferKind } from './stream-kinds.js';
 import { type Clock, systemClock } from './time.js';
+import type { TransferState } from './transfer/state.js';
+import { transferWorkflow } from './transfer/workflow.js';
 import { type ProfileVault, WebCryptoVault } from './vault.js';
+import type { Workflow } from './workflow.js';
 
-/** Attempts at one decision before the caller sees a conflict. */
-export const maxConflictRetries = 8;
-/** Streams whose folded state is kept in memory (least recently used evicted first). */
-export const defaultMaxCachedStreams = 10_000;
-/** How long a completed idempotency record is kept: repeats within it return the stored outcome. */
-export const defaultIdempotencyRetentionMs = 24 * 60 * 60_000;
-/** How long a claimed key counts as in flight before another attempt may take over (a crashed first attempt). */
-export const idempotencyLeaseMs = 30_000;
-
-export const eventRegistry = new EventRegistry([
-  ...communityEventDefinitions,
-  ...memberEventDefinitions,
-  ...rewardEventDefinitions,
-  ...redemptionEventDefinitions,
-  ...transferEventDefinitions,
-]);
+export { eventRegistry } from './event-registry.js';
+export type { CommandOutcome, ExecuteResult, OutcomeEvent } from './outcome.js';
 
 export interface LedgerOptions {
   readonly store: EventStore;
@@ -68,279 +46,96 @@ export interface LedgerOptions {
   readonly vault?: ProfileVault;
   readonly maxCachedStreams?: number;
   readonly idempotencyRetentionMs?: number;
-  /** Validate every event against its schema before appending (on by default: safety before speed). */
+  /** Check every event the deciders produce against its schema before appending (off: they are typed; tests turn it on). */
   readonly validateOnAppend?: boolean;
+  /** Bounds of the per-stream queues (defaults in limits.ts). */
+  readonly queueLimits?: StreamQueueLimits;
 }
 
 export interface ExecuteOptions {
   readonly actor: Actor;
   /** The caller's key; scoped by the ledger to the community and actor. */
   readonly idempotencyKey?: string;
+  /** The request that started it all (an HTTP request id); a new id when absent. */
   readonly correlationId?: string;
+  /** What directly caused this command; the correlation id when absent. */
   readonly causationId?: string;
   /**
    * Optimistic concurrency for the caller (HTTP If-Match): decide only if the target stream is at exactly
    * this revision, and append only if it still is; otherwise `precondition-failed`, nothing changed.
+   * Single-stream commands only: a process spans several streams.
    */
   readonly expectedRevision?: number;
 }
 
-export interface OutcomeEvent {
-  /** Set when a process's outcome gathers events of several streams. */
-  readonly streamName?: string;
-  readonly eventId: string;
-  readonly type: string;
-  readonly revision: number;
-  readonly data: JsonObject;
-}
-
-export interface CommandOutcome {
-  readonly streamName: string;
-  /** The stream's revision after the command. */
-  readonly revision: number | 'no_stream';
-  /** Global position of the last event appended; null when the command changed nothing. */
-  readonly position: string | null;
-  readonly events: readonly OutcomeEvent[];
-  /** True when this outcome was stored earlier and is returned for a repeated idempotency key. */
-  readonly replayed: boolean;
-}
-
-export type ExecuteResult = Result<CommandOutcome, DomainError>;
-
-interface StreamKind<S, E extends DomainEvent> {
-  initialState(): S;
-  evolve(state: S, event: E): S;
-}
-const communityKind: StreamKind<CommunityState, CommunityEvent> = { initialState: initialCommunityState, evolve: evolveCommunity };
-const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember };
-const rewardKind: StreamKind<RewardState, RewardEvent> = { initialState: initialRewardState, evolve: evolveReward };
-const redemptionKind: StreamKind<RedemptionState, RedemptionEvent> = { initialState: initialRedemptionState, evolve: evolveRedemption };
-const transferKind: StreamKind<TransferState, TransferEvent> = { initialState: initialTransferState, evolve: evolveTransfer };
-
-interface CacheEntry<S> {
-  state: S;
-  /** Revision of the last event folded in; -1 before the first. */
-  revision: number;
-  /** Idempotency keys whose events are in this stream → the request hash and revisions they wrote. */
-  readonly keys: Map<string, { requestHash: string; first: number; last: number }>;
-}
-
-interface IdempotencyContext {
-  readonly key: string;
-  readonly requestHash: string;
-}
-
-export class Ledger implements ProcessRuntime {
+export class Ledger implements CommandRuntime {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly vault: ProfileVault;
-  private readonly cache = new Map<string, CacheEntry<unknown>>();
-  private readonly maxCachedStreams: number;
-  private readonly retentionMs: number;
-  private readonly validateOnAppend: boolean;
-  private readonly newEventId = monotonicFactory(pooledRandom);
+  private readonly streams: Streams;
+  private readonly queues: StreamQueues;
+  private readonly idempotent: IdempotentCommands;
 
   constructor(options: LedgerOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.vault = options.vault ?? new WebCryptoVault();
-    this.maxCachedStreams = options.maxCachedStreams ?? defaultMaxCachedStreams;
-    this.retentionMs = options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs;
-    this.validateOnAppend = options.validateOnAppend ?? true;
+    this.streams = new Streams({
+      store: options.store,
+      clock: this.clock,
+      maxCachedStreams: options.maxCachedStreams ?? defaultMaxCachedStreams,
+      validateOnAppend: options.validateOnAppend ?? false,
+    });
+    this.queues = new StreamQueues(options.queueLimits ?? defaultStreamQueueLimits);
+    this.idempotent = new IdempotentCommands(options.store.idempotency, this.clock, options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs);
   }
 
-  /** Validates, authorizes and carries out one command. Domain refusals come back as values; store faults throw. */
-  async execute(input: LedgerCommandInput | unknown, options: ExecuteOptions): Promise<ExecuteResult> {
+  /** Parses, authorises and carries out one command. Domain refusals come back as values; store faults throw. */
+  async execute(input: CommandInput, options: ExecuteOptions): Promise<ExecuteResult> {
     const parsed = parseCommand(input);
     if (!parsed.ok) return parsed;
+    const keyError = options.idempotencyKey === undefined ? null : checkKey(options.idempotencyKey);
+    if (keyError) return err(keyError);
     const command = parsed.value;
-    if (options.idempotencyKey === undefined) return this.run(command, options, null);
-    if (options.idempotencyKey.length === 0 || options.idempotencyKey.length > 255) {
-      return err(domainError('validation', 'an idempotency key must be 1 to 255 characters'));
-    }
-    const key = `${command.communityId}:${options.actor.id}:${options.idempotencyKey}`;
-    const requestHash = await sha256Hex(canonicalJson(await this.withoutPersonalData(command)));
-    return this.runOnce(command, options, { key, requestHash });
+    const refused = await this.authorizeCommand(command, options.actor);
+    if (refused) return err(refused);
+    const spec = specOf(command);
+    const correlationId = options.correlationId ?? this.streams.newId();
+    const context: DecideOptions = {
+      actor: options.actor,
+      correlationId,
+      causationId: options.causationId ?? correlationId,
+      idempotency: null,
+      recognizeKey: true,
+      ...(options.expectedRevision === undefined ? {} : { expectedRevision: options.expectedRevision }),
+    };
+    if (options.idempotencyKey === undefined) return spec.handle(command, this, context);
+    const idempotency = await idempotencyContext(command.communityId, options.actor.id, options.idempotencyKey, withoutPersonalData(command));
+    const result = await this.idempotent.once(idempotency, () => spec.handle(command, this, { ...context, idempotency, fresh: true }));
+    return this.samePersonalData(command, result);
   }
 
-  /** The command as an idempotency hash may see it: personal data only as the vault's keyed fingerprint. */
-  private async withoutPersonalData(command: ParsedCommand): Promise<unknown> {
-    if ((command.type !== 'RegisterMember' && command.type !== 'RecordProfile') || !command.profile) return command;
-    return { ...command, profile: { fingerprint: await this.vault.fingerprint(command.communityId, command.memberId, command.profile) } };
+  /** Whether `actor` may read `target` (DESIGN §8): the read rules beside the write rules, for embedders and the service alike. */
+  async authorizeRead(actor: Actor, target: ReadTarget): Promise<DomainError | null> {
+    const check = async (fresh: boolean) => {
+      const community = await this.communityState(target.communityId, fresh);
+      return authorizeRead(target, actor, community.exists ? community : null);
+    };
+    // A refusal on cached set-up is confirmed against the store: an organiser may have just been appointed elsewhere.
+    return (await check(false)) && check(true);
   }
+
+  // ── Reading (fresh from the store) ───────────────────────────────────────────────────────────────
 
   /** The member's account folded from its stream, fresh from the store. */
   async member(communityId: string, memberId: string): Promise<{ state: MemberState; revision: number }> {
-    const entry = await this.load(streamNames.member(communityId, memberId), memberKind, true);
+    const entry = await this.streams.load(streamNames.member(communityId, memberId), memberKind, true);
     return { state: entry.state, revision: entry.revision };
   }
 
   async community(communityId: string): Promise<{ state: CommunityState; revision: number }> {
-    const entry = await this.load(streamNames.community(communityId), communityKind, true);
+    const entry = await this.streams.load(streamNames.community(communityId), communityKind, true);
     return { state: entry.state, revision: entry.revision };
-  }
-
-  // ── Idempotency ─────────────────────────────────────────────────────────────────────────────────
-
-  private async runOnce(command: ParsedCommand, options: ExecuteOptions, idempotency: IdempotencyContext): Promise<ExecuteResult> {
-    const now = this.clock.now();
-    const claim: IdempotencyRecord = {
-      key: idempotency.key,
-      requestHash: idempotency.requestHash,
-      status: 'pending',
-      outcome: null,
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + idempotencyLeaseMs).toISOString(),
-    };
-    const { inserted, record } = await this.store.idempotency.tryInsert(claim, now.toISOString());
-    if (!inserted) return this.repeated(record, idempotency);
-    let result: ExecuteResult;
-    try {
-      result = await this.run(command, options, idempotency);
-    } catch (fault) {
-      await this.store.idempotency.delete(idempotency.key);
-      throw fault;
-    }
-    if (!result.ok && (result.error.code === 'conflict' || result.error.code === 'idempotency-key-reused')) {
-      // Transient, or the stream shows the key belongs to another payload (a crash lost its record):
-      // storing this refusal under our hash would refuse the key's own request later. Free the claim;
-      // the next attempt re-derives the outcome from the stream.
-      await this.store.idempotency.delete(idempotency.key);
-      return result;
-    }
-    await this.store.idempotency.put({
-      ...claim,
-      status: 'completed',
-      outcome: storedOutcome(result),
-      expiresAt: new Date(this.clock.now().getTime() + this.retentionMs).toISOString(),
-    });
-    return result;
-  }
-
-  private repeated(record: IdempotencyRecord, idempotency: IdempotencyContext): ExecuteResult {
-    if (record.requestHash !== idempotency.requestHash) {
-      return err(
-        domainError('idempotency-key-reused', 'this idempotency key was used with a different request; use a new key for a new request', {
-          key: idempotency.key,
-        }),
-      );
-    }
-    if (record.status === 'pending') {
-      return err(domainError('idempotency-key-in-flight', 'a request with this idempotency key is still being processed; retry later', { key: idempotency.key }));
-    }
-    return restoredOutcome(record.outcome);
-  }
-
-  // ── Deciding ────────────────────────────────────────────────────────────────────────────────────
-
-  private async run(command: ParsedCommand, options: ExecuteOptions, idempotency: IdempotencyContext | null): Promise<ExecuteResult> {
-    if (processCommandTypes.has(command.type)) return this.runProcess(command as ProcessCommand, options);
-    const prepared = await this.prepare(command);
-    const result = await this.decideOne(prepared as StepCommand | Extract<ParsedCommand, { type: 'RegisterCommunity' }>, options, idempotency, true);
-    await this.deliverOverflow(command, result, options);
-    return result;
-  }
-
-  /** One single-stream command: the stream it targets, who may issue it, the decider that rules on it. */
-  private decideOne(
-    command: ParsedCommand | StepCommand,
-    options: ExecuteOptions,
-    idempotency: IdempotencyContext | null,
-    checkAuthorization: boolean,
-  ): Promise<ExecuteResult> {
-    const communityStream = streamNames.community(command.communityId);
-    const refusal = (community: CommunityState, memberId?: string) =>
-      checkAuthorization ? authorize({ type: command.type, communityId: command.communityId, memberId }, options.actor, community.exists ? community : null) : null;
-    if (communityCommandTypes.has(command.type)) {
-      const c = command as Extract<ParsedCommand, { type: 'RegisterCommunity' }>;
-      return this.decideAndAppend(communityStream, null, communityKind, options, idempotency, (state) => {
-        const refused = refusal(state);
-        return refused ? err(refused) : decideCommunity(c as never, state);
-      });
-    }
-    if (rewardCommandTypes.has(command.type)) {
-      const c = command as RewardCommand;
-      return this.decideAndAppend(streamNames.reward(c.communityId, c.itemId), communityStream, rewardKind, options, idempotency, (state, community) => {
-        if (!community.exists) return err(notFound('community', c.communityId));
-        const refused = refusal(community);
-        return refused ? err(refused) : decideReward(c, state, { now: this.clock.now(), actor: options.actor, timeZone: community.timeZone });
-      });
-    }
-    const c = command as MemberCommand;
-    return this.decideAndAppend(streamNames.member(c.communityId, c.memberId), communityStream, memberKind, options, idempotency, (state, community) => {
-      if (!community.exists) return err(notFound('community', c.communityId));
-      const refused = refusal(community, c.memberId);
-      return refused ? err(refused) : decideMember(c, state, { now: this.clock.now(), actor: options.actor, community });
-    });
-  }
-
-  private async runProcess(command: ProcessCommand, options: ExecuteOptions): Promise<ExecuteResult> {
-    const community = await this.community(command.communityId);
-    if (!community.state.exists) return err(notFound('community', command.communityId));
-    // Whose account a process touches decides who may start it: cancelling is the redemption's member's right.
-    let memberId = 'memberId' in command ? command.memberId : undefined;
-    if (command.type === 'CancelRedemption' || command.type === 'FulfilRedemption' || command.type === 'ExpireRedemption') {
-      memberId = (await this.redemption(command.communityId, command.redemptionId)).memberId || undefined;
-    }
-    const refused = authorize({ type: command.type, communityId: command.communityId, memberId }, options.actor, community.state);
-    if (refused) return err(refused);
-    // Steps run as the ledger itself, on behalf of the actor who started the process.
-    // (An expected revision names one stream; a process spans several, so it does not pass to the steps.)
-    const { expectedRevision: _oneStreamOnly, ...rest } = options;
-    const steps: ExecuteOptions = { ...rest, correlationId: options.correlationId ?? this.newEventId() };
-    switch (command.type) {
-      case 'RequestRedemption':
-        return requestRedemption(this, command, steps);
-      case 'FulfilRedemption':
-        return fulfilRedemption(this, command, steps);
-      case 'CancelRedemption':
-      case 'ExpireRedemption':
-        return cancelRedemption(this, command, steps);
-      case 'RequestTransfer':
-        return requestTransfer(this, command, steps);
-    }
-  }
-
-  // ── ProcessRuntime: what redemptions and transfers use to move between streams ────────────────────
-
-  now(): Date {
-    return this.clock.now();
-  }
-
-  async step(command: StepCommand, options: ExecuteOptions): Promise<ExecuteResult> {
-    const result = await this.decideOne(command, options, null, false);
-    await this.deliverOverflow(command, result, options);
-    return result;
-  }
-
-  recordRedemption(
-    communityId: string,
-    redemptionId: string,
-    decide: (state: RedemptionState) => Result<RedemptionEvent[], DomainError>,
-    options: ExecuteOptions,
-  ): Promise<ExecuteResult> {
-    return this.decideAndAppend(streamNames.redemption(communityId, redemptionId), null, redemptionKind, options, null, decide);
-  }
-
-  recordTransfer(
-    communityId: string,
-    transferId: string,
-    decide: (state: TransferState) => Result<TransferEvent[], DomainError>,
-    options: ExecuteOptions,
-  ): Promise<ExecuteResult> {
-    return this.decideAndAppend(streamNames.transfer(communityId, transferId), null, transferKind, options, null, decide);
-  }
-
-  async redemption(communityId: string, redemptionId: string): Promise<RedemptionState> {
-    return (await this.load(streamNames.redemption(communityId, redemptionId), redemptionKind, true)).state;
-  }
-
-  async transfer(communityId: string, transferId: string): Promise<TransferState> {
-    return (await this.load(streamNames.transfer(communityId, transferId), transferKind, true)).state;
-  }
-
-  async item(communityId: string, itemId: string): Promise<RewardState> {
-    return (await this.load(streamNames.reward(communityId, itemId), rewardKind, true)).state;
   }
 
   async account(communityId: string, memberId: string): Promise<MemberState> {
@@ -351,195 +146,150 @@ export class Ledger implements ProcessRuntime {
     return (await this.community(communityId)).state;
   }
 
-  /** Points an accrual sent on to the donation pool (a 'donate' maximum balance) are delivered at once. */
-  private async deliverOverflow(command: ParsedCommand | StepCommand, result: ExecuteResult, options: ExecuteOptions): Promise<void> {
-    if (!result.ok || !('memberId' in command)) return;
-    for (const event of result.value.events) {
-      if (event.type !== 'PointsTransferredOut' || event.data['reason'] !== 'overflow') continue;
-      await deliver(this, command.communityId, String(event.data['transferId']), command.memberId, String(event.data['to']), options, new Trail());
-    }
+  async item(communityId: string, itemId: string): Promise<RewardState> {
+    return (await this.streams.load(streamNames.reward(communityId, itemId), rewardKind, true)).state;
   }
 
-  /** Personal data is sealed (or its key erased) before any decision, so clear text never reaches an event. */
-  private async prepare(command: ParsedCommand): Promise<ParsedCommand | MemberCommand> {
-    if ((command.type === 'RegisterMember' || command.type === 'RecordProfile') && command.profile) {
-      const { profile, ...rest } = command;
-      return { ...rest, sealedProfile: await this.vault.seal(command.communityId, command.memberId, profile) } as MemberCommand;
-    }
-    if (command.type === 'ErasePersonalData') await this.vault.erase(command.communityId, command.memberId);
-    if (command.type === 'RecordProfile' || command.type === 'RegisterMember') {
-      const { profile: _none, ...rest } = command;
-      return rest as MemberCommand;
-    }
-    return command;
+  async redemption(communityId: string, redemptionId: string): Promise<RedemptionState> {
+    return (await this.streams.load(streamNames.redemption(communityId, redemptionId), redemptionKind, true)).state;
   }
 
-  private async decideAndAppend<S, E extends DomainEvent>(
+  async transfer(communityId: string, transferId: string): Promise<TransferState> {
+    return (await this.streams.load(streamNames.transfer(communityId, transferId), transferKind, true)).state;
+  }
+
+  // ── Carrying on what a crash or a conflict interrupted (the recovery pass calls these) ──────────
+
+  /** Carries on an unfinished redemption from the phase it recorded. */
+  resumeRedemption(communityId: string, redemptionId: string, actor: Actor = systemActor('recovery')): Promise<ExecuteResult> {
+    return this.runWorkflow(redemptionWorkflow, streamNames.redemption(communityId, redemptionId), { type: 'ResumeRedemption', communityId, redemptionId }, this.systemContext(actor), carryOn);
+  }
+
+  /** Carries on an unfinished transfer: debits what was not debited, delivers (or refunds) what was. */
+  async resumeTransfer(communityId: string, transferId: string, actor: Actor = systemActor('recovery')): Promise<ExecuteResult> {
+    const transfer = await this.transfer(communityId, transferId);
+    const recipient = transfer.status === 'none' ? null : await this.account(communityId, transfer.to);
+    return this.runWorkflow(
+      transferWorkflow,
+      streamNames.transfer(communityId, transferId),
+      { type: 'ResumeTransfer', communityId, transferId, recipientHouseholdId: recipient?.householdId ?? null },
+      this.systemContext(actor),
+      carryOn,
+    );
+  }
+
+  /** Delivers points an accrual sent on to the donation pool, from the debit on the sender's stream. */
+  async deliverOverflow(communityId: string, from: string, transferId: string, context: DecideOptions = this.systemContext(systemActor('recovery'))): Promise<ExecuteResult> {
+    const sender = await this.account(communityId, from);
+    const sent = sender.transfersOut.get(transferId);
+    const debit = debitOf(sender, transferId);
+    if (!sent || !debit) return err(notFound('debit of transfer', transferId));
+    return this.runWorkflow(
+      transferWorkflow,
+      streamNames.transfer(communityId, transferId),
+      { type: 'DeliverOverflow', communityId, transferId, from, to: sent.to, debit, requestedBy: context.actor.id },
+      context,
+      carryOn,
+    );
+  }
+
+  /** Destroys the keys of every profile a member's erasures covered; true if one was still there (an unfinished erasure). */
+  async finishErasure(communityId: string, memberId: string): Promise<boolean> {
+    const { state } = await this.member(communityId, memberId);
+    let destroyed = false;
+    for (let generation = 0; generation < state.erasures; generation += 1) {
+      if (!(await this.vault.holdsKey(communityId, memberId, generation))) continue;
+      await this.vault.erase(communityId, memberId, generation);
+      destroyed = true;
+    }
+    return destroyed;
+  }
+
+  // ── CommandRuntime: what the command table's handlers use ─────────────────────────────────────────
+
+  readonly read: StateReader = {
+    community: async (communityId) => this.communityState(communityId, false),
+    member: async (communityId, memberId) => (await this.streams.load(streamNames.member(communityId, memberId), memberKind, false)).state,
+    item: async (communityId, itemId) => (await this.streams.load(streamNames.reward(communityId, itemId), rewardKind, false)).state,
+    redemption: async (communityId, redemptionId) => (await this.streams.load(streamNames.redemption(communityId, redemptionId), redemptionKind, false)).state,
+    transfer: async (communityId, transferId) => (await this.streams.load(streamNames.transfer(communityId, transferId), transferKind, false)).state,
+  };
+
+  decideOn<S, E extends DomainEvent>(
     streamName: string,
-    /** The community stream to read set-up from; null when deciding on the community stream itself. */
-    communityStream: string | null,
     kind: StreamKind<S, E>,
-    options: ExecuteOptions,
-    idempotency: IdempotencyContext | null,
-    decide: (state: S, community: CommunityState) => Result<E[], DomainError>,
+    decider: (state: S) => Result<E[], DomainError> | Promise<Result<E[], DomainError>>,
+    context: DecideOptions,
   ): Promise<ExecuteResult> {
-    const commandId = this.newEventId();
-    // With a key, read the stream fresh: a crashed earlier attempt may have appended already.
-    let fresh = idempotency !== null;
-    for (let attempt = 0; attempt < maxConflictRetries; attempt += 1) {
-      const entry = await this.load(streamName, kind, fresh || options.expectedRevision !== undefined);
-      if (options.expectedRevision !== undefined && entry.revision !== options.expectedRevision) {
-        return err(preconditionFailed(streamName, options.expectedRevision, entry.revision));
-      }
-      if (idempotency) {
-        const applied = entry.keys.get(idempotency.key);
-        if (applied) return this.outcomeFromStream(streamName, applied, idempotency);
-      }
-      const community = communityStream ? (await this.load(communityStream, communityKind, fresh)).state : (entry.state as CommunityState);
-      const decision = decide(entry.state, community);
-      if (!decision.ok) {
-        // A refusal on a cached state is confirmed against the store before it is reported.
-        if (!fresh) {
-          fresh = true;
-          attempt -= 1;
-          continue;
-        }
-        return decision;
-      }
-      if (decision.value.length === 0) {
-        return ok({ streamName, revision: entry.revision < 0 ? 'no_stream' : entry.revision, position: null, events: [], replayed: false });
-      }
-      const newEvents = decision.value.map((event) => this.toNewEvent(event, options, commandId, idempotency));
-      try {
-        const appended = await this.store.appendToStream(streamName, newEvents, {
-          expectedRevision: entry.revision < 0 ? 'no_stream' : entry.revision,
-        });
-        const firstRevision = appended.nextExpectedRevision - newEvents.length + 1;
-        const recorded = newEvents.map((event, i) => ({ ...event, streamName, revision: firstRevision + i, position: appended.position }));
-        this.apply(entry, kind, recorded, decision.value);
-        return ok({
-          streamName,
-          revision: appended.nextExpectedRevision,
-          position: appended.position.toString(),
-          events: recorded.map((e) => ({ eventId: e.eventId, type: e.type, revision: e.revision, data: e.data })),
-          replayed: false,
-        });
-      } catch (fault) {
-        if (!(fault instanceof WrongExpectedRevisionError)) throw fault;
-        if (options.expectedRevision !== undefined) return err(preconditionFailed(streamName, options.expectedRevision, fault.actual));
-        fresh = true;
-      }
-    }
-    return err(domainError('conflict', `${streamName} kept changing while deciding (${maxConflictRetries} attempts); retry the command`, { stream: streamName }));
+    return this.queues.run(streamName, () => this.streams.decide(streamName, kind, decider, context));
   }
 
-  private toNewEvent(event: DomainEvent, options: ExecuteOptions, commandId: string, idempotency: IdempotencyContext | null): NewEvent {
-    if (this.validateOnAppend) {
-      const checked = eventRegistry.definition(event.type).schema.safeParse(event.data);
-      invariant(checked.success, () => `decider produced a malformed ${event.type}: ${checked.error?.message}`);
-    }
-    return {
-      eventId: this.newEventId(),
-      type: event.type,
-      schemaVersion: eventRegistry.schemaVersion(event.type),
-      data: event.data as JsonObject,
-      metadata: {
-        actor: options.actor.id,
-        correlationId: options.correlationId ?? commandId,
-        causationId: options.causationId ?? commandId,
-        idempotencyKey: idempotency?.key ?? null,
-        requestHash: idempotency?.requestHash ?? null,
-        recordedAt: this.clock.now().toISOString(),
-      },
+  runWorkflow<I, S, E extends DomainEvent>(workflow: Workflow<I, S, E>, streamName: string, input: I, context: DecideOptions, options: RunOptions): Promise<ExecuteResult> {
+    return this.queues.run(streamName, () => runWorkflow(this.streams, this.steps, workflow, streamName, input, context, options));
+  }
+
+  /** Steps of workflows: decided on their own streams as the ledger itself, without authorisation or keys of their own. */
+  private readonly steps: StepRunner = {
+    send: (step: StepCommand, context) => {
+      const decision = stepDecision(step, this, context);
+      return this.decideOn<unknown, DomainEvent>(decision.streamName, decision.kind as StreamKind<unknown, DomainEvent>, decision.decide as never, {
+        ...context,
+        recognizeKey: false,
+      });
+    },
+    preview: async (step: StepCommand, context) => {
+      const decision = stepDecision(step, this, context);
+      const result = await this.streams.preview<unknown, DomainEvent>(decision.streamName, decision.kind as StreamKind<unknown, DomainEvent>, decision.decide as never);
+      return result.ok ? null : result.error;
+    },
+    debit: async (communityId: string, memberId: string, transferId: string): Promise<DebitFacts | null> => debitOf(await this.read.member(communityId, memberId), transferId),
+  };
+
+  // ── The pipeline's parts ──────────────────────────────────────────────────────────────────────────
+
+  private async communityState(communityId: string, fresh: boolean): Promise<CommunityState> {
+    return (await this.streams.load(streamNames.community(communityId), communityKind, fresh)).state;
+  }
+
+  /** Authorisation against the community's set-up; a refusal on cached state is confirmed against the store. */
+  private async authorizeCommand(command: Command, actor: Actor): Promise<DomainError | null> {
+    if (actor.role === 'system') return null;
+    const spec = specOf(command);
+    const check = async (fresh: boolean) => {
+      const community = await this.communityState(command.communityId, fresh);
+      const memberId = await spec.owner(command, this.read);
+      return authorize({ type: command.type, communityId: command.communityId, memberId }, actor, community.exists ? community : null, spec.permission);
     };
+    return (await check(false)) && check(true);
   }
 
-  private async outcomeFromStream(
-    streamName: string,
-    applied: { first: number; last: number; requestHash: string },
-    idempotency: IdempotencyContext,
-  ): Promise<ExecuteResult> {
-    if (applied.requestHash !== idempotency.requestHash) {
-      return err(domainError('idempotency-key-reused', 'this idempotency key was used with a different request; use a new key for a new request'));
-    }
-    const events = await this.store.readStream(streamName, { fromRevision: applied.first, maxCount: applied.last - applied.first + 1 });
-    const last = events.at(-1)!;
-    return ok({
-      streamName,
-      revision: last.revision,
-      position: last.position.toString(),
-      events: events.map((e) => ({ eventId: e.eventId, type: e.type, revision: e.revision, data: e.data })),
-      replayed: true,
-    });
-  }
-
-  // ── Loading and the cache ───────────────────────────────────────────────────────────────────────
-
-  /** The cached entry, caught up with the store when `refresh` is set or when it is new. */
-  private async load<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, refresh: boolean): Promise<CacheEntry<S>> {
-    let entry = this.cache.get(streamName) as CacheEntry<S> | undefined;
-    if (entry) {
-      this.cache.delete(streamName);
-      this.cache.set(streamName, entry);
-    } else {
-      entry = { state: kind.initialState(), revision: -1, keys: new Map() };
-      this.cache.set(streamName, entry as CacheEntry<unknown>);
-      this.evictIfFull();
-      refresh = true;
-    }
-    if (refresh) {
-      const events = await this.store.readStream(streamName, { fromRevision: entry.revision + 1 });
-      this.apply(entry, kind, events, null);
-    }
-    return entry;
+  private systemContext(actor: Actor): DecideOptions {
+    const correlationId = this.streams.newId();
+    return { actor, correlationId, causationId: correlationId, idempotency: null };
   }
 
   /**
-   * Folds events into a cache entry, each exactly once: an event at or below the entry's revision was
-   * folded already (another command of this process caught up first); a gap is corruption.
+   * A repeated keyed request with personal data: its hash left the data out (no hash may confirm a guessed phone
+   * number after an erasure), so the data is compared here, in memory, with the profile the first request sealed.
    */
-  private apply<S, E extends DomainEvent>(
-    entry: CacheEntry<S>,
-    kind: StreamKind<S, E>,
-    events: readonly RecordedEvent[],
-    decided: readonly E[] | null,
-  ): void {
-    events.forEach((event, i) => {
-      if (event.revision <= entry.revision) return;
-      invariant(event.revision === entry.revision + 1, () => `${event.streamName}: revision ${event.revision} follows ${entry.revision}`);
-      const domainEvent = decided?.[i] ?? (eventRegistry.decode(event) as E);
-      entry.state = kind.evolve(entry.state, domainEvent);
-      entry.revision = event.revision;
-      const key = event.metadata.idempotencyKey;
-      if (key !== null) {
-        const seen = entry.keys.get(key);
-        entry.keys.set(key, { requestHash: event.metadata.requestHash ?? '', first: seen?.first ?? event.revision, last: event.revision });
-      }
-    });
-  }
-
-  private evictIfFull(): void {
-    while (this.cache.size > this.maxCachedStreams) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) return;
-      this.cache.delete(oldest);
-    }
+  private async samePersonalData(command: Command, result: ExecuteResult): Promise<ExecuteResult> {
+    if (!result.ok || !result.value.replayed) return result;
+    if ((command.type !== 'RegisterMember' && command.type !== 'RecordProfile') || !command.profile) return result;
+    const recorded = result.value.events.find((e) => e.type === 'MemberProfileRecorded');
+    if (!recorded) return result;
+    const sealed = recorded.data['sealed'] as Parameters<ProfileVault['open']>[2];
+    const opened = await this.vault.open(command.communityId, command.memberId, sealed);
+    // Once erased there is nothing left to compare with: the repeat is answered as the first request was.
+    if (opened === null || canonicalJson(opened) === canonicalJson(command.profile)) return result;
+    return err(domainError('idempotency-key-reused', 'this idempotency key was used with different personal data; use a new key for a new request'));
   }
 }
 
-function preconditionFailed(streamName: string, expected: number, actual: number | 'no_stream'): DomainError {
-  const found = actual === 'no_stream' || actual < 0 ? 'no events' : `revision ${actual}`;
-  return domainError('precondition-failed', `${streamName} is at ${found}, not the expected revision ${expected}; read it again and retry`, {
-    expectedRevision: expected,
-    actualRevision: typeof actual === 'number' ? actual : -1,
-  });
+const carryOn: RunOptions = { fromCaller: false };
+
+/** What an idempotency hash may see of a command: which personal fields it carries, never their values. */
+function withoutPersonalData(command: Command): unknown {
+  if ((command.type !== 'RegisterMember' && command.type !== 'RecordProfile') || !command.profile) return command;
+  return { ...command, profile: { personalData: Object.keys(command.profile).sort() } };
 }
 
-function storedOutcome(result: ExecuteResult): JsonValue {
-  return JSON.parse(JSON.stringify(result)) as JsonValue;
-}
-
-function restoredOutcome(stored: JsonValue | null): ExecuteResult {
-  const result = stored as unknown as ExecuteResult;
-  return result.ok ? ok({ ...result.value, replayed: true }) : result;
-}

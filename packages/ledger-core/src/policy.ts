@@ -3,19 +3,17 @@
  * decision records the version it used, so replay never re-runs rules against today's policy.
  */
 import { z } from 'zod';
-import { Hours, Points, amountPattern, factorPattern, pointsForHours } from './money.js';
+import { Hours, Points, amountPattern, pointsForHours } from './money.js';
+import { factorText, hoursText, pointsText, positivePointsText } from './values.js';
 
-/** Amounts are parsed to their canonical two-place form ("50" → "50.00"), so no short form ever reaches an event (rule 4). */
-export const pointsString = z
-  .string()
-  .regex(amountPattern, 'a decimal string with at most 2 places, like "12.50"')
-  .transform((text) => Points.of(text).toString());
-export const positivePointsString = pointsString.refine((s) => Points.of(s).isPositive(), 'must be greater than zero');
-export const hoursString = z
-  .string()
-  .regex(amountPattern, 'a decimal string with at most 2 places, like "1.50"')
-  .transform((text) => Hours.of(text).toString());
-export const factorString = z.string().regex(factorPattern, 'a non-negative decimal with at most 4 places, like "1.5"');
+/**
+ * Amounts are parsed once, to their canonical two-place form ("50" → "50.00"), so no short form ever reaches
+ * an event (rule 4) and no malformed one reaches a rule (values.ts never throws).
+ */
+export const pointsString = pointsText;
+export const positivePointsString = positivePointsText;
+export const hoursString = hoursText;
+export const factorString = factorText;
 export const categoryIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, like "elder-care"');
 
 /** The national star-volunteer thresholds in cumulative hours (一星 … 五星). */
@@ -61,6 +59,9 @@ export const policySchema = z
   })
   .strict()
   .superRefine((policy, ctx) => {
+    // Cross-field rules run only on fields that parsed; a field's own issue is already reported.
+    if ([policy.dailyHoursCap, policy.minimumServiceHours, ...policy.levelThresholdsHours].some((h) => !isAmountText(h))) return;
+    if (policy.maxBalance && !isAmountText(policy.maxBalance.points)) return;
     const cap = Hours.of(policy.dailyHoursCap);
     if (!cap.isPositive() || cap.gt(Hours.of('24.00'))) {
       ctx.addIssue({ code: 'custom', path: ['dailyHoursCap'], message: 'must be more than 0 and at most 24 hours' });
@@ -79,6 +80,8 @@ export const policySchema = z
       ctx.addIssue({ code: 'custom', path: ['maxBalance', 'points'], message: 'must be greater than zero' });
     }
   });
+
+const isAmountText = (text: unknown): text is string => typeof text === 'string' && amountPattern.test(text);
 
 export type PolicyInput = z.input<typeof policySchema>;
 export type Policy = z.output<typeof policySchema>;

@@ -10,7 +10,11 @@ import type { SealedProfile } from './member/events.js';
 /** Where member keys live: anywhere but the event store. */
 export interface KeyStore {
   get(keyId: string): Promise<Uint8Array | null>;
-  put(keyId: string, key: Uint8Array): Promise<void>;
+  /**
+   * Stores `key` under `keyId` unless a key is there already, atomically; returns the key stored — ours, or
+   * the one another instance put there first — so two instances sealing for one member share one key.
+   */
+  putIfAbsent(keyId: string, key: Uint8Array): Promise<Uint8Array>;
   delete(keyId: string): Promise<void>;
 }
 
@@ -19,28 +23,40 @@ export class InMemoryKeyStore implements KeyStore {
   async get(keyId: string) {
     return this.keys.get(keyId) ?? null;
   }
-  async put(keyId: string, key: Uint8Array) {
-    this.keys.set(keyId, key);
+  async putIfAbsent(keyId: string, key: Uint8Array) {
+    const existing = this.keys.get(keyId);
+    if (existing) return existing;
+    this.keys.set(keyId, new Uint8Array(key));
+    return key;
   }
   async delete(keyId: string) {
     this.keys.delete(keyId);
   }
 }
 
-export interface ProfileVault {
-  seal(communityId: string, memberId: string, profile: Profile): Promise<SealedProfile>;
-  /** The profile, or null once the member's key is erased. */
-  open(communityId: string, memberId: string, sealed: SealedProfile): Promise<Profile | null>;
-  erase(communityId: string, memberId: string): Promise<void>;
-  /**
-   * A keyed digest (HMAC under the member's key) of personal data, stable while the key lives: what an
-   * idempotency hash may contain instead of the clear text. Once the key is erased it cannot be
-   * recomputed, so no stored hash can confirm a guessed phone or ID number.
-   */
-  fingerprint(communityId: string, memberId: string, profile: Profile): Promise<string>;
-}
+/**
+ * The member's key of one generation. A member's profile is sealed under the key of the current generation
+ * (the number of erasures so far), so a profile recorded after an erasure gets a new key and the erased
+ * profiles stay unreadable. Generation 0 is the plain `community/member`.
+ */
+export const profileKeyId = (communityId: string, memberId: string, generation: number): string =>
+  generation === 0 ? `${communityId}/${memberId}` : `${communityId}/${memberId}#${generation}`;
 
-const keyIdOf = (communityId: string, memberId: string) => `${communityId}/${memberId}`;
+const belongsTo = (keyId: string, communityId: string, memberId: string): boolean => {
+  const base = `${communityId}/${memberId}`;
+  return keyId === base || (keyId.startsWith(`${base}#`) && /^\d+$/.test(keyId.slice(base.length + 1)));
+};
+
+export interface ProfileVault {
+  /** Seals a profile under the member's key of `generation`, making the key if there is none yet. */
+  seal(communityId: string, memberId: string, generation: number, profile: Profile): Promise<SealedProfile>;
+  /** The profile, or null once its key is erased (or if it was not sealed for this member). */
+  open(communityId: string, memberId: string, sealed: SealedProfile): Promise<Profile | null>;
+  /** Destroys the member's key of `generation`; a no-op once it is gone. */
+  erase(communityId: string, memberId: string, generation: number): Promise<void>;
+  /** Whether the member's key of `generation` still exists (an erasure a crash left unfinished). */
+  holdsKey(communityId: string, memberId: string, generation: number): Promise<boolean>;
+}
 
 function toBase64(bytes: Uint8Array): string {
   let text = '';
@@ -58,9 +74,10 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 export class WebCryptoVault implements ProfileVault {
   constructor(private readonly keys: KeyStore = new InMemoryKeyStore()) {}
 
-  async seal(communityId: string, memberId: string, profile: Profile): Promise<SealedProfile> {
-    const keyId = keyIdOf(communityId, memberId);
-    const key = await crypto.subtle.importKey('raw', await this.memberKey(keyId), 'AES-GCM', false, ['encrypt']);
+  async seal(communityId: string, memberId: string, generation: number, profile: Profile): Promise<SealedProfile> {
+    const keyId = profileKeyId(communityId, memberId, generation);
+    const raw = (await this.keys.get(keyId)) ?? (await this.keys.putIfAbsent(keyId, crypto.getRandomValues(new Uint8Array(32))));
+    const key = await crypto.subtle.importKey('raw', new Uint8Array(raw), 'AES-GCM', false, ['encrypt']);
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const plaintext = new TextEncoder().encode(JSON.stringify(profile));
     // The key id is bound as additional data, so a sealed profile cannot be replayed onto another member.
@@ -68,47 +85,30 @@ export class WebCryptoVault implements ProfileVault {
     return { keyId, alg: 'AES-GCM-256', iv: toBase64(iv), ciphertext: toBase64(new Uint8Array(ciphertext)) };
   }
 
-  async fingerprint(communityId: string, memberId: string, profile: Profile): Promise<string> {
-    const raw = await this.memberKey(keyIdOf(communityId, memberId));
-    // A separate key for digests, derived from the member's key, so one key never serves two algorithms.
-    const base = await crypto.subtle.importKey('raw', raw, 'HKDF', false, ['deriveKey']);
-    const hmacKey = await crypto.subtle.deriveKey(
-      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode('profile-fingerprint') },
-      base,
-      { name: 'HMAC', hash: 'SHA-256', length: 256 },
-      false,
-      ['sign'],
-    );
-    const ordered = Object.fromEntries(Object.entries(profile).sort(([a], [b]) => (a < b ? -1 : 1)));
-    const digest = await crypto.subtle.sign('HMAC', hmacKey, new TextEncoder().encode(JSON.stringify(ordered)));
-    return toBase64(new Uint8Array(digest));
-  }
-
-  /** The member's key, made on first use. */
-  private async memberKey(keyId: string): Promise<Uint8Array<ArrayBuffer>> {
-    let raw = await this.keys.get(keyId);
-    if (!raw) {
-      raw = crypto.getRandomValues(new Uint8Array(32));
-      await this.keys.put(keyId, raw);
-    }
-    return new Uint8Array(raw);
-  }
-
   async open(communityId: string, memberId: string, sealed: SealedProfile): Promise<Profile | null> {
-    const keyId = keyIdOf(communityId, memberId);
+    if (!belongsTo(sealed.keyId, communityId, memberId)) return null;
     const raw = await this.keys.get(sealed.keyId);
-    if (!raw || sealed.keyId !== keyId) return null;
+    if (!raw) return null;
     const key = await crypto.subtle.importKey('raw', new Uint8Array(raw), 'AES-GCM', false, ['decrypt']);
-    const plaintext = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: fromBase64(sealed.iv), additionalData: new TextEncoder().encode(keyId) },
-      key,
-      fromBase64(sealed.ciphertext),
-    );
-    return JSON.parse(new TextDecoder().decode(plaintext)) as Profile;
+    try {
+      const plaintext = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: fromBase64(sealed.iv), additionalData: new TextEncoder().encode(sealed.keyId) },
+        key,
+        fromBase64(sealed.ciphertext),
+      );
+      return JSON.parse(new TextDecoder().decode(plaintext)) as Profile;
+    } catch {
+      // Sealed under a key that is no longer this one (a key store restored from elsewhere): unreadable, like erased.
+      return null;
+    }
   }
 
-  async erase(communityId: string, memberId: string): Promise<void> {
-    await this.keys.delete(keyIdOf(communityId, memberId));
+  async erase(communityId: string, memberId: string, generation: number): Promise<void> {
+    await this.keys.delete(profileKeyId(communityId, memberId, generation));
+  }
+
+  async holdsKey(communityId: string, memberId: string, generation: number): Promise<boolean> {
+    return (await this.keys.get(profileKeyId(communityId, memberId, generation))) !== null;
   }
 }
 

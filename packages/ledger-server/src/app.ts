@@ -1,6 +1,6 @@
 /**
  * The Hono application: a small core with everything composed around it. Order of middleware:
- * metrics and request id → (under /v1) body limit → authentication → idempotency → route. Every failure,
+ * metrics and request id → (under /v1) body limit → authentication → Idempotency-Key header → route. Every failure,
  * wherever it is thrown, reaches `onError`, the one place that writes problem documents.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Authenticator } from './auth.js';
 import type { AppEnv } from './context.js';
-import { idempotency } from './idempotency.js';
+import { idempotencyKeyHeader } from './idempotency.js';
 import { Metrics } from './metrics.js';
 import { Problem, problemResponse, toProblem } from './problems.js';
 import { communityRoutes } from './routes/communities.js';
@@ -26,7 +26,6 @@ export interface AppDeps {
   /** Opened (caught up) read models. */
   readonly models: ReadModels;
   readonly authenticator: Authenticator;
-  readonly idempotencyRetentionMs: number;
   readonly maxBodyBytes: number;
   readonly metrics?: Metrics;
   /** Where unexpected faults are reported (never to the client). */
@@ -93,7 +92,7 @@ export function createApp(deps: AppDeps): LedgerApp {
     c.set('principal', await deps.authenticator.authenticate(c.req.header('authorization')));
     await next();
   });
-  app.use('/v1/*', idempotency(deps.store, deps.idempotencyRetentionMs, () => deps.ledger.clock.now()));
+  app.use('/v1/*', idempotencyKeyHeader());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -93,7 +93,12 @@ export class InMemoryCredentialStore implements CredentialStore {
     const memberKeys = this.memberKeys;
     this.keyStore = {
       get: async (id) => memberKeys.get(id) ?? null,
-      put: async (id, key) => void memberKeys.set(id, new Uint8Array(key)),
+      putIfAbsent: async (id, key) => {
+        const existing = memberKeys.get(id);
+        if (existing) return existing;
+        memberKeys.set(id, new Uint8Array(key));
+        return key;
+      },
       delete: async (id) => void memberKeys.delete(id),
     };
   }
@@ -183,14 +188,18 @@ export class SqliteCredentialStore implements CredentialStore {
     const db = this.db;
     this.selectKey = db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?');
     const getKey = db.prepare<[string], { key: Buffer }>('SELECT key FROM member_keys WHERE key_id = ?');
-    const putKey = db.prepare<[string, Buffer]>('INSERT INTO member_keys (key_id, key) VALUES (?, ?) ON CONFLICT (key_id) DO UPDATE SET key = excluded.key');
+    // Never overwrites: two instances sealing for one member at once must end up with one key.
+    const putKey = db.prepare<[string, Buffer]>('INSERT INTO member_keys (key_id, key) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING');
     const deleteKey = db.prepare<[string]>('DELETE FROM member_keys WHERE key_id = ?');
     this.keyStore = {
       get: async (id) => {
         const row = getKey.get(id);
         return row ? new Uint8Array(row.key) : null;
       },
-      put: async (id, key) => void putKey.run(id, Buffer.from(key)),
+      putIfAbsent: async (id, key) => {
+        putKey.run(id, Buffer.from(key));
+        return new Uint8Array(getKey.get(id)!.key);
+      },
       delete: async (id) => void deleteKey.run(id),
     };
   }

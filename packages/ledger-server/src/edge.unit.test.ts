@@ -31,13 +31,19 @@ describe('configuration', () => {
 });
 
 describe('problems', () => {
-  it('has a stable type, a title and a 4xx status for every domain error code', () => {
+  it('has a stable type, a title and a 4xx status for every domain error code — 503 with Retry-After only for a busy ledger', () => {
     for (const code of domainErrorCodes) {
-      const doc = problemDocument(Problem.fromDomain({ code, message: `m ${code}` }));
+      const problem = Problem.fromDomain({ code, message: `m ${code}`, ...(code === 'busy' ? { details: { retryAfterSeconds: 1 } } : {}) });
+      const doc = problemDocument(problem);
       expect(doc.type).toBe(problemType(code));
+      expect(doc.title).toBe(problemKinds[code].title);
+      if (code === 'busy') {
+        expect(doc.status).toBe(503);
+        expect(problem.headers['retry-after']).toBe('1');
+        continue;
+      }
       expect(doc.status).toBeGreaterThanOrEqual(400);
       expect(doc.status).toBeLessThan(500);
-      expect(doc.title).toBe(problemKinds[code].title);
     }
   });
 

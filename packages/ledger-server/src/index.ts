@@ -2,7 +2,7 @@ export { createApp, type AppDeps, type LedgerApp, apiVersion } from './app.js';
 export { createAuthenticator, claimsSchema, type Authenticator, type Principal } from './auth.js';
 export { configSchema, loadConfig, configFrom, ConfigError, type ServerConfig } from './config.js';
 export { InMemoryCredentialStore, SqliteCredentialStore, type CredentialStore, type ApiKeyRecord, type NewApiKey, type CredentialRole } from './credentials.js';
-export { httpIdempotencyLeaseMs, maxIdempotencyKeyLength, parseIdempotencyKey } from './idempotency.js';
+export { idempotencyKeyHeader, maxIdempotencyKeyLength, parseIdempotencyKey } from './idempotency.js';
 export { ledgerJobs, Scheduler, type Job } from './jobs.js';
 export { Metrics } from './metrics.js';
 export { Problem, problemType, problemKinds, allProblemCodes, type ProblemCode, type ProblemDocument } from './problems.js';

@@ -49,6 +49,7 @@ export const problemKinds: Readonly<Record<ProblemCode, ProblemKind>> = {
   'idempotency-key-in-flight': { status: 409, title: 'Request with this idempotency key still in progress' },
   conflict: { status: 409, title: 'Concurrent change; retry' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
+  busy: { status: 503, title: 'Too much work queued; retry shortly' },
   unauthenticated: { status: 401, title: 'Authentication required' },
   'route-not-found': { status: 404, title: 'No such route' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
@@ -83,7 +84,8 @@ export class Problem extends Error {
       if (Object.keys(rest).length > 0) extensions.details = rest;
       if (issues !== undefined) extensions.issues = issues;
     }
-    return new Problem(error.code, error.message, extensions);
+    const retryAfter = error.code === 'busy' ? error.details?.['retryAfterSeconds'] : error.code === 'idempotency-key-in-flight' ? 1 : undefined;
+    return new Problem(error.code, error.message, extensions, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
   }
 
   static fromZod(where: string, error: z.ZodError): Problem {

@@ -59,7 +59,12 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
       describe = `EventStoreDB (credentials in ${dataDir})`;
     }
   }
-  const ledger = new Ledger({ store, clock, vault: new WebCryptoVault(credentials.keyStore) });
+  const ledger = new Ledger({
+    store,
+    clock,
+    vault: new WebCryptoVault(credentials.keyStore),
+    idempotencyRetentionMs: config.LEDGER_IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
+  });
   const models = new ReadModels(store, { snapshots });
   let opened: Promise<ReadModels> | null = null;
   let following = false;

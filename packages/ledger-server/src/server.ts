@@ -37,7 +37,6 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
     store: runtime.store,
     models,
     authenticator: createAuthenticator(config, runtime.credentials),
-    idempotencyRetentionMs: config.LEDGER_IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
     maxBodyBytes: config.LEDGER_MAX_BODY_BYTES,
   });
   const scheduler = new Scheduler(ledgerJobs(runtime.ledger, models, () => ledgerApp.reads.noteWrite()), config.LEDGER_JOBS_INTERVAL_SECONDS * 1000, ledgerApp.metrics, log);

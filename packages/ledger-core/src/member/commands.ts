@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { accountIdSchema, communityIdSchema, idSchema, instantSchema, memberIdSchema } from '../ids.js';
+import { accountIdSchema, communityIdSchema, idSchema, memberIdSchema } from '../ids.js';
 import { categoryIdSchema, hoursString, pointsString, positivePointsString } from '../policy.js';
-import { calendarDatePattern } from '../time.js';
+import { calendarDateText, instantText } from '../values.js';
 import type { SealedProfile } from './events.js';
 import { transferredPortionSchema } from './events.js';
 
@@ -40,8 +40,8 @@ export const memberCommandSchemas = {
       recordId: idSchema,
       category: categoryIdSchema,
       activityId: idSchema.optional(),
-      checkedInAt: instantSchema,
-      checkedOutAt: instantSchema,
+      checkedInAt: instantText,
+      checkedOutAt: instantText,
     })
     .strict(),
   ReportHours: z
@@ -51,7 +51,7 @@ export const memberCommandSchemas = {
       recordId: idSchema,
       category: categoryIdSchema,
       activityId: idSchema.optional(),
-      serviceDate: z.string().regex(calendarDatePattern, 'a date like 2026-05-01'),
+      serviceDate: calendarDateText,
       hours: hoursString,
       /** The activity's scheduled length: reported hours cannot exceed it. */
       activityHours: hoursString,
@@ -65,7 +65,7 @@ export const memberCommandSchemas = {
     .strict(),
   /** The donation pool's points expire like anyone's, so the pool's reserved id is accepted here. */
   ExpirePoints: z
-    .object({ type: z.literal('ExpirePoints'), communityId: communityIdSchema, memberId: accountIdSchema, asOf: instantSchema.optional() })
+    .object({ type: z.literal('ExpirePoints'), communityId: communityIdSchema, memberId: accountIdSchema, asOf: instantText.optional() })
     .strict(),
 
   // Steps of the redemption and transfer processes, issued by the ledger itself. Each is idempotent:
@@ -77,7 +77,7 @@ export const memberCommandSchemas = {
       holdId: idSchema,
       redemptionId: idSchema,
       points: positivePointsString,
-      expiresAt: instantSchema,
+      expiresAt: instantText,
     })
     .strict(),
   ReleaseHold: z
@@ -115,8 +115,24 @@ export const memberCommandSchemas = {
       memberId: accountIdSchema,
       transferId: idSchema,
       reason,
+      /** Why the recipient could not take the points (a domain error code), for the transfer's record. */
+      code: z.string().optional(),
     })
     .strict(),
+  /** 时间银行: a volunteer's service given through a redemption, recorded for an organiser to approve. */
+  RecordServiceGiven: z
+    .object({
+      type: z.literal('RecordServiceGiven'),
+      ...target,
+      recordId: idSchema,
+      redemptionId: idSchema,
+      category: categoryIdSchema,
+      serviceDate: calendarDateText,
+      hours: hoursString,
+    })
+    .strict(),
+  /** Compensation: the record made for a redemption that was not fulfilled is rejected by the ledger. */
+  WithdrawServiceGiven: z.object({ type: z.literal('WithdrawServiceGiven'), ...target, recordId: idSchema, reason }).strict(),
 } as const;
 
 type Schemas = typeof memberCommandSchemas;

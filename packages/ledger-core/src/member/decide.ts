@@ -11,6 +11,7 @@ import { Hours, Points } from '../money.js';
 import { type Policy, levelsReached, pointsEarned } from '../policy.js';
 import { err, ok, type Result } from '../result.js';
 import { addDays, addMonths, calendarDateIn, msPerHour } from '../time.js';
+import { clockSkewToleranceMs, maxHoursPerRecordText } from '../limits.js';
 import type { MemberCommand } from './commands.js';
 import type { LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
 import { freeOf, freePoints, isUsable, sumTakes, takeFree } from './lots.js';
@@ -24,9 +25,7 @@ export interface MemberDecisionContext {
 
 type Decision = Result<MemberEvent[], DomainError>;
 
-/** Check-out times this far ahead of the ledger's clock are tolerated (device clocks drift). */
-export const clockSkewToleranceMs = 5 * 60_000;
-const maxHoursPerRecord = Hours.of('24.00');
+const maxHoursPerRecord = Hours.of(maxHoursPerRecordText);
 
 export function decideMember(command: MemberCommand, state: MemberState, context: MemberDecisionContext): Decision {
   if (command.type === 'RegisterMember') return registerMember(command, state);
@@ -61,6 +60,10 @@ export function decideMember(command: MemberCommand, state: MemberState, context
       return sendPoints(command, state, context);
     case 'RefundTransfer':
       return refundTransfer(command, state, context);
+    case 'RecordServiceGiven':
+      return recordServiceGiven(command, state, context);
+    case 'WithdrawServiceGiven':
+      return withdrawServiceGiven(command, state, context);
   }
 }
 
@@ -187,6 +190,43 @@ function reportHours(command: Command<'ReportHours'>, state: MemberState, contex
       },
     },
   ]);
+}
+
+/** A volunteer's service given through a redemption: a reported record awaiting an organiser, made once. */
+function recordServiceGiven(command: Command<'RecordServiceGiven'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.records.has(command.recordId)) return ok([]);
+  const categoryError = activeCategory(context, command.category);
+  if (categoryError) return err(categoryError);
+  const hours = Hours.of(command.hours);
+  const hoursError = hoursAreSane(hours, currentPolicy(context.community).policy);
+  if (hoursError) return err(hoursError);
+  return ok([
+    {
+      type: 'ServiceRecorded',
+      data: {
+        recordId: command.recordId,
+        kind: 'reported',
+        category: command.category,
+        activityId: `redemption.${command.redemptionId}`.slice(0, 64),
+        serviceDate: command.serviceDate,
+        hours: hours.toString(),
+        checkedInAt: null,
+        checkedOutAt: null,
+        activityHours: hours.toString(),
+        recordedBy: context.actor.id,
+      },
+    },
+  ]);
+}
+
+/** Compensation of `recordServiceGiven`: the pending record is rejected; once rejected (or never made), nothing to do. */
+function withdrawServiceGiven(command: Command<'WithdrawServiceGiven'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const record = state.records.get(command.recordId);
+  if (!record || record.status === 'rejected') return ok([]);
+  if (record.status !== 'pending') {
+    return err(invalidState(`service record ${command.recordId} is already ${record.status}; it can no longer be withdrawn`, { status: record.status }));
+  }
+  return ok([{ type: 'ServiceRejected', data: { recordId: command.recordId, rejectedBy: context.actor.id, reason: command.reason } }]);
 }
 
 /** Rule 6: what of a record may still count on its day without passing the daily cap. */

@@ -36,7 +36,10 @@ export interface MemberState {
   compound: string | null;
   building: string | null;
   hasProfile: boolean;
+  /** The last profile recorded was erased (a profile recorded since is readable again, under a new key). */
   profileErased: boolean;
+  /** Erasures so far: the generation of the member's current profile key (see `profileKeyId`). */
+  erasures: number;
   readonly records: Map<string, ServiceRecordState>;
   /** Approved (counted) hours per calendar day, for the daily cap. */
   readonly approvedHoursByDay: Map<CalendarDate, Hours>;
@@ -70,6 +73,7 @@ export const initialMemberState = (): MemberState => ({
   building: null,
   hasProfile: false,
   profileErased: false,
+  erasures: 0,
   records: new Map(),
   approvedHoursByDay: new Map(),
   lots: new Map(),
@@ -166,10 +170,12 @@ export function evolveMember(state: MemberState, event: MemberEvent): MemberStat
       break;
     case 'MemberProfileRecorded':
       state.hasProfile = true;
+      state.profileErased = false;
       break;
     case 'MemberProfileErased':
       state.profileErased = true;
       state.hasProfile = false;
+      state.erasures += 1;
       break;
     case 'ServiceRecorded': {
       const d = event.data;

@@ -1,12 +1,14 @@
 /**
- * 兑换: the redemption process stream (`redemption-{community}-{id}`). It spans the member (points held,
- * then spent or released) and the item (stock reserved, then issued or released). Each step is recorded,
- * so a recovery pass can finish or compensate any redemption a crash interrupted.
+ * 兑换: events of the redemption process stream (`redemption-{community}-{id}`). It spans the member (points
+ * held, then spent or released) and the item (stock reserved, then issued or released). Each phase is
+ * recorded before its steps are sent and when they are done, so a recovery pass can carry on any redemption
+ * a crash interrupted.
  */
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../events.js';
 import { idSchema, instantSchema, memberIdSchema } from '../ids.js';
-import { pointsString } from '../policy.js';
+import { categoryIdSchema, hoursString, pointsString } from '../policy.js';
+import { calendarDateText } from '../values.js';
 
 export const RedemptionRequested = defineEvent(
   'RedemptionRequested',
@@ -26,16 +28,31 @@ export const RedemptionRequested = defineEvent(
 export const RedemptionHeld = defineEvent('RedemptionHeld', z.object({}));
 /** Refused before it was held (no stock, not enough points…); anything already set aside was given back. */
 export const RedemptionRejected = defineEvent('RedemptionRejected', z.object({ code: z.string(), message: z.string() }));
+
+/** The service record a volunteer gets when a time-bank service is handed over. */
+export const serviceGivenSchema = z.object({ recordId: idSchema, category: categoryIdSchema, serviceDate: calendarDateText, hours: hoursString });
+export type ServiceGiven = z.output<typeof serviceGivenSchema>;
+
 /** The organiser's decision to hand the item over, recorded before the points are spent, so a crash cannot lose who gave a service. */
 export const FulfilmentDecided = defineEvent(
   'FulfilmentDecided',
-  z.object({ fulfilledBy: z.string(), volunteerId: memberIdSchema.nullable() }),
+  z.object({
+    fulfilledBy: z.string(),
+    volunteerId: memberIdSchema.nullable(),
+    /** The volunteer's record for a service item (absent in events of earlier versions: no record then). */
+    service: serviceGivenSchema.nullable().optional(),
+  }),
 );
 /** The spend was refused (e.g. the member fell into deficit): back to held. */
 export const FulfilmentAbandoned = defineEvent('FulfilmentAbandoned', z.object({ code: z.string(), message: z.string() }));
 export const RedemptionFulfilled = defineEvent(
   'RedemptionFulfilled',
   z.object({ fulfilledBy: z.string(), volunteerId: memberIdSchema.nullable() }),
+);
+/** Cancelling (or lapsing) decided, recorded before the hold and the stock are released. */
+export const CancellationRequested = defineEvent(
+  'CancellationRequested',
+  z.object({ reason: z.enum(['cancelled', 'expired']), requestedBy: z.string() }),
 );
 export const RedemptionCancelled = defineEvent(
   'RedemptionCancelled',
@@ -49,56 +66,9 @@ export const redemptionEventDefinitions = [
   FulfilmentDecided,
   FulfilmentAbandoned,
   RedemptionFulfilled,
+  CancellationRequested,
   RedemptionCancelled,
 ] as const;
 export type RedemptionEvent = EventOf<typeof redemptionEventDefinitions>;
 
-export type RedemptionStatus = 'none' | 'requested' | 'held' | 'rejected' | 'fulfilling' | 'fulfilled' | 'cancelled' | 'expired';
-
-export interface RedemptionState {
-  status: RedemptionStatus;
-  redemptionId: string;
-  memberId: string;
-  itemId: string;
-  quantity: number;
-  points: string;
-  expiresAt: string;
-  rejection: { code: string; message: string } | null;
-  fulfilledBy: string | null;
-  volunteerId: string | null;
-}
-
-export const initialRedemptionState = (): RedemptionState => ({
-  status: 'none',
-  redemptionId: '',
-  memberId: '',
-  itemId: '',
-  quantity: 0,
-  points: '0.00',
-  expiresAt: '',
-  rejection: null,
-  fulfilledBy: null,
-  volunteerId: null,
-});
-
-export function evolveRedemption(state: RedemptionState, event: RedemptionEvent): RedemptionState {
-  switch (event.type) {
-    case 'RedemptionRequested':
-      return { ...state, status: 'requested', ...event.data };
-    case 'RedemptionHeld':
-      return { ...state, status: 'held' };
-    case 'RedemptionRejected':
-      return { ...state, status: 'rejected', rejection: event.data };
-    case 'FulfilmentDecided':
-      return { ...state, status: 'fulfilling', fulfilledBy: event.data.fulfilledBy, volunteerId: event.data.volunteerId };
-    case 'FulfilmentAbandoned':
-      return { ...state, status: 'held', fulfilledBy: null, volunteerId: null };
-    case 'RedemptionFulfilled':
-      return { ...state, status: 'fulfilled' };
-    case 'RedemptionCancelled':
-      return { ...state, status: event.data.reason };
-  }
-}
-
-export const isTerminalRedemption = (status: RedemptionStatus): boolean =>
-  status === 'rejected' || status === 'fulfilled' || status === 'cancelled' || status === 'expired';
+export { evolveRedemption, initialRedemptionState, isTerminalRedemption, type RedemptionState, type RedemptionStatus } from './state.js';

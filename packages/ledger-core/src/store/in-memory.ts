@@ -11,10 +11,9 @@ import {
   type RecordedEvent,
   type StreamRevision,
   type Subscription,
-  maxEventsPerAppend,
-  maxReadAllPageSize,
   WrongExpectedRevisionError,
 } from './port.js';
+import { maxEventsPerAppend, maxReadAllPageSize } from '../limits.js';
 import { AppendSignal, pollingSubscription } from './subscription.js';
 
 /** Checks an expected revision against a stream's actual one; the rule every store applies. */

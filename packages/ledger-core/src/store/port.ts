@@ -176,10 +176,7 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** Largest batch a single append may carry: a decision that needs more is a bug. */
-export const maxEventsPerAppend = 1_000;
-/** Largest page `readAll` returns, whatever was asked. */
-export const maxReadAllPageSize = 10_000;
+export { maxEventsPerAppend, maxReadAllPageSize } from '../limits.js';
 
 /** Streams the ledger writes are named `<category>-<community>-<id>` (DESIGN §3). */
 export const streamCategories = ['community', 'member', 'reward', 'redemption', 'transfer'] as const;

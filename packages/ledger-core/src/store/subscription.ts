@@ -1,7 +1,8 @@
 import type { ReadAllOptions, RecordedEvent, Subscription } from './port.js';
+// Events fetched per catch-up read: bounds a subscription's buffer.
+import { subscriptionPageSize } from '../limits.js';
 
-/** Events fetched per catch-up read: bounds a subscription's buffer. */
-export const subscriptionPageSize = 500;
+export { subscriptionPageSize };
 
 /** A one-shot wake-up that appenders ring and subscribers wait on. */
 export class AppendSignal {

@@ -31,7 +31,7 @@ export function communityRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId } = c.req.valid('param');
-      canReadCommunity(c.get('principal').actor, communityId);
+      await canReadCommunity(deps.ledger, c.get('principal').actor, communityId);
       const { state, revision } = await deps.ledger.community(communityId);
       if (!state.exists) throw new Problem('not-found', `community ${communityId} does not exist`);
       return c.json(communityView(state, revision), 200);

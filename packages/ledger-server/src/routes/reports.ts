@@ -49,7 +49,7 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
       const { communityId } = c.req.valid('param');
       const { from, to, limit } = c.req.valid('query');
       checkPeriod(from, to);
-      canReadCommunity(c.get('principal').actor, communityId);
+      await canReadCommunity(ledger, c.get('principal').actor, communityId);
       return c.json({ communityId, from, to, rows: leaderboard(await communityModel(reads, communityId), from, to, limit) }, 200);
     },
   );

@@ -5,7 +5,7 @@
  * input and the OpenAPI description all come from the schema the core validates with.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { calendarDatePattern, type CommandOutcome, type CommunityModel, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
+import { calendarDatePattern, type CommandInput, type CommandOutcome, type CommunityModel, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import type { AppEnv } from '../context.js';
 import type { Metrics } from '../metrics.js';
@@ -74,8 +74,15 @@ export const outcomeSchema = z
     streamName: z.string(),
     revision: z.union([z.number().int(), z.literal('no_stream')]),
     position: z.string().nullable().describe('global position of the last event appended; null when nothing changed'),
-    events: z.array(z.object({ eventId: z.string(), type: z.string(), revision: z.number().int(), data: z.record(z.string(), z.unknown()) })),
-    replayed: z.boolean().describe('true when a repeated Idempotency-Key returned an earlier outcome'),
+    events: z.array(
+      z.object({
+        streamName: z.string().optional().describe("the event's stream, when a process's outcome gathers events of several streams"),
+        eventId: z.string(),
+        type: z.string(),
+        revision: z.number().int(),
+        data: z.record(z.string(), z.unknown()),
+      }),
+    ),
   })
   .openapi('CommandOutcome');
 
@@ -86,8 +93,7 @@ export function outcomeView(outcome: CommandOutcome): OutcomeView {
     streamName: outcome.streamName,
     revision: outcome.revision,
     position: outcome.position,
-    events: outcome.events.map((e) => ({ eventId: e.eventId, type: e.type, revision: e.revision, data: e.data })),
-    replayed: outcome.replayed,
+    events: outcome.events.map((e) => ({ ...(e.streamName === undefined ? {} : { streamName: e.streamName }), eventId: e.eventId, type: e.type, revision: e.revision, data: e.data })),
   };
 }
 
@@ -139,21 +145,27 @@ async function checkIfMatch(c: Context<AppEnv>, ledger: Ledger, communityId: str
   return revision;
 }
 
+/**
+ * Hands a command to the ledger, which parses, authorises, claims the Idempotency-Key and decides; a repeated
+ * key gets the first outcome back (same status and body), marked with `Idempotent-Replayed: true`.
+ */
 export async function execute(
   c: Context<AppEnv>,
   deps: RouteDeps,
   command: { type: string; communityId: string; memberId?: string },
   expectedRevision?: number,
 ): Promise<CommandOutcome> {
-  const result = await deps.ledger.execute(command, {
+  const idempotencyKey = c.get('idempotencyKey');
+  const result = await deps.ledger.execute(command as CommandInput, {
     actor: c.get('principal').actor,
-    idempotencyKey: c.get('idempotencyKey'),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     correlationId: c.get('requestId'),
     ...(expectedRevision === undefined ? {} : { expectedRevision }),
   });
   deps.metrics.command(command.type, result.ok ? 'ok' : result.error.code);
-  // Process commands may have written before refusing (a rejected redemption is recorded), so any outcome counts.
+  // A process refused part-way records its end, so any outcome may have written.
   deps.reads.noteWrite();
+  if (idempotencyKey !== undefined && (result.ok ? result.value.replayed : false)) c.header('idempotent-replayed', 'true');
   if (!result.ok) throw Problem.fromDomain(result.error);
   return result.value;
 }

@@ -25,7 +25,7 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId } = c.req.valid('param');
-      canReadCommunity(c.get('principal').actor, communityId);
+      await canReadCommunity(ledger, c.get('principal').actor, communityId);
       return c.json({ items: catalogue(await communityModel(reads, communityId), c.req.valid('query').includeDelisted === 'true') }, 200);
     },
   );
@@ -72,7 +72,7 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
   );
 
   async function readRedemption(actor: Actor, communityId: string, redemptionId: string) {
-    canReadCommunity(actor, communityId);
+    await canReadCommunity(ledger, actor, communityId);
     const found = (await communityModel(reads, communityId)).redemptions.get(redemptionId);
     if (!found) throw new Problem('not-found', `redemption ${redemptionId} does not exist in ${communityId}`);
     await canReadAccount(ledger, actor, communityId, found.state.memberId);

@@ -1,9 +1,8 @@
-/** Commands that start or move a process spanning two streams (redemptions, transfers). */
+/** What callers ask of a redemption (兑换): request it, hand the item over, cancel it, or let it lapse. */
 import { z } from 'zod';
-import { accountIdSchema, communityIdSchema, idSchema, memberIdSchema } from '../ids.js';
-import { positivePointsString } from '../policy.js';
+import { communityIdSchema, idSchema, memberIdSchema } from '../ids.js';
 
-export const processCommandSchemas = {
+export const redemptionCommandSchemas = {
   RequestRedemption: z
     .object({
       type: z.literal('RequestRedemption'),
@@ -25,18 +24,7 @@ export const processCommandSchemas = {
     .strict(),
   CancelRedemption: z.object({ type: z.literal('CancelRedemption'), communityId: communityIdSchema, redemptionId: idSchema }).strict(),
   ExpireRedemption: z.object({ type: z.literal('ExpireRedemption'), communityId: communityIdSchema, redemptionId: idSchema }).strict(),
-  RequestTransfer: z
-    .object({
-      type: z.literal('RequestTransfer'),
-      communityId: communityIdSchema,
-      memberId: memberIdSchema,
-      transferId: idSchema,
-      to: accountIdSchema,
-      points: positivePointsString,
-      reason: z.enum(['gift', 'donation']).optional(),
-    })
-    .strict(),
 } as const;
 
-type Schemas = typeof processCommandSchemas;
-export type ProcessCommand = { [K in keyof Schemas]: z.output<Schemas[K]> }[keyof Schemas];
+type Schemas = typeof redemptionCommandSchemas;
+export type RedemptionCommand = { [K in keyof Schemas]: z.output<Schemas[K]> }[keyof Schemas];

@@ -1,0 +1,275 @@
+/**
+ * Streams as the ledger holds them: each stream's state folded once and kept (by stream and revision, least
+ * recently used evicted), so a decision's cost does not grow with the stream's length; and the one loop every
+ * decision goes through — load → decide → append with the expected revision → on a conflict, reload and decide
+ * again, a bounded number of times (STYLE: Emmett's handleCommand, written once).
+ *
+ * Callers hold the stream's place in the single-writer queue while they use `decide`; reads may refresh an
+ * entry concurrently, which is safe: an entry folds each revision exactly once, whoever brings it.
+ */
+import { monotonicFactory } from 'ulid';
+import { type DomainError, domainError, invariant } from '../errors.js';
+import { eventRegistry } from '../event-registry.js';
+import type { Actor, DomainEvent } from '../events.js';
+import { pooledRandom } from '../ids.js';
+import { maxConflictRetries } from '../limits.js';
+import { type CommandOutcome, type ExecuteResult, outcomeEvent, unchanged } from '../outcome.js';
+import { err, ok, type Result } from '../result.js';
+import { type EventStore, type JsonObject, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../store/port.js';
+import type { Clock } from '../time.js';
+
+export interface StreamKind<S, E extends DomainEvent> {
+  readonly initialState: () => S;
+  readonly evolve: (state: S, event: E) => S;
+}
+
+/** Where a key's events sit in a stream, and the request they answered. */
+export interface KeyedEvents {
+  readonly requestHash: string;
+  readonly first: number;
+  readonly last: number;
+}
+
+export interface StreamEntry<S> {
+  state: S;
+  /** Revision of the last event folded in; -1 before the first. */
+  revision: number;
+  /** Idempotency keys whose events are in this stream. */
+  readonly keys: Map<string, KeyedEvents>;
+  /** Set while the entry's first read from the store is under way: nobody may use the entry before it ends. */
+  loading: Promise<void> | null;
+}
+
+/** The caller's idempotency key (scoped by the ledger) and the hash of the request that carried it. */
+export interface IdempotencyContext {
+  readonly key: string;
+  readonly requestHash: string;
+}
+
+/** What every appended event's metadata says about why it was written. */
+export interface EventContext {
+  readonly actor: Actor;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly idempotency: IdempotencyContext | null;
+}
+
+export interface DecideOptions extends EventContext {
+  /** If-Match: decide and append only at exactly this revision, else `precondition-failed`. */
+  readonly expectedRevision?: number;
+  /** Read the stream from the store before deciding (a keyed command: a crashed attempt may have appended). */
+  readonly fresh?: boolean;
+  /** Events of this request's key found in the stream answer it (a single-stream command repeated). */
+  readonly recognizeKey?: boolean;
+}
+
+export type Decider<S, E> = (state: S) => Result<E[], DomainError> | Promise<Result<E[], DomainError>>;
+
+export interface StreamsOptions {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly maxCachedStreams: number;
+  /** Check every event against its schema before appending (tests); events are always checked when read. */
+  readonly validateOnAppend: boolean;
+}
+
+export class Streams {
+  private readonly cache = new Map<string, StreamEntry<unknown>>();
+  readonly newId = monotonicFactory(pooledRandom);
+
+  constructor(private readonly options: StreamsOptions) {}
+
+  get store(): EventStore {
+    return this.options.store;
+  }
+
+  /** The cached entry, caught up with the store when `refresh` is set or when it is new. */
+  async load<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, refresh: boolean): Promise<StreamEntry<S>> {
+    const cached = this.cache.get(streamName) as StreamEntry<S> | undefined;
+    if (!cached) {
+      const entry: StreamEntry<S> = { state: kind.initialState(), revision: -1, keys: new Map(), loading: null };
+      this.cache.set(streamName, entry as StreamEntry<unknown>);
+      this.evictIfFull();
+      entry.loading = this.catchUp(streamName, entry, kind);
+      try {
+        await entry.loading;
+      } catch (fault) {
+        this.forget(streamName);
+        throw fault;
+      } finally {
+        entry.loading = null;
+      }
+      return entry;
+    }
+    this.cache.delete(streamName);
+    this.cache.set(streamName, cached);
+    if (cached.loading) await cached.loading;
+    if (refresh) await this.catchUp(streamName, cached, kind);
+    return cached;
+  }
+
+  private async catchUp<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
+    const events = await this.options.store.readStream(streamName, { fromRevision: entry.revision + 1 });
+    this.apply(entry, kind, events, null);
+  }
+
+  /** Forgets a stream's folded state (after a fault left it unknown whether an append happened). */
+  forget(streamName: string): void {
+    this.cache.delete(streamName);
+  }
+
+  /**
+   * The decision loop for one stream. A refusal decided on cached state is confirmed against the store before
+   * it is reported (another process may have changed the stream); an accepted one is safe either way, since
+   * the append carries the revision it was decided at.
+   */
+  async decide<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, decider: Decider<S, E>, options: DecideOptions): Promise<ExecuteResult> {
+    let fresh = options.fresh === true || options.expectedRevision !== undefined;
+    for (let attempt = 0; attempt < maxConflictRetries; attempt += 1) {
+      const entry = await this.load(streamName, kind, fresh);
+      const revision = entry.revision;
+      if (options.expectedRevision !== undefined && revision !== options.expectedRevision) {
+        return err(preconditionFailed(streamName, options.expectedRevision, revision));
+      }
+      if (options.recognizeKey && options.idempotency) {
+        const recorded = entry.keys.get(options.idempotency.key);
+        if (recorded) return this.recordedOutcome(streamName, recorded, options.idempotency);
+      }
+      const decision = await decider(entry.state);
+      if (entry.revision !== revision) {
+        // The entry moved while deciding (a read brought another process's events): decide again on it.
+        fresh = true;
+        continue;
+      }
+      if (!decision.ok) {
+        if (fresh) return decision;
+        fresh = true;
+        attempt -= 1;
+        continue;
+      }
+      if (decision.value.length === 0) return ok(unchanged(streamName, revision));
+      const appended = await this.append(streamName, entry, kind, decision.value, options);
+      if (appended !== 'conflict') return ok(appended);
+      if (options.expectedRevision !== undefined) {
+        return err(preconditionFailed(streamName, options.expectedRevision, (await this.load(streamName, kind, true)).revision));
+      }
+      fresh = true;
+    }
+    return err(domainError('conflict', `${streamName} kept changing while deciding (${maxConflictRetries} attempts); retry the command`, { stream: streamName }));
+  }
+
+  /** What a stream's decider would say now, without appending: a refusal, or the events it would append. */
+  async preview<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, decider: Decider<S, E>): Promise<Result<E[], DomainError>> {
+    const entry = await this.load(streamName, kind, false);
+    return decider(entry.state);
+  }
+
+  /**
+   * Appends decided events at the entry's revision and folds them in; 'conflict' when the stream moved.
+   * Another fault (the store failing) leaves it unknown whether the events landed, so the entry is forgotten.
+   */
+  async append<S, E extends DomainEvent>(
+    streamName: string,
+    entry: StreamEntry<S>,
+    kind: StreamKind<S, E>,
+    events: readonly E[],
+    context: EventContext,
+  ): Promise<CommandOutcome | 'conflict'> {
+    const newEvents = events.map((event) => this.toNewEvent(event, context));
+    let appended;
+    try {
+      appended = await this.options.store.appendToStream(streamName, newEvents, { expectedRevision: entry.revision < 0 ? 'no_stream' : entry.revision });
+    } catch (fault) {
+      if (fault instanceof WrongExpectedRevisionError) return 'conflict';
+      this.forget(streamName);
+      throw fault;
+    }
+    const firstRevision = appended.nextExpectedRevision - newEvents.length + 1;
+    const recorded: RecordedEvent[] = newEvents.map((event, i) => ({ ...event, streamName, revision: firstRevision + i, position: appended.position }));
+    this.apply(entry, kind, recorded, events);
+    return {
+      streamName,
+      revision: appended.nextExpectedRevision,
+      position: appended.position.toString(),
+      events: recorded.map((e) => outcomeEvent(e)),
+      replayed: false,
+    };
+  }
+
+  /** The events a key wrote to a stream, as the outcome of the request that carried it. */
+  async recordedOutcome(streamName: string, recorded: KeyedEvents, idempotency: IdempotencyContext): Promise<ExecuteResult> {
+    if (recorded.requestHash !== idempotency.requestHash) {
+      return err(domainError('idempotency-key-reused', 'this idempotency key was used with a different request; use a new key for a new request'));
+    }
+    return ok(await this.eventsAsOutcome(streamName, recorded.first, recorded.last - recorded.first + 1));
+  }
+
+  /** Events of a stream, read from the store, as a replayed outcome. */
+  async eventsAsOutcome(streamName: string, fromRevision = 0, maxCount?: number): Promise<CommandOutcome> {
+    const events = await this.options.store.readStream(streamName, { fromRevision, ...(maxCount === undefined ? {} : { maxCount }) });
+    const last = events.at(-1);
+    return {
+      streamName,
+      revision: last ? last.revision : 'no_stream',
+      position: last ? last.position.toString() : null,
+      events: events.map((e) => outcomeEvent(e)),
+      replayed: true,
+    };
+  }
+
+  private toNewEvent(event: DomainEvent, context: EventContext): NewEvent {
+    if (this.options.validateOnAppend) {
+      const checked = eventRegistry.definition(event.type).schema.safeParse(event.data);
+      invariant(checked.success, () => `decider produced a malformed ${event.type}: ${checked.error?.message}`);
+    }
+    return {
+      eventId: this.newId(),
+      type: event.type,
+      schemaVersion: eventRegistry.schemaVersion(event.type),
+      data: event.data as JsonObject,
+      metadata: {
+        actor: context.actor.id,
+        correlationId: context.correlationId,
+        causationId: context.causationId,
+        idempotencyKey: context.idempotency?.key ?? null,
+        requestHash: context.idempotency?.requestHash ?? null,
+        recordedAt: this.options.clock.now().toISOString(),
+      },
+    };
+  }
+
+  /**
+   * Folds events into an entry, each exactly once: an event at or below the entry's revision was folded
+   * already (a concurrent read caught up first); a gap is corruption.
+   */
+  private apply<S, E extends DomainEvent>(entry: StreamEntry<S>, kind: StreamKind<S, E>, events: readonly RecordedEvent[], decided: readonly E[] | null): void {
+    events.forEach((event, i) => {
+      if (event.revision <= entry.revision) return;
+      invariant(event.revision === entry.revision + 1, () => `${event.streamName}: revision ${event.revision} follows ${entry.revision}`);
+      const domainEvent = decided?.[i] ?? (eventRegistry.decode(event) as E);
+      entry.state = kind.evolve(entry.state, domainEvent);
+      entry.revision = event.revision;
+      const key = event.metadata.idempotencyKey;
+      if (key !== null) {
+        const seen = entry.keys.get(key);
+        entry.keys.set(key, { requestHash: event.metadata.requestHash ?? '', first: seen?.first ?? event.revision, last: event.revision });
+      }
+    });
+  }
+
+  private evictIfFull(): void {
+    while (this.cache.size > this.options.maxCachedStreams) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) return;
+      this.cache.delete(oldest);
+    }
+  }
+}
+
+export function preconditionFailed(streamName: string, expected: number, actual: number): DomainError {
+  const found = actual < 0 ? 'no events' : `revision ${actual}`;
+  return domainError('precondition-failed', `${streamName} is at ${found}, not the expected revision ${expected}; read it again and retry`, {
+    expectedRevision: expected,
+    actualRevision: actual,
+  });
+}
