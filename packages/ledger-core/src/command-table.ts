@@ -52,7 +52,10 @@ export interface StateReader {
 export interface CommandRuntime {
   readonly clock: Clock;
   readonly vault: ProfileVault;
+  /** State as this ledger holds it: its own writes included, another instance's perhaps not yet. */
   readonly read: StateReader;
+  /** State caught up with the store: what a refusal is confirmed against. */
+  readonly fresh: StateReader;
   /** Decides one command on one stream, in that stream's queue, retried on conflict. */
   decideOn<S, E extends DomainEvent>(
     streamName: string,
@@ -155,11 +158,17 @@ function decideOnItem(command: RewardCommand, rt: CommandRuntime, context: Decid
 
 // ── Workflows: what each caller's command becomes as the workflow's input ───────────────────────────
 
+/** Reads from the cache; a state that would refuse the command is read again from the store first. */
+async function confirmed<T>(rt: CommandRuntime, read: (reader: StateReader) => Promise<T>, acceptable: (state: T) => boolean): Promise<T> {
+  const cached = await read(rt.read);
+  return acceptable(cached) ? cached : read(rt.fresh);
+}
+
 const fromCaller: RunOptions = { fromCaller: true };
 
 async function requestRedemption(command: Extract<RedemptionCommand, { type: 'RequestRedemption' }>, rt: CommandRuntime, context: DecideOptions): Promise<ExecuteResult> {
   const c = command.communityId;
-  const item = await rt.read.item(c, command.itemId);
+  const item = await confirmed(rt, (read) => read.item(c, command.itemId), (i) => i.exists);
   if (!item.exists) return err(notFound('catalogue item', command.itemId));
   const community = await rt.read.community(c);
   const now = rt.clock.now();
@@ -185,7 +194,7 @@ async function requestRedemption(command: Extract<RedemptionCommand, { type: 'Re
 
 async function fulfilRedemption(command: Extract<RedemptionCommand, { type: 'FulfilRedemption' }>, rt: CommandRuntime, context: DecideOptions): Promise<ExecuteResult> {
   const c = command.communityId;
-  const redemption = await rt.read.redemption(c, command.redemptionId);
+  const redemption = await confirmed(rt, (read) => read.redemption(c, command.redemptionId), (r) => r.status !== 'none');
   if (redemption.status === 'none') return err(notFound('redemption', command.redemptionId));
   const item = await rt.read.item(c, redemption.itemId);
   const community = await rt.read.community(c);
@@ -230,7 +239,7 @@ async function requestTransfer(command: TransferCommand, rt: CommandRuntime, con
   const c = command.communityId;
   let recipientHouseholdId: string | null = null;
   if (command.to !== donationPoolId) {
-    const recipient = await rt.read.member(c, command.to);
+    const recipient = await confirmed(rt, (read) => read.member(c, command.to), (m) => m.exists);
     if (!recipient.exists) return err(notFound('member', command.to));
     recipientHouseholdId = recipient.householdId;
   }

@@ -207,13 +207,19 @@ export class Ledger implements CommandRuntime {
 
   // ── CommandRuntime: what the command table's handlers use ─────────────────────────────────────────
 
-  readonly read: StateReader = {
-    community: async (communityId) => this.communityState(communityId, false),
-    member: async (communityId, memberId) => (await this.streams.load(streamNames.member(communityId, memberId), memberKind, false)).state,
-    item: async (communityId, itemId) => (await this.streams.load(streamNames.reward(communityId, itemId), rewardKind, false)).state,
-    redemption: async (communityId, redemptionId) => (await this.streams.load(streamNames.redemption(communityId, redemptionId), redemptionKind, false)).state,
-    transfer: async (communityId, transferId) => (await this.streams.load(streamNames.transfer(communityId, transferId), transferKind, false)).state,
-  };
+  readonly read: StateReader = this.reader(false);
+  readonly fresh: StateReader = this.reader(true);
+
+  private reader(fresh: boolean): StateReader {
+    const state = async <S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>) => (await this.streams.load(streamName, kind, fresh)).state;
+    return {
+      community: (communityId) => state(streamNames.community(communityId), communityKind),
+      member: (communityId, memberId) => state(streamNames.member(communityId, memberId), memberKind),
+      item: (communityId, itemId) => state(streamNames.reward(communityId, itemId), rewardKind),
+      redemption: (communityId, redemptionId) => state(streamNames.redemption(communityId, redemptionId), redemptionKind),
+      transfer: (communityId, transferId) => state(streamNames.transfer(communityId, transferId), transferKind),
+    };
+  }
 
   decideOn<S, E extends DomainEvent>(
     streamName: string,
@@ -257,7 +263,7 @@ export class Ledger implements CommandRuntime {
     const spec = specOf(command);
     const check = async (fresh: boolean) => {
       const community = await this.communityState(command.communityId, fresh);
-      const memberId = await spec.owner(command, this.read);
+      const memberId = await spec.owner(command, fresh ? this.fresh : this.read);
       return authorize({ type: command.type, communityId: command.communityId, memberId }, actor, community.exists ? community : null, spec.permission);
     };
     return (await check(false)) && check(true);

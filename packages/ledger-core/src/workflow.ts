@@ -31,6 +31,11 @@ export interface WorkflowDecision<Event> {
   readonly record: readonly Event[];
   /** The next phase: commands carried out in order on their own streams. */
   readonly send: readonly StepCommand[];
+  /**
+   * Steps of a later phase this decision leads to, previewed with the phase when a caller starts it (never
+   * sent from here): a refusal they would meet is then answered before anything is recorded.
+   */
+  readonly check?: readonly StepCommand[];
   /** When set and nothing is sent: the process ended in this refusal, and the caller is told so. */
   readonly refusal?: DomainError;
 }

@@ -119,9 +119,9 @@ export class Streams {
   }
 
   /**
-   * The decision loop for one stream. A refusal decided on cached state is confirmed against the store before
-   * it is reported (another process may have changed the stream); an accepted one is safe either way, since
-   * the append carries the revision it was decided at.
+   * The decision loop for one stream. A refusal or an empty decision on cached state is confirmed against the
+   * store before it is reported (another process may have changed the stream); events decided are safe either
+   * way, since the append carries the revision they were decided at.
    */
   async decide<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, decider: Decider<S, E>, options: DecideOptions): Promise<ExecuteResult> {
     let fresh = options.fresh === true || options.expectedRevision !== undefined;
@@ -141,12 +141,14 @@ export class Streams {
         fresh = true;
         continue;
       }
-      if (!decision.ok) {
-        if (fresh) return decision;
+      // A refusal, or "nothing to do", decided on cached state is confirmed against the store: another process
+      // may have changed the stream (a reservation this cache has not seen is not "already released").
+      if (!fresh && (!decision.ok || decision.value.length === 0)) {
         fresh = true;
         attempt -= 1;
         continue;
       }
+      if (!decision.ok) return decision;
       if (decision.value.length === 0) return ok(unchanged(streamName, revision));
       const appended = await this.append(streamName, entry, kind, decision.value, options);
       if (appended !== 'conflict') return ok(appended);
@@ -158,10 +160,13 @@ export class Streams {
     return err(domainError('conflict', `${streamName} kept changing while deciding (${maxConflictRetries} attempts); retry the command`, { stream: streamName }));
   }
 
-  /** What a stream's decider would say now, without appending: a refusal, or the events it would append. */
+  /**
+   * What a stream's decider would say now, without appending: a refusal, or the events it would append. A
+   * refusal on cached state is confirmed against the store, as in `decide`.
+   */
   async preview<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, decider: Decider<S, E>): Promise<Result<E[], DomainError>> {
-    const entry = await this.load(streamName, kind, false);
-    return decider(entry.state);
+    const cached = await decider((await this.load(streamName, kind, false)).state);
+    return cached.ok ? cached : decider((await this.load(streamName, kind, true)).state);
   }
 
   /**

@@ -70,14 +70,17 @@ export async function runWorkflow<I, S, E extends DomainEvent>(
     }
     if (attempt > 0) entry = await streams.load(streamName, kind, true);
     const decided = workflow.decide(input, entry.state);
+    const nothingNew = decided.ok && decided.value.record.length === 0 && decided.value.send.length === 0 && decided.value.refusal === undefined;
+    // A refusal, or "nothing to do", on cached state is confirmed against the store: another instance may have moved the process on.
+    if (attempt === 0 && (!decided.ok || nothingNew)) continue;
     if (!decided.ok) return decided;
     const { record, send } = decided.value;
-    if (record.length === 0 && send.length === 0 && decided.value.refusal === undefined) {
+    if (nothingNew) {
       // Nothing new: the process is where an earlier request left it. Its events are the answer.
       return ok(await streams.eventsAsOutcome(streamName));
     }
     if (options.fromCaller && record.length > 0) {
-      const refusal = await previewPhase(steps, send, context);
+      const refusal = await previewPhase(steps, [...send, ...(decided.value.check ?? [])], context);
       if (refusal) return err(refusal);
     }
     if (record.length > 0) {

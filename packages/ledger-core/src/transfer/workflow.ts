@@ -76,7 +76,10 @@ function request(input: RequestTransferInput, state: TransferState): Decision {
       type: 'TransferRequested',
       data: { transferId: input.transferId, from: input.from, to: input.to, points: input.points, reason: input.reason, requestedBy: input.requestedBy },
     };
-    return decided([requested], debitPhase(input.communityId, evolveTransfer(initialTransferState(), requested), input.recipientHouseholdId));
+    const started = evolveTransfer(initialTransferState(), requested);
+    // The recipient's side is checked up front too (over its cap, say), so such a refusal leaves no trace.
+    const arrival = deliverPhase(input.communityId, started, { points: input.points, portions: [], refunded: false });
+    return ok({ record: [requested], send: debitPhase(input.communityId, started, input.recipientHouseholdId), check: arrival });
   }
   if (state.from !== input.from || state.to !== input.to || state.points !== input.points) {
     return err(domainError('already-exists', `transfer ${input.transferId} exists with another sender, recipient or amount; use a new id`));
