@@ -67,6 +67,8 @@ export interface CommandRuntime {
   runWorkflow<I, S, E extends DomainEvent>(workflow: Workflow<I, S, E>, streamName: string, input: I, context: DecideOptions, options: RunOptions): Promise<ExecuteResult>;
   /** After an accepted erasure: destroys the member's keys (recovery finishes it if this fails). */
   finishErasure(communityId: string, memberId: string): Promise<boolean>;
+  /** Runs an effect of an accepted command; a fault is reported, not thrown: the command stands, recovery finishes the effect. */
+  afterAppend(what: string, effect: () => Promise<unknown>): Promise<void>;
   /** After an accrual sent points on to the donation pool: delivers them (recovery finishes it if this fails). */
   deliverOverflow(communityId: string, from: string, transferId: string, context: DecideOptions): Promise<ExecuteResult>;
 }
@@ -141,11 +143,13 @@ async function decideOnMember(command: ParsedMemberCommand, rt: CommandRuntime, 
   const decision = memberDecision(command, rt, context);
   const result = await rt.decideOn(decision.streamName, decision.kind, decision.decide, context);
   if (!result.ok || result.value.replayed) return result;
+  // Effects after the append: the command is done whatever happens to them; a failure is left to recovery.
   for (const event of result.value.events) {
-    if (event.type === 'MemberProfileErased') await rt.finishErasure(command.communityId, command.memberId);
+    if (event.type === 'MemberProfileErased') await rt.afterAppend('destroying an erased member\'s key', () => rt.finishErasure(command.communityId, command.memberId));
     if (event.type === 'PointsTransferredOut' && event.data['reason'] === 'overflow') {
       // Delivered now when it can be; the recovery pass delivers what a busy ledger or a crash left in transit.
-      await rt.deliverOverflow(command.communityId, command.memberId, String(event.data['transferId']), context);
+      const transferId = String(event.data['transferId']);
+      await rt.afterAppend(`delivering overflow ${transferId} to the pool`, () => rt.deliverOverflow(command.communityId, command.memberId, transferId, context));
     }
   }
   return result;

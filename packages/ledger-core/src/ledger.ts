@@ -50,6 +50,11 @@ export interface LedgerOptions {
   readonly validateOnAppend?: boolean;
   /** Bounds of the per-stream queues (defaults in limits.ts). */
   readonly queueLimits?: StreamQueueLimits;
+  /**
+   * Told when an effect after an accepted command fails (destroying an erased member's key, delivering points to
+   * the pool): the command stands and the recovery pass finishes the effect, but an operator should know.
+   */
+  readonly onEffectFault?: (fault: unknown, what: string) => void;
 }
 
 export interface ExecuteOptions {
@@ -75,8 +80,10 @@ export class Ledger implements CommandRuntime {
   private readonly streams: Streams;
   private readonly queues: StreamQueues;
   private readonly idempotent: IdempotentCommands;
+  private readonly onEffectFault: (fault: unknown, what: string) => void;
 
   constructor(options: LedgerOptions) {
+    this.onEffectFault = options.onEffectFault ?? (() => undefined);
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.vault = options.vault ?? new WebCryptoVault();
@@ -191,6 +198,14 @@ export class Ledger implements CommandRuntime {
       context,
       carryOn,
     );
+  }
+
+  async afterAppend(what: string, effect: () => Promise<unknown>): Promise<void> {
+    try {
+      await effect();
+    } catch (fault) {
+      this.onEffectFault(fault, what);
+    }
   }
 
   /** Destroys the keys of every profile a member's erasures covered; true if one was still there (an unfinished erasure). */

@@ -43,8 +43,8 @@ describe('personal data', () => {
   });
 
   // Was a bug (found by this test): the idempotency hash covered the profile in clear text, so a low-entropy
-  // phone number could be recovered by brute force after erasure. Now personal data enters the hash only as
-  // an HMAC under the member's own key, which erasure destroys.
+  // phone number could be recovered by brute force after erasure. Now the hash sees only which personal fields
+  // a request carries; a repeat's data is compared in memory with the profile the first request sealed.
   it('after erasure, the stored request hash does not give the phone number back', async () => {
     const t = await createTestLedger({ members: [] });
     const command = { type: 'RegisterMember', communityId: 'c1', memberId: 'alice', profile: { phone: '13800138000' } } as const;
@@ -59,5 +59,45 @@ describe('personal data', () => {
       if ((await sha256Hex(canonicalJson({ ...command, profile: { phone } }))) === stored) recovered = phone;
     }
     expect(recovered).toBeNull();
+  });
+
+  it('a repeated key with the same personal data replays; with different personal data it is refused', async () => {
+    const t = await createTestLedger({ members: [] });
+    const register = (phone: string) => t.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: 'alice', profile: { name: '张三', phone } }, { actor: t.admin, idempotencyKey: 'register-alice' });
+    const first = mustOk(await register('13800138000'));
+    const again = mustOk(await register('13800138000'));
+    expect(again.replayed).toBe(true);
+    expect(again.events.map((e) => e.eventId)).toEqual(first.events.map((e) => e.eventId));
+    const changed = await register('13900139000');
+    expect(changed.ok ? 'accepted' : changed.error.code).toBe('idempotency-key-reused');
+  });
+
+  it('a profile recorded after an erasure is sealed under a new key: readable, while the erased one stays unreadable', async () => {
+    const { t, sealed } = await aliceWithProfile();
+    mustOk(await t.execute({ type: 'ErasePersonalData', communityId: 'c1', memberId: 'alice', reason: 'asked' }, t.admin));
+    mustOk(await t.execute({ type: 'RecordProfile', communityId: 'c1', memberId: 'alice', profile: { name: '张三丰' } }, t.admin));
+    const events = await t.store.readStream(streamNames.member('c1', 'alice'));
+    const resealed = events.filter((e) => e.type === 'MemberProfileRecorded').at(-1)!.data.sealed as unknown as SealedProfile;
+    expect(resealed.keyId).not.toBe(sealed.keyId);
+    expect(await t.ledger.vault.open('c1', 'alice', resealed)).toEqual({ name: '张三丰' });
+    expect(await t.ledger.vault.open('c1', 'alice', sealed)).toBeNull();
+    const { state } = await t.ledger.member('c1', 'alice');
+    expect([state.erasures, state.profileErased, state.hasProfile]).toEqual([1, false, true]);
+  });
+
+  it('an erasure whose key survived a crash is finished by recovery: the event first, the key after', async () => {
+    const { t, sealed } = await aliceWithProfile();
+    // The erasure event is durable, but the process died before the key was destroyed.
+    const keyOnly = new Ledger({ store: t.store, clock: t.clock, vault: t.ledger.vault });
+    const realErase = t.ledger.vault.erase.bind(t.ledger.vault);
+    t.ledger.vault.erase = async () => {
+      throw new Error('crashed before destroying the key');
+    };
+    mustOk(await t.execute({ type: 'ErasePersonalData', communityId: 'c1', memberId: 'alice', reason: 'asked' }, t.admin));
+    t.ledger.vault.erase = realErase;
+    expect(await t.ledger.vault.holdsKey('c1', 'alice', 0)).toBe(true);
+    expect(await keyOnly.finishErasure('c1', 'alice')).toBe(true);
+    expect(await t.ledger.vault.open('c1', 'alice', sealed)).toBeNull();
+    expect(await keyOnly.finishErasure('c1', 'alice')).toBe(false);
   });
 });

@@ -71,6 +71,12 @@ export function createApp(deps: AppDeps): LedgerApp {
     }
   });
 
+  app.use('*', async (c, next) => {
+    const httpVersion = (c.env as { incoming?: { httpVersion?: string } } | undefined)?.incoming?.httpVersion;
+    if (!c.req.header('host') && httpVersion !== '1.0') throw new Problem('validation', 'the request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2), e.g. "Host: 127.0.0.1:8080"');
+    await next();
+  });
+
   app.onError((thrown, c) => {
     const { problem, fault } = toProblem(thrown);
     if (fault) logFault(thrown, { method: c.req.method, path: c.req.path, requestId: c.get('requestId') ?? '' });

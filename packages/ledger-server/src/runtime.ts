@@ -64,6 +64,7 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
     clock,
     vault: new WebCryptoVault(credentials.keyStore),
     idempotencyRetentionMs: config.LEDGER_IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
+    onEffectFault: (fault, what) => console.error(`[ledger] ${what} failed; the recovery job will finish it:`, fault),
   });
   const models = new ReadModels(store, { snapshots });
   let opened: Promise<ReadModels> | null = null;

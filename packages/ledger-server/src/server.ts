@@ -42,7 +42,11 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
   const scheduler = new Scheduler(ledgerJobs(runtime.ledger, models, () => ledgerApp.reads.noteWrite()), config.LEDGER_JOBS_INTERVAL_SECONDS * 1000, ledgerApp.metrics, log);
   const host = options.host ?? config.LEDGER_HOST;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: ledgerApp.app.fetch, port: options.port ?? config.LEDGER_PORT, hostname: host }, () => resolve(s as Server));
+    // Node would answer a request without Host with a bare 400 before the app sees it; the app refuses it
+    // itself, with a problem document like every other refusal.
+    const s = serve({ fetch: ledgerApp.app.fetch, port: options.port ?? config.LEDGER_PORT, hostname: host, serverOptions: { requireHostHeader: false } }, () =>
+      resolve(s as Server),
+    );
     s.once('error', reject);
   });
   // Requests Node's parser refuses before Hono sees them (oversized headers or URL, malformed HTTP) still
