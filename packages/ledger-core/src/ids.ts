@@ -15,12 +15,21 @@ export const memberIdSchema = idSchema;
 export const donationPoolId = '_pool';
 export const accountIdSchema = z.union([memberIdSchema, z.literal(donationPoolId)]);
 
+/**
+ * A community id as it stands inside a stream name: its dashes become `~` (which no id may contain), so the
+ * dash after it always ends it. Without this, `member-{a-b}-{c}` and `member-{a}-{b-c}` would be one stream:
+ * two accounts of two communities sharing one history. Ids without dashes are unchanged.
+ */
+export const communityInStreamName = (communityId: string): string => communityId.replaceAll('-', '~');
+/** The community id back from its form in a stream name. */
+export const communityFromStreamName = (encoded: string): string => encoded.replaceAll('~', '-');
+
 export const streamNames = {
-  community: (communityId: string) => `community-${communityId}`,
-  member: (communityId: string, memberId: string) => `member-${communityId}-${memberId}`,
-  reward: (communityId: string, itemId: string) => `reward-${communityId}-${itemId}`,
-  redemption: (communityId: string, redemptionId: string) => `redemption-${communityId}-${redemptionId}`,
-  transfer: (communityId: string, transferId: string) => `transfer-${communityId}-${transferId}`,
+  community: (communityId: string) => `community-${communityInStreamName(communityId)}`,
+  member: (communityId: string, memberId: string) => `member-${communityInStreamName(communityId)}-${memberId}`,
+  reward: (communityId: string, itemId: string) => `reward-${communityInStreamName(communityId)}-${itemId}`,
+  redemption: (communityId: string, redemptionId: string) => `redemption-${communityInStreamName(communityId)}-${redemptionId}`,
+  transfer: (communityId: string, transferId: string) => `transfer-${communityInStreamName(communityId)}-${transferId}`,
 } as const;
 
 export const instantSchema = z.iso.datetime({ offset: true });

@@ -93,3 +93,25 @@ describe('specFor: the same spec helper for any decider', () => {
     expect(() => given(registeredC1).when({ type: 'RetireCategory', communityId: 'c1', categoryId: 'safety' }).thenError('not-found')).toThrow(/accepted/);
   });
 });
+
+describe('stream names', () => {
+  it('keep two communities apart whatever dashes their ids and member ids hold', async () => {
+    const { streamNames } = await import('../src/index.js');
+    expect(streamNames.member('a-b', 'c')).not.toBe(streamNames.member('a', 'b-c'));
+    expect(streamNames.reward('a-b', 'c')).not.toBe(streamNames.reward('a', 'b-c'));
+    expect(streamNames.redemption('a-b', 'c')).not.toBe(streamNames.redemption('a', 'b-c'));
+    expect(streamNames.transfer('a-b', 'c')).not.toBe(streamNames.transfer('a', 'b-c'));
+    // Ids without dashes keep the names DESIGN §3 gives them.
+    expect(streamNames.member('sunshine', 'zhang-wei')).toBe('member-sunshine-zhang-wei');
+  });
+
+  it('two accounts that would once have shared a stream keep their own balances', async () => {
+    const { createTestLedger, mustOk } = await import('../src/testing/index.js');
+    const t = await createTestLedger({ communityId: 'a', members: ['b-c'] });
+    mustOk(await t.execute({ type: 'RegisterCommunity', communityId: 'a-b', name: 'a-b' }, t.admin));
+    mustOk(await t.execute({ type: 'RegisterMember', communityId: 'a-b', memberId: 'c' }, t.admin));
+    mustOk(await t.execute({ type: 'GrantPoints', communityId: 'a', memberId: 'b-c', grantId: 'g', points: '10', reason: 'x' }, t.admin));
+    expect((await t.ledger.account('a-b', 'c')).balance.toString()).toBe('0.00');
+    expect((await t.ledger.account('a', 'b-c')).balance.toString()).toBe('10.00');
+  });
+});

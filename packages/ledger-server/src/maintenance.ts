@@ -14,6 +14,7 @@ import {
   ReadModels,
   type RecordedEvent,
   serviceRecords,
+  streamNames,
   trialBalance,
 } from '@volunteer-ledger/core';
 
@@ -137,7 +138,7 @@ export async function verifyLedger(store: EventStore, progress: Progress = () =>
       if (s.held.isNegative()) breaches.push(`${where}: held points ${s.held} are negative`);
       if (!s.deficit.isPositive() && s.balance.minus(s.held).isNegative()) breaches.push(`${where}: held ${s.held} exceeds balance ${s.balance}`);
       if (!lotsBalance(s).eq(s.balance)) breaches.push(`${where}: lots add up to ${lotsBalance(s)}, balance is ${s.balance}`);
-      const stored = await store.streamRevision(`member-${communityId}-${memberId}`);
+      const stored = await store.streamRevision(streamNames.member(communityId, memberId));
       if (stored !== m.revision) breaches.push(`${where}: folded revision ${m.revision}, store has ${String(stored)}`);
     }
   }

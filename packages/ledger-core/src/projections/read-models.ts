@@ -9,7 +9,7 @@ import { type Account, postingsOf, systemAccounts } from '../accounting.js';
 import { type CommunityState, evolveCommunity, initialCommunityState } from '../community/decider.js';
 import type { CommunityEvent } from '../community/events.js';
 import { InvariantViolation } from '../errors.js';
-import { donationPoolId } from '../ids.js';
+import { communityFromStreamName, donationPoolId } from '../ids.js';
 import { eventRegistry } from '../ledger.js';
 import type { MemberEvent, SealedProfile } from '../member/events.js';
 import { evolveMember, initialMemberState, type MemberState } from '../member/state.js';
@@ -235,7 +235,7 @@ export class ReadModels {
   private refOf(recorded: RecordedEvent, type: string, data: Record<string, unknown>): StreamRef | null {
     const known = this.folded.streams.get(recorded.streamName);
     if (known) return known;
-    const suffix = (id: string, prefix: string) => recorded.streamName.slice(prefix.length, recorded.streamName.length - id.length - 1);
+    const suffix = (id: string, prefix: string) => communityFromStreamName(recorded.streamName.slice(prefix.length, recorded.streamName.length - id.length - 1));
     let ref: StreamRef | null = null;
     if (type === 'CommunityRegistered') ref = { kind: 'community', communityId: String(data['communityId']), id: String(data['communityId']) };
     if (type === 'MemberRegistered') ref = { kind: 'member', communityId: String(data['communityId']), id: String(data['memberId']) };
