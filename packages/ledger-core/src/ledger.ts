@@ -25,6 +25,7 @@ import { StreamQueues, type StreamQueueLimits, defaultStreamQueueLimits } from '
 import { type DecideOptions, type StreamKind, Streams } from './pipeline/streams.js';
 import { type RunOptions, type StepRunner, runWorkflow } from './pipeline/workflow-runner.js';
 import type { RedemptionState } from './redemption/state.js';
+import { redemptionCommandSchemas } from './redemption/commands.js';
 import { redemptionWorkflow } from './redemption/workflow.js';
 import { err, type Result } from './result.js';
 import type { RewardState } from './reward/decider.js';
@@ -33,6 +34,7 @@ import type { EventStore } from './store/port.js';
 import { communityKind, memberKind, redemptionKind, rewardKind, transferKind } from './stream-kinds.js';
 import { type Clock, systemClock } from './time.js';
 import type { TransferState } from './transfer/state.js';
+import { transferCommandSchemas } from './transfer/commands.js';
 import { transferWorkflow } from './transfer/workflow.js';
 import { type ProfileVault, WebCryptoVault } from './vault.js';
 import type { Workflow } from './workflow.js';
@@ -118,7 +120,7 @@ export class Ledger implements CommandRuntime {
     };
     if (options.idempotencyKey === undefined) return spec.handle(command, this, context);
     const idempotency = await idempotencyContext(command.communityId, options.actor.id, options.idempotencyKey, withoutPersonalData(command));
-    const result = await this.idempotent.once(idempotency, () => spec.handle(command, this, { ...context, idempotency, fresh: true }));
+    const result = await this.idempotent.once(idempotency, () => spec.handle(command, this, { ...context, idempotency, fresh: true }), !processCommandTypes.has(command.type));
     return this.samePersonalData(command, result);
   }
 
@@ -307,6 +309,9 @@ export class Ledger implements CommandRuntime {
 }
 
 const carryOn: RunOptions = { fromCaller: false };
+
+/** Commands that run a workflow (their outcome spans streams). */
+const processCommandTypes = new Set<string>([...Object.keys(redemptionCommandSchemas), ...Object.keys(transferCommandSchemas)]);
 
 /** What an idempotency hash may see of a command: which personal fields it carries, never their values. */
 function withoutPersonalData(command: Command): unknown {

@@ -182,6 +182,16 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
         expect(second.position).toBe(events[4]!.position);
       });
 
+      it('a deferred append is numbered, checked, read and ordered like any other (only its durability may wait)', async () => {
+        await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+        await expect(store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' })).rejects.toThrow(WrongExpectedRevisionError);
+        const second = await store.appendToStream('redemption-c1-r1', contractEvents(1, 1), { expectedRevision: 0, durability: 'deferred' });
+        const third = await store.appendToStream('redemption-c1-r1', contractEvents(1, 2), { expectedRevision: 1 });
+        expect([second.nextExpectedRevision, third.nextExpectedRevision]).toEqual([1, 2]);
+        expect(third.position > second.position).toBe(true);
+        expect((await store.readStream('redemption-c1-r1')).map((e) => e.data['n'])).toEqual([0, 1, 2]);
+      });
+
       it('keeps streams apart', async () => {
         await store.appendToStream('member-c1-a', contractEvents(2), { expectedRevision: 'no_stream' });
         await store.appendToStream('member-c1-b', contractEvents(1), { expectedRevision: 'no_stream' });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CheckpointStore, IdempotencyRecord, IdempotencyStore } from '@volunteer-ledger/core';
+import type { CheckpointStore, IdempotencyRecord, IdempotencyStore, WriteOptions } from '@volunteer-ledger/core';
 import type { GroupWrite } from './sqlite-store.js';
 
 type RecordRow = [string, string, IdempotencyRecord['status'], string, string, string];
@@ -54,14 +54,14 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     return row ? toRecord(row) : null;
   }
 
-  async tryInsert(record: IdempotencyRecord, now: string): Promise<{ inserted: boolean; record: IdempotencyRecord }> {
+  async tryInsert(record: IdempotencyRecord, now: string, options: WriteOptions = {}): Promise<{ inserted: boolean; record: IdempotencyRecord }> {
     this.assertOpen();
-    return this.groupWrite(() => this.claim(record, now));
+    return this.groupWrite(() => this.claim(record, now), options.durability !== 'deferred');
   }
 
-  async put(record: IdempotencyRecord): Promise<void> {
+  async put(record: IdempotencyRecord, options: WriteOptions = {}): Promise<void> {
     this.assertOpen();
-    await this.groupWrite(() => this.write(record));
+    await this.groupWrite(() => this.write(record), options.durability !== 'deferred');
   }
 
   async delete(key: string): Promise<void> {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import {
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -65,6 +66,8 @@ interface PendingAppend {
   readonly streamName: string;
   readonly events: readonly NewEvent[];
   readonly expectedRevision: ExpectedRevision;
+  /** False for a deferred append: its commit need not be synced on its own (see AppendOptions). */
+  readonly durable: boolean;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -73,6 +76,7 @@ interface PendingAppend {
 interface PendingWrite {
   readonly kind: 'write';
   readonly run: () => unknown;
+  readonly durable: boolean;
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -81,8 +85,8 @@ type Pending = PendingAppend | PendingWrite;
 
 type WriteOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
-/** Queues `run` into the store's next group commit; resolves with its result once that commit is durable. */
-export type GroupWrite = <T>(run: () => T) => Promise<T>;
+/** Queues `run` into the store's next group commit; resolves with its result once that commit is durable (or, deferred, committed). */
+export type GroupWrite = <T>(run: () => T, durable?: boolean) => Promise<T>;
 
 /**
  * The SQLite event store: one file, write-ahead log, one connection that does all reads and writes.
@@ -110,10 +114,13 @@ export class SqliteEventStore implements EventStore {
   private queue: Pending[] = [];
   private flushScheduled = false;
   private commits = 0;
+  private syncedCommits = 0;
   private appendsCommitted = 0;
+  private readonly synchronous: 'FULL' | 'EXTRA';
   private closed = false;
 
   private constructor(readonly filename: string, options: SqliteEventStoreOptions) {
+    this.synchronous = options.synchronous ?? 'FULL';
     this.db = new Database(filename);
     try {
       this.db.pragma('journal_mode = WAL');
@@ -164,7 +171,7 @@ export class SqliteEventStore implements EventStore {
 
     // Idempotency records join the group commit too: a keyed command writes a claim, its events and the
     // outcome, and each would otherwise cost an fsync of its own, blocking the event loop.
-    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run) => this.enqueue(run));
+    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
     this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen());
     this.snapshots = new SqliteSnapshotStore(this.db, () => this.assertOpen());
     const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
@@ -179,23 +186,20 @@ export class SqliteEventStore implements EventStore {
     return new SqliteEventStore(filename, options);
   }
 
-  async appendToStream(
-    streamName: string,
-    events: readonly NewEvent[],
-    options: { readonly expectedRevision: ExpectedRevision },
-  ): Promise<AppendResult> {
+  async appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
     assertAppendable(streamName, events);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ kind: 'append', streamName, events, expectedRevision: options.expectedRevision, resolve, reject });
+      const durable = options.durability !== 'deferred';
+      this.queue.push({ kind: 'append', streamName, events, expectedRevision: options.expectedRevision, durable, resolve, reject });
       this.scheduleFlush();
     });
   }
 
-  private enqueue<T>(run: () => T): Promise<T> {
+  private enqueue<T>(run: () => T, durable = true): Promise<T> {
     this.assertOpen();
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ kind: 'write', run, resolve: resolve as (result: unknown) => void, reject });
+      this.queue.push({ kind: 'write', run, durable, resolve: resolve as (result: unknown) => void, reject });
       this.scheduleFlush();
     });
   }
@@ -232,9 +236,12 @@ export class SqliteEventStore implements EventStore {
     return pollingSubscription((o) => this.readAll(o), this.appended, options.after);
   }
 
-  /** Transactions committed for appends, and appends they carried: appends / commits is the group-commit factor. */
-  stats(): { commits: number; appends: number } {
-    return { commits: this.commits, appends: this.appendsCommitted };
+  /**
+   * Transactions committed, those synced to disk, and appends they carried: appends / commits is the
+   * group-commit factor; commits − syncedCommits are commits that carried deferred appends only.
+   */
+  stats(): { commits: number; syncedCommits: number; appends: number } {
+    return { commits: this.commits, syncedCommits: this.syncedCommits, appends: this.appendsCommitted };
   }
 
   /** The settings that make the durability promise, as SQLite reports them (for health checks and tests). */
@@ -262,9 +269,18 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     if (this.queue.length === 0 || !this.db.open) return;
     const batch = this.takeBatch();
+    // A batch of deferred appends only is committed without a sync: the write-ahead log's frames are
+    // checksummed in a chain, so after a crash SQLite keeps a prefix of them — and the next synced commit
+    // (any durable append or record) makes these durable too, before it is acknowledged.
+    const synced = batch.some((pending) => pending.durable);
     let outcomes: WriteOutcome[];
     try {
-      outcomes = this.commitBatch.immediate(batch);
+      if (!synced) this.db.pragma('synchronous = NORMAL');
+      try {
+        outcomes = this.commitBatch.immediate(batch);
+      } finally {
+        if (!synced) this.db.pragma(`synchronous = ${this.synchronous}`);
+      }
     } catch (error) {
       // The commit itself failed (disk full, I/O error, lock timeout): nothing in the batch was written.
       for (const pending of batch) pending.reject(error);
@@ -272,6 +288,7 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.commits += 1;
+    if (synced) this.syncedCommits += 1;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if (pending.kind === 'append') this.appendsCommitted += 1;

@@ -56,7 +56,29 @@ describe('SQLite store: group commit', () => {
       Array.from({ length: 64 }, (_, i) => store.appendToStream(`member-c1-m${i}`, contractEvents(1), { expectedRevision: 'no_stream' })),
     );
     expect(results).toHaveLength(64);
-    expect(store.stats()).toEqual({ commits: 1, appends: 64 });
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 1, appends: 64 });
+  });
+
+  it('syncs a commit only when it carries a durable write: deferred appends alone commit without a sync, and are read like any other', async () => {
+    const store = open();
+    await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+    await store.appendToStream('reward-c1-rice', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+    expect(store.stats()).toEqual({ commits: 2, syncedCommits: 0, appends: 2 });
+    expect(store.settings().synchronous).toBe('FULL');
+    await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 0 });
+    expect(store.stats()).toEqual({ commits: 3, syncedCommits: 1, appends: 3 });
+    // A deferred claim, then a durable record: the durable one syncs, and its commit makes the claim durable too.
+    await store.idempotency.tryInsert({ key: 'k', requestHash: 'h', status: 'pending', outcome: null, createdAt: 'a', expiresAt: 'z' }, 'b', { durability: 'deferred' });
+    expect(store.stats().syncedCommits).toBe(1);
+    await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' });
+    expect(store.stats().syncedCommits).toBe(2);
+    expect((await store.readStream('redemption-c1-r1')).map((e) => e.revision)).toEqual([0, 1]);
+    // A batch mixing both is synced.
+    await Promise.all([
+      store.appendToStream('member-c1-x', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' }),
+      store.appendToStream('member-c1-y', contractEvents(1), { expectedRevision: 'no_stream' }),
+    ]);
+    expect(store.stats().syncedCommits).toBe(3);
   });
 
   it('an append that breaks a constraint half-way fails alone and leaves none of its events', async () => {
@@ -97,7 +119,7 @@ describe('SQLite store: group commit', () => {
     expect(claims.every((c) => c.inserted)).toBe(true);
     expect(appends).toHaveLength(16);
     expect(again).toEqual({ inserted: false, record: record('k0') });
-    expect(store.stats()).toEqual({ commits: 1, appends: 16 });
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 1, appends: 16 });
   });
 
   it('close() commits appends still waiting for their batch', async () => {

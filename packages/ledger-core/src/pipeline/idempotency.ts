@@ -37,8 +37,12 @@ export class IdempotentCommands {
     private readonly retentionMs: number,
   ) {}
 
-  /** Runs `command` once for `context`'s key; a repeat gets the first outcome back. */
-  async once(context: IdempotencyContext, command: () => Promise<ExecuteResult>): Promise<ExecuteResult> {
+  /**
+   * Runs `command` once for `context`'s key; a repeat gets the first outcome back. `provenByStream`: the
+   * command decides on one stream, whose events carry the key, so a repeat after a crash finds the same outcome
+   * there even if the record was lost — its record need not cost a durable commit of its own.
+   */
+  async once(context: IdempotencyContext, command: () => Promise<ExecuteResult>, provenByStream: boolean): Promise<ExecuteResult> {
     const now = this.clock.now();
     const claim: IdempotencyRecord = {
       key: context.key,
@@ -48,7 +52,8 @@ export class IdempotentCommands {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + idempotencyLeaseMs).toISOString(),
     };
-    const { inserted, record } = await this.records.tryInsert(claim, now.toISOString());
+    // The claim need not be durable on its own: lost in a crash, it guarded nothing that survived (see AppendOptions).
+    const { inserted, record } = await this.records.tryInsert(claim, now.toISOString(), { durability: 'deferred' });
     if (!inserted) return repeated(record, context);
     let result: ExecuteResult;
     try {
@@ -63,12 +68,18 @@ export class IdempotentCommands {
       await this.records.delete(context.key);
       return result;
     }
-    await this.records.put({
-      ...claim,
-      status: 'completed',
-      outcome: JSON.parse(JSON.stringify(result)) as JsonValue,
-      expiresAt: new Date(this.clock.now().getTime() + this.retentionMs).toISOString(),
-    });
+    // An outcome whose events are appended (and durable) on one stream is proven by that stream after a crash;
+    // a refusal, a no-op or a process's outcome is not, so its record is the durable acknowledgement.
+    const provenByEvents = provenByStream && result.ok && result.value.events.length > 0 && !result.value.replayed;
+    await this.records.put(
+      {
+        ...claim,
+        status: 'completed',
+        outcome: JSON.parse(JSON.stringify(result)) as JsonValue,
+        expiresAt: new Date(this.clock.now().getTime() + this.retentionMs).toISOString(),
+      },
+      { durability: provenByEvents ? 'deferred' : 'durable' },
+    );
     return result;
   }
 }

@@ -52,6 +52,11 @@ export interface EventContext {
   readonly correlationId: string;
   readonly causationId: string;
   readonly idempotency: IdempotencyContext | null;
+  /**
+   * 'deferred' for a step in the middle of a process: nobody waits on it, and the process's last append (durable)
+   * makes it durable too (see AppendOptions). Durable by default.
+   */
+  readonly durability?: 'durable' | 'deferred';
 }
 
 export interface DecideOptions extends EventContext {
@@ -183,7 +188,10 @@ export class Streams {
     const newEvents = events.map((event) => this.toNewEvent(event, context));
     let appended;
     try {
-      appended = await this.options.store.appendToStream(streamName, newEvents, { expectedRevision: entry.revision < 0 ? 'no_stream' : entry.revision });
+      appended = await this.options.store.appendToStream(streamName, newEvents, {
+        expectedRevision: entry.revision < 0 ? 'no_stream' : entry.revision,
+        ...(context.durability === 'deferred' ? { durability: 'deferred' as const } : {}),
+      });
     } catch (fault) {
       if (fault instanceof WrongExpectedRevisionError) return 'conflict';
       this.forget(streamName);

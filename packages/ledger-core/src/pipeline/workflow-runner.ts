@@ -84,7 +84,7 @@ export async function runWorkflow<I, S, E extends DomainEvent>(
       if (refusal) return err(refusal);
     }
     if (record.length > 0) {
-      const appended = await streams.append(streamName, entry, kind, record, { ...context, causationId: causation });
+      const appended = await streams.append(streamName, entry, kind, record, { ...context, causationId: causation, durability: durabilityOf(send) });
       if (appended === 'conflict') continue;
       trail.add(appended);
       causation = appended.events.at(-1)!.eventId;
@@ -94,14 +94,14 @@ export async function runWorkflow<I, S, E extends DomainEvent>(
 
   // Phases, until the workflow has nothing left to send.
   while (decision.send.length > 0) {
-    const phase = await runPhase(steps, decision.send, { ...context, causationId: causation }, trail);
+    const phase = await runPhase(steps, decision.send, { ...context, causationId: causation, durability: 'deferred' }, trail);
     if ('code' in phase) return err(phase);
     causation = trail.events.at(-1)?.eventId ?? causation;
     const next = workflow.decide(phase.result, entry.state);
     if (!next.ok) throw new InvariantViolation(`${streamName}: the workflow refused the result of its own phase: ${next.error.message}`);
     decision = next.value;
     if (decision.record.length > 0) {
-      const appended = await streams.append(streamName, entry, kind, decision.record, { ...context, causationId: causation });
+      const appended = await streams.append(streamName, entry, kind, decision.record, { ...context, causationId: causation, durability: durabilityOf(decision.send) });
       // Only another instance working on the same process can get here first; it (or a retry) carries on.
       if (appended === 'conflict') return err(domainError('conflict', `${streamName} was moved on by another instance; retry the command to see where it stands`, { stream: streamName }));
       trail.add(appended);
@@ -111,6 +111,12 @@ export async function runWorkflow<I, S, E extends DomainEvent>(
   if (decision.refusal) return err(decision.refusal);
   return ok({ streamName, revision: entry.revision < 0 ? 'no_stream' : entry.revision, position: trail.position, events: trail.events, replayed: false });
 }
+
+/**
+ * One durable commit per phase a person waits for: what a run appends before its last record is deferred, and
+ * the last record — nothing sent after it — is durable, making everything before it durable too.
+ */
+const durabilityOf = (sendAfter: readonly StepCommand[]): 'durable' | 'deferred' => (sendAfter.length > 0 ? 'deferred' : 'durable');
 
 async function previewPhase(steps: StepRunner, send: readonly StepCommand[], context: EventContext): Promise<DomainError | null> {
   for (const step of send) {

@@ -60,6 +60,19 @@ export interface RecordedEvent extends NewEvent {
  */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 
+export interface AppendOptions {
+  readonly expectedRevision: ExpectedRevision;
+  /**
+   * `'durable'` (the default): resolves once the events are as durable as the store promises.
+   * `'deferred'`: the store may resolve before that, for an append nobody has been told about yet (a step in
+   * the middle of a process); it becomes durable no later than the next durable append this store
+   * acknowledges. A crash may lose deferred appends, but only ones appended after every durable one it keeps:
+   * what survives is always a prefix of what was appended. Stores that cannot tell the two apart treat every
+   * append as durable.
+   */
+  readonly durability?: 'durable' | 'deferred';
+}
+
 /** The stream's revision as seen by a store: a number, or `'no_stream'` when it has no events. */
 export type StreamRevision = number | 'no_stream';
 
@@ -128,6 +141,11 @@ export interface IdempotencyRecord {
   readonly expiresAt: string;
 }
 
+/** How durable a record write must be before it resolves; see AppendOptions.durability. */
+export interface WriteOptions {
+  readonly durability?: 'durable' | 'deferred';
+}
+
 export interface IdempotencyStore {
   /** The record under `key`, expired or not; null when there is none. */
   get(key: string): Promise<IdempotencyRecord | null>;
@@ -135,9 +153,9 @@ export interface IdempotencyStore {
    * Atomically inserts `record` unless a record whose `expiresAt` is later than `now` exists under its
    * key. An expired record is replaced. Returns whether it was inserted and the record now stored.
    */
-  tryInsert(record: IdempotencyRecord, now: string): Promise<{ inserted: boolean; record: IdempotencyRecord }>;
+  tryInsert(record: IdempotencyRecord, now: string, options?: WriteOptions): Promise<{ inserted: boolean; record: IdempotencyRecord }>;
   /** Overwrites the record under `record.key` (pending → completed, or a renewed lease). */
-  put(record: IdempotencyRecord): Promise<void>;
+  put(record: IdempotencyRecord, options?: WriteOptions): Promise<void>;
   /** Removes the record under `key`, if any (a claim given up after a transient fault). */
   delete(key: string): Promise<void>;
   /** Removes every record that expired at or before `now`; returns how many. */
@@ -157,11 +175,7 @@ export interface EventStore {
    * if `expectedRevision` holds; throws `WrongExpectedRevisionError` otherwise, writing nothing.
    * Resolves only once the events are as durable as the store promises.
    */
-  appendToStream(
-    streamName: string,
-    events: readonly NewEvent[],
-    options: { readonly expectedRevision: ExpectedRevision },
-  ): Promise<AppendResult>;
+  appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
   /** The stream's events in revision order; `[]` when the stream does not exist. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** The stream's current revision, or `'no_stream'`. */

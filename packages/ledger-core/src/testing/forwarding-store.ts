@@ -3,9 +3,9 @@
  * intercept (crash on an append, yield to a scheduler before a read), keeping everything else real.
  */
 import type {
+  AppendOptions,
   AppendResult,
   EventStore,
-  ExpectedRevision,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -23,7 +23,7 @@ export class ForwardingEventStore implements EventStore {
   get checkpoints() {
     return this.inner.checkpoints;
   }
-  appendToStream(streamName: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+  appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     return this.inner.appendToStream(streamName, events, options);
   }
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
