@@ -58,9 +58,19 @@ export class EventRegistry {
     return this.definition(type).schemaVersion;
   }
 
-  /** Stored event → current-version domain event: upcast, then validate (a stored event that fails is corruption). */
-  decode(event: Pick<RecordedEvent, 'type' | 'schemaVersion' | 'data' | 'streamName' | 'revision'>): DomainEvent {
+  /**
+   * Stored event → current-version domain event: upcast, then validate (a stored event that fails is corruption).
+   * With `validate: false` an event already at the current version is taken as it is — for events this
+   * ledger's own typed deciders wrote to a store it owns; an older version is always lifted and validated.
+   */
+  decode(event: Pick<RecordedEvent, 'type' | 'schemaVersion' | 'data' | 'streamName' | 'revision'>, options: { validate?: boolean } = {}): DomainEvent {
     const definition = this.definition(event.type);
+    if (options.validate === false && event.schemaVersion === definition.schemaVersion) {
+      if (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) {
+        throw new InvariantViolation(`${event.streamName}@${event.revision}: stored ${event.type} has no data object`);
+      }
+      return { type: event.type, data: event.data };
+    }
     let data = event.data;
     if (event.schemaVersion > definition.schemaVersion) {
       throw new InvariantViolation(

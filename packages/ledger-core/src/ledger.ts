@@ -50,6 +50,13 @@ export interface LedgerOptions {
   readonly idempotencyRetentionMs?: number;
   /** Check every event the deciders produce against its schema before appending (off: they are typed; tests turn it on). */
   readonly validateOnAppend?: boolean;
+  /**
+   * Check every event read from the store against its schema. Off by default: events of the current version are
+   * what this ledger's typed deciders wrote, and a structural check suffices; turn it on for a store other
+   * software may write to (a shared EventStoreDB cluster does). Events of an older schema version are lifted and
+   * checked either way, and `ledger import` checks every event of a file.
+   */
+  readonly validateStoredEvents?: boolean;
   /** Bounds of the per-stream queues (defaults in limits.ts). */
   readonly queueLimits?: StreamQueueLimits;
   /**
@@ -94,6 +101,7 @@ export class Ledger implements CommandRuntime {
       clock: this.clock,
       maxCachedStreams: options.maxCachedStreams ?? defaultMaxCachedStreams,
       validateOnAppend: options.validateOnAppend ?? false,
+      validateStoredEvents: options.validateStoredEvents ?? false,
     });
     this.queues = new StreamQueues(options.queueLimits ?? defaultStreamQueueLimits);
     this.idempotent = new IdempotentCommands(options.store.idempotency, this.clock, options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs);

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import {
   type EventStore,
+  eventRegistry,
   type JsonObject,
   lotsBalance,
   maxEventsPerAppend,
@@ -58,6 +59,12 @@ export async function importEvents(store: EventStore, file: string, progress: Pr
       event = JSON.parse(text) as RecordedEvent;
     } catch {
       throw new Error(`${file}:${line}: not a JSON event`);
+    }
+    // An import is a store this ledger did not write: every event is checked against its schema before it lands.
+    try {
+      eventRegistry.decode(event, { validate: true });
+    } catch (fault) {
+      throw new Error(`${file}:${line}: ${fault instanceof Error ? fault.message : String(fault)}; nothing after line ${line - 1} was imported`);
     }
     const next: NewEvent = { eventId: event.eventId, type: event.type, schemaVersion: event.schemaVersion, data: event.data as JsonObject, metadata: event.metadata };
     const current = batch as { streamName: string; first: number; events: NewEvent[] } | null;

@@ -65,6 +65,8 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
     vault: new WebCryptoVault(credentials.keyStore),
     idempotencyRetentionMs: config.LEDGER_IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
     onEffectFault: (fault, what) => console.error(`[ledger] ${what} failed; the recovery job will finish it:`, fault),
+    // A shared cluster may hold events other software wrote: check every one read. The SQLite file is this service's own.
+    validateStoredEvents: config.LEDGER_STORE === 'eventstoredb',
   });
   const models = new ReadModels(store, { snapshots });
   let opened: Promise<ReadModels> | null = null;

@@ -74,8 +74,13 @@ export interface StreamsOptions {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly maxCachedStreams: number;
-  /** Check every event against its schema before appending (tests); events are always checked when read. */
+  /** Check every event against its schema before appending (tests). */
   readonly validateOnAppend: boolean;
+  /**
+   * Check every event read from the store against its schema. Off, an event of the current version is taken as
+   * the deciders wrote it (cheap structural check only); older versions are always lifted and checked.
+   */
+  readonly validateStoredEvents: boolean;
 }
 
 export class Streams {
@@ -259,7 +264,7 @@ export class Streams {
     events.forEach((event, i) => {
       if (event.revision <= entry.revision) return;
       invariant(event.revision === entry.revision + 1, () => `${event.streamName}: revision ${event.revision} follows ${entry.revision}`);
-      const domainEvent = decided?.[i] ?? (eventRegistry.decode(event) as E);
+      const domainEvent = decided?.[i] ?? (eventRegistry.decode(event, { validate: this.options.validateStoredEvents }) as E);
       entry.state = kind.evolve(entry.state, domainEvent);
       entry.revision = event.revision;
       const key = event.metadata.idempotencyKey;

@@ -54,7 +54,8 @@ export async function createTestLedger(options: TestLedgerOptions = {}): Promise
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const store = options.store ?? new InMemoryEventStore();
   const clock = options.clock ?? new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
-  const ledger = new Ledger({ store, clock, ...(options.maxCachedStreams ? { maxCachedStreams: options.maxCachedStreams } : {}) });
+  // Test mode: every event checked against its schema, as the deciders append it and as it is read back.
+  const ledger = new Ledger({ store, clock, validateOnAppend: true, validateStoredEvents: true, ...(options.maxCachedStreams ? { maxCachedStreams: options.maxCachedStreams } : {}) });
   const admin = specAdmin;
   const organiserIds = options.organisers ?? ['org-1', 'org-2'];
   const organisers = organiserIds.map((id): Actor => ({ id, role: 'organiser', communityId }));
