@@ -1,7 +1,8 @@
 /**
  * The peer comparison: Emmett 0.42 and this ledger on the identical command list, in one run, alternating,
  * one JSON line per figure: `{"bench":"<name>","value":<n>,"unit":"<unit>"}`.
- * Run: `pnpm bench peers` (about 10 min for 3 rounds on 2 busy cores; the first run also installs Emmett).
+ * Run: `pnpm bench peers`: 3 rounds take ~7 min at a quiet 2-core machine's rates, 35 min measured on a busy one (Emmett on SQLite is
+ * the slowest run); the first run also installs Emmett.
  *
  * Workload (Emmett's own driver, bench/peers/emmett.mjs, writes it; seed 20240611): 1,000 volunteers;
  * phase accrue: 20,000 RecordServiceHours (1–4 h, elder-care ×1.5 with probability 0.25); phase mixed:
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
     const record = (impl: Impl, store: Store, result: RunResult) => {
       const key = `${impl} ${store}`;
       results.set(key, [...(results.get(key) ?? []), result]);
-      const figures = phases.map((p) => `${p} ${result.phases.get(p)!.opsPerSec}/s`).join(', ');
+      const figures = phases.map((p) => `${p} ${Math.round(result.phases.get(p)!.opsPerSec)}/s`).join(', ');
       process.stderr.write(`  ${key}: ${figures}, check passed\n`);
     };
     for (let round = 1; round <= rounds; round += 1) {

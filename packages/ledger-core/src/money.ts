@@ -32,10 +32,11 @@ if (!Number.isSafeInteger(2 * hundredthsLimit)) {
   throw new Error(`money: 2 × 10^${maxAmountDigits + amountScale} hundredths must be a safe integer, so a sum is exact before its range check`);
 }
 
-/** The textual form every amount takes on the wire and in events: an optional minus, digits, up to two decimals. */
-export const amountPattern = /^-?(0|[1-9]\d{0,12})(\.\d{1,2})?$/;
-/** The same pattern with its parts captured: sign, whole units, fraction digits. */
-const amountParts = /^(-?)(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
+/**
+ * The textual form every amount takes on the wire and in events: an optional minus, up to 13 whole digits,
+ * up to two decimals. Its groups capture the sign, the whole units and the fraction digits.
+ */
+export const amountPattern = /^(-?)(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
 
 /** Milliseconds in a hundredth of an hour (36 s). */
 const msPerHundredthHour = 36_000;
@@ -50,7 +51,7 @@ const roundingModes: Record<RoundingMode, Decimal.Rounding> = {
 
 /** "12.5" → 1250, "-3" → -300; anything else (a number, "1e3", "0.125", 14 whole digits) is refused. */
 function parseHundredths(text: string, unit: string): number {
-  const parts = typeof text === 'string' ? amountParts.exec(text) : null;
+  const parts = typeof text === 'string' ? amountPattern.exec(text) : null;
   if (parts === null) {
     throw new RangeError(
       `not a ${unit} amount: ${describeInput(text)}; expected a decimal string with at most ${amountScale} places and ${maxAmountDigits} whole digits, like "12.50"`,
