@@ -1,21 +1,45 @@
 /**
- * Exact amounts (DESIGN §4 rule 4). Points and hours are decimals with a fixed scale of two places,
- * carried as decimal.js values inside the ledger and as strings ("12.50") everywhere else. No float
- * ever touches a balance: the only way in is a decimal string or another amount.
+ * Exact amounts (DESIGN §4 rule 4). Points and hours are fixed-point decimals with two places: integer
+ * hundredths inside, strings ("12.50") everywhere else. No float ever touches a balance: the only ways in
+ * are a strict decimal string, another amount, or a whole count, and every result is range-checked.
+ *
+ * Why safe integers and not bigint: hundredths held in a JS number are exact as long as they stay below
+ * 2^53 (≈ 9.007·10^15). The magnitude limit is therefore 10^13 whole points or hours (hundredths < 10^15),
+ * so the sum or difference of two in-range amounts (< 2·10^15) is still exact *before* it is checked; a
+ * product with a whole count may be inexact only when it is already ≥ 10^15 and refused. 10^13 is ten
+ * trillion points: far beyond any community. bigint would have kept the former limit (10^15) but cost
+ * ~1.6× as much per operation when measured (see the root README, "Range of an amount").
+ *
+ * decimal.js stays where factors and rounding are: `pointsForHours`, once, at accrual.
  */
 import { Decimal } from 'decimal.js';
 
 /** A private decimal.js constructor so the embedding app's global Decimal settings cannot change ours. */
 const Exact = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
-type Exact = Decimal;
 
 /** Places after the decimal point for every stored amount. */
 export const amountScale = 2;
-/** Largest magnitude an amount may have: far beyond any community, small enough to stay exact. */
-export const maxAmountDigits = 15;
+/** Hundredths in one whole point or hour (10^amountScale). */
+const hundredthsPerUnit = 100;
+/**
+ * Most digits before the decimal point: |amount| < 10^13. Chosen so that hundredths, and the sum of any
+ * two in-range amounts, are safe integers (asserted below).
+ */
+export const maxAmountDigits = 13;
+/** 10^15: no amount's hundredths reach this magnitude. */
+const hundredthsLimit = 10 ** (maxAmountDigits + amountScale);
+if (!Number.isSafeInteger(2 * hundredthsLimit)) {
+  throw new Error(`money: 2 × 10^${maxAmountDigits + amountScale} hundredths must be a safe integer, so a sum is exact before its range check`);
+}
 
-/** The textual form every amount takes on the wire and in events: an optional minus, digits, up to two decimals. */
-export const amountPattern = /^-?(0|[1-9]\d{0,14})(\.\d{1,2})?$/;
+/**
+ * The textual form every amount takes on the wire and in events: an optional minus, up to 13 whole digits,
+ * up to two decimals. Its groups capture the sign, the whole units and the fraction digits.
+ */
+export const amountPattern = /^(-?)(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
+
+/** Milliseconds in a hundredth of an hour (36 s). */
+const msPerHundredthHour = 36_000;
 
 export type RoundingMode = 'half-up' | 'half-even' | 'down' | 'up';
 const roundingModes: Record<RoundingMode, Decimal.Rounding> = {
@@ -25,36 +49,54 @@ const roundingModes: Record<RoundingMode, Decimal.Rounding> = {
   up: Decimal.ROUND_UP,
 };
 
-function parseExact(text: string, unit: string): Exact {
-  if (typeof text !== 'string' || !amountPattern.test(text)) {
-    throw new RangeError(`not a ${unit} amount: ${JSON.stringify(text)}; expected a decimal string with at most ${amountScale} places, like "12.50"`);
+/** "12.5" → 1250, "-3" → -300; anything else (a number, "1e3", "0.125", 14 whole digits) is refused. */
+function parseHundredths(text: string, unit: string): number {
+  const parts = typeof text === 'string' ? amountPattern.exec(text) : null;
+  if (parts === null) {
+    throw new RangeError(
+      `not a ${unit} amount: ${describeInput(text)}; expected a decimal string with at most ${amountScale} places and ${maxAmountDigits} whole digits, like "12.50"`,
+    );
   }
-  return new Exact(text);
+  const fraction = parts[3] === undefined ? 0 : parts[3].length === 1 ? Number(parts[3]) * 10 : Number(parts[3]);
+  const magnitude = Number(parts[2]) * hundredthsPerUnit + fraction;
+  return parts[1] === '-' && magnitude !== 0 ? -magnitude : magnitude; // "-0.00" is zero, not -0
 }
 
-/** 10^15: computed once; this check runs on every arithmetic result. */
-const amountLimit = new Exact(10).pow(maxAmountDigits);
+/** The refused input as a reader would want to see it; never throws (a bigint or symbol would break JSON.stringify). */
+function describeInput(input: unknown): string {
+  return typeof input === 'string' ? JSON.stringify(input) : `${typeof input} ${String(input)}`;
+}
 
-function assertExact(value: Exact, unit: string): Exact {
-  if (!value.isFinite() || value.decimalPlaces() > amountScale || value.abs().gte(amountLimit)) {
-    throw new RangeError(`${unit} amount out of range or scale: ${value.toString()}`);
+/** Every arithmetic result passes here: in range, a whole number of hundredths, never -0. */
+function checkedHundredths(value: number, unit: string, operation: string): number {
+  if (!(value < hundredthsLimit && value > -hundredthsLimit) || !Number.isInteger(value)) {
+    throw new RangeError(
+      `${unit} amount out of range: ${operation} gives ${Number.isSafeInteger(value) ? formatHundredths(value) : `about ${value / hundredthsPerUnit}`}; amounts must stay below 10^${maxAmountDigits} in magnitude`,
+    );
   }
-  return value;
+  return value + 0; // -0 + 0 is 0: one zero, so equality and toString agree
+}
+
+function formatHundredths(value: number): string {
+  const magnitude = value < 0 ? -value : value;
+  const fraction = magnitude % hundredthsPerUnit;
+  return `${value < 0 ? '-' : ''}${(magnitude - fraction) / hundredthsPerUnit}.${fraction < 10 ? '0' : ''}${fraction}`;
 }
 
 /** Shared arithmetic of a fixed-scale amount; `unit` keeps points and hours from being mixed up. */
 abstract class FixedAmount<Self extends FixedAmount<Self>> {
-  protected constructor(readonly decimal: Exact) {}
-  protected abstract make(value: Exact): Self;
+  /** The amount in hundredths: a safe integer, |hundredths| < 10^15. */
+  protected constructor(readonly hundredths: number) {}
+  protected abstract make(hundredths: number, operation: string): Self;
 
   plus(other: Self): Self {
-    return this.make(this.decimal.plus(other.decimal));
+    return this.make(this.hundredths + other.hundredths, 'plus');
   }
   minus(other: Self): Self {
-    return this.make(this.decimal.minus(other.decimal));
+    return this.make(this.hundredths - other.hundredths, 'minus');
   }
   negated(): Self {
-    return this.make(this.decimal.negated());
+    return this.make(-this.hundredths, 'negated');
   }
   min(other: Self): Self {
     return this.lte(other) ? (this as unknown as Self) : other;
@@ -63,40 +105,44 @@ abstract class FixedAmount<Self extends FixedAmount<Self>> {
     return this.gte(other) ? (this as unknown as Self) : other;
   }
   compare(other: Self): -1 | 0 | 1 {
-    return this.decimal.comparedTo(other.decimal) as -1 | 0 | 1;
+    return this.hundredths < other.hundredths ? -1 : this.hundredths > other.hundredths ? 1 : 0;
   }
   eq(other: Self): boolean {
-    return this.decimal.eq(other.decimal);
+    return this.hundredths === other.hundredths;
   }
   lt(other: Self): boolean {
-    return this.decimal.lt(other.decimal);
+    return this.hundredths < other.hundredths;
   }
   lte(other: Self): boolean {
-    return this.decimal.lte(other.decimal);
+    return this.hundredths <= other.hundredths;
   }
   gt(other: Self): boolean {
-    return this.decimal.gt(other.decimal);
+    return this.hundredths > other.hundredths;
   }
   gte(other: Self): boolean {
-    return this.decimal.gte(other.decimal);
+    return this.hundredths >= other.hundredths;
   }
   isZero(): boolean {
-    return this.decimal.isZero();
+    return this.hundredths === 0;
   }
   isNegative(): boolean {
-    return this.decimal.isNegative() && !this.decimal.isZero();
+    return this.hundredths < 0;
   }
   isPositive(): boolean {
-    return this.decimal.isPositive() && !this.decimal.isZero();
+    return this.hundredths > 0;
   }
-  /** The amount taken a whole number of times (a price × a quantity). */
+  /**
+   * The amount taken a whole number of times (a price × a quantity). Exact: a product below the limit is a
+   * safe integer; one at or above it is refused (a float product rounds monotonically, so it cannot fall
+   * back under the limit).
+   */
   times(count: number): Self {
     if (!Number.isSafeInteger(count)) throw new RangeError(`not a whole count: ${count}`);
-    return this.make(this.decimal.times(count));
+    return this.make(this.hundredths * count, `times ${count}`);
   }
   /** Always two places: "12.50", "-3.00". */
   toString(): string {
-    return this.decimal.toFixed(amountScale);
+    return formatHundredths(this.hundredths);
   }
   toJSON(): string {
     return this.toString();
@@ -106,41 +152,44 @@ abstract class FixedAmount<Self extends FixedAmount<Self>> {
 /** 积分: spendable points. */
 export class Points extends FixedAmount<Points> {
   readonly unit = 'points' as const;
-  static readonly zero = new Points(new Exact(0));
+  static readonly zero = new Points(0);
 
   static of(text: string): Points {
-    return new Points(parseExact(text, 'points'));
+    return new Points(parseHundredths(text, 'points'));
   }
+  /** Every partial sum is range-checked, as a running `plus` would be. */
   static sum(amounts: Iterable<Points>): Points {
-    let total = new Exact(0);
-    for (const amount of amounts) total = total.plus(amount.decimal);
+    let total = 0;
+    for (const amount of amounts) total = checkedHundredths(total + amount.hundredths, 'points', 'sum');
     return new Points(total);
   }
-  protected make(value: Exact): Points {
-    return new Points(assertExact(value, 'points'));
+  protected make(hundredths: number, operation: string): Points {
+    return new Points(checkedHundredths(hundredths, 'points', operation));
   }
 }
 
 /** 服务时长: hours of service. */
 export class Hours extends FixedAmount<Hours> {
   readonly unit = 'hours' as const;
-  static readonly zero = new Hours(new Exact(0));
+  static readonly zero = new Hours(0);
 
   static of(text: string): Hours {
-    return new Hours(parseExact(text, 'hours'));
+    return new Hours(parseHundredths(text, 'hours'));
   }
+  /** Every partial sum is range-checked, as a running `plus` would be. */
   static sum(amounts: Iterable<Hours>): Hours {
-    let total = new Exact(0);
-    for (const amount of amounts) total = total.plus(amount.decimal);
+    let total = 0;
+    for (const amount of amounts) total = checkedHundredths(total + amount.hundredths, 'hours', 'sum');
     return new Hours(total);
   }
-  /** Whole milliseconds of a duration as hours, rounded down to the scale: nobody is credited time not served. */
+  /** Whole milliseconds of a duration as hours, rounded toward zero to the scale: nobody is credited time not served. */
   static fromMilliseconds(ms: number): Hours {
     if (!Number.isSafeInteger(ms)) throw new RangeError(`duration is not a whole number of milliseconds: ${ms}`);
-    return new Hours(new Exact(ms).div(3_600_000).toDecimalPlaces(amountScale, Decimal.ROUND_DOWN));
+    // Integer division without a float quotient: ms − (ms mod 36,000) is an exact multiple.
+    return new Hours(checkedHundredths((ms - (ms % msPerHundredthHour)) / msPerHundredthHour, 'hours', `${ms} ms`));
   }
-  protected make(value: Exact): Hours {
-    return new Hours(assertExact(value, 'hours'));
+  protected make(hundredths: number, operation: string): Hours {
+    return new Hours(checkedHundredths(hundredths, 'hours', operation));
   }
 }
 
@@ -149,7 +198,8 @@ export const factorPattern = /^(0|[1-9]\d{0,5})(\.\d{1,4})?$/;
 
 /**
  * hours × pointsPerHour × multiplier, rounded once, to the policy's scale by its mode (rule 4: rounding
- * happens once, at accrual). The only multiplication of money in the ledger.
+ * happens once, at accrual). The only multiplication of money by a factor in the ledger, and the one place
+ * decimal.js is used: the exact product has up to 2 + 4 + 4 places before it is rounded.
  */
 export function pointsForHours(
   hours: Hours,
@@ -157,6 +207,6 @@ export function pointsForHours(
   multiplier: string,
   rounding: { mode: RoundingMode; scale: 0 | 1 | 2 },
 ): Points {
-  const exact = hours.decimal.times(new Exact(pointsPerHour)).times(new Exact(multiplier));
+  const exact = new Exact(hours.hundredths).div(hundredthsPerUnit).times(new Exact(pointsPerHour)).times(new Exact(multiplier));
   return Points.of(exact.toDecimalPlaces(rounding.scale, roundingModes[rounding.mode]).toFixed(amountScale));
 }
