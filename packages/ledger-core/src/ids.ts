@@ -20,7 +20,7 @@ export const accountIdSchema = z.union([memberIdSchema, z.literal(donationPoolId
  * dash after it always ends it. Without this, `member-{a-b}-{c}` and `member-{a}-{b-c}` would be one stream:
  * two accounts of two communities sharing one history. Ids without dashes are unchanged.
  */
-export const communityInStreamName = (communityId: string): string => communityId.replaceAll('-', '~');
+export const communityInStreamName = (communityId: string): string => (communityId.includes('-') ? communityId.replaceAll('-', '~') : communityId);
 /** The community id back from its form in a stream name. */
 export const communityFromStreamName = (encoded: string): string => encoded.replaceAll('~', '-');
 

@@ -84,10 +84,12 @@ export interface StreamsOptions {
 }
 
 export class Streams {
-  private readonly cache = new Map<string, StreamEntry<unknown>>();
+  private readonly cache: StreamCache;
   readonly newId = monotonicFactory(pooledRandom);
 
-  constructor(private readonly options: StreamsOptions) {}
+  constructor(private readonly options: StreamsOptions) {
+    this.cache = new StreamCache(options.maxCachedStreams);
+  }
 
   get store(): EventStore {
     return this.options.store;
@@ -99,7 +101,6 @@ export class Streams {
     if (!cached) {
       const entry: StreamEntry<S> = { state: kind.initialState(), revision: -1, keys: new Map(), loading: null };
       this.cache.set(streamName, entry as StreamEntry<unknown>);
-      this.evictIfFull();
       entry.loading = this.catchUp(streamName, entry, kind);
       try {
         await entry.loading;
@@ -111,8 +112,6 @@ export class Streams {
       }
       return entry;
     }
-    this.cache.delete(streamName);
-    this.cache.set(streamName, cached);
     if (cached.loading) await cached.loading;
     if (refresh) await this.catchUp(streamName, cached, kind);
     return cached;
@@ -190,7 +189,8 @@ export class Streams {
     events: readonly E[],
     context: EventContext,
   ): Promise<CommandOutcome | 'conflict'> {
-    const newEvents = events.map((event) => this.toNewEvent(event, context));
+    const recordedAt = this.options.clock.now().toISOString();
+    const newEvents = events.map((event) => this.toNewEvent(event, context, recordedAt));
     let appended;
     try {
       appended = await this.options.store.appendToStream(streamName, newEvents, {
@@ -203,7 +203,16 @@ export class Streams {
       throw fault;
     }
     const firstRevision = appended.nextExpectedRevision - newEvents.length + 1;
-    const recorded: RecordedEvent[] = newEvents.map((event, i) => ({ ...event, streamName, revision: firstRevision + i, position: appended.position }));
+    const recorded: RecordedEvent[] = newEvents.map((event, i) => ({
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: event.data,
+      metadata: event.metadata,
+      streamName,
+      revision: firstRevision + i,
+      position: appended.position,
+    }));
     this.apply(entry, kind, recorded, events);
     return {
       streamName,
@@ -235,7 +244,7 @@ export class Streams {
     };
   }
 
-  private toNewEvent(event: DomainEvent, context: EventContext): NewEvent {
+  private toNewEvent(event: DomainEvent, context: EventContext, recordedAt: string): NewEvent {
     if (this.options.validateOnAppend) {
       const checked = eventRegistry.definition(event.type).schema.safeParse(event.data);
       invariant(checked.success, () => `decider produced a malformed ${event.type}: ${checked.error?.message}`);
@@ -251,7 +260,7 @@ export class Streams {
         causationId: context.causationId,
         idempotencyKey: context.idempotency?.key ?? null,
         requestHash: context.idempotency?.requestHash ?? null,
-        recordedAt: this.options.clock.now().toISOString(),
+        recordedAt,
       },
     };
   }
@@ -275,12 +284,45 @@ export class Streams {
     });
   }
 
-  private evictIfFull(): void {
-    while (this.cache.size > this.options.maxCachedStreams) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) return;
-      this.cache.delete(oldest);
+}
+
+/**
+ * The stream cache: at most `max` entries, the least recently used evicted first — approximately, in two
+ * generations: hits in the young one cost one lookup; a hit in the old one moves the entry to the young one;
+ * when the young one is half full it becomes the old one and the old one is dropped. (A Map kept in exact LRU
+ * order costs a delete and an insert per hit, which V8 made a tenth of a command's time.)
+ */
+class StreamCache {
+  private young = new Map<string, StreamEntry<unknown>>();
+  private old = new Map<string, StreamEntry<unknown>>();
+  private readonly generationSize: number;
+
+  constructor(max: number) {
+    this.generationSize = Math.max(1, Math.floor(max / 2));
+  }
+
+  get(streamName: string): StreamEntry<unknown> | undefined {
+    const young = this.young.get(streamName);
+    if (young) return young;
+    const old = this.old.get(streamName);
+    if (old) {
+      this.old.delete(streamName);
+      this.set(streamName, old);
     }
+    return old;
+  }
+
+  set(streamName: string, entry: StreamEntry<unknown>): void {
+    this.young.set(streamName, entry);
+    if (this.young.size >= this.generationSize) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+
+  delete(streamName: string): void {
+    this.young.delete(streamName);
+    this.old.delete(streamName);
   }
 }
 

@@ -114,7 +114,11 @@ export class InMemoryEventStore implements EventStore {
     let last: RecordedEvent | undefined;
     for (const event of events) {
       last = Object.freeze({
-        ...event,
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        metadata: event.metadata,
         streamName,
         revision: target.length,
         position: BigInt(this.log.length),
