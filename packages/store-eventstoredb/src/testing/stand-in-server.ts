@@ -7,7 +7,7 @@
  * is not modelled.
  *
  * Insecure only (like a node started with `--insecure`): no TLS, no authentication, no ACLs. Binds to
- * 127.0.0.1 on a random port.
+ * 127.0.0.1, on a random port unless told one. Everything is kept in memory, for as long as the process runs.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
@@ -67,6 +67,8 @@ export interface StandInOptions {
   readonly appendDelayMs?: number;
   /** Delay before a (non-subscription) read starts, to provoke deadlines in tests. Default 0. */
   readonly readDelayMs?: number;
+  /** The port to listen on, on 127.0.0.1. Default 0: a free port the system picks. */
+  readonly port?: number;
 }
 
 /** The server's `DefaultReadBatchSize`: the default filter search window of a subscription. */
@@ -86,7 +88,7 @@ export class EventStoreStandIn {
     private readonly options: Required<StandInOptions>,
   ) {}
 
-  /** Starts a stand-in on 127.0.0.1 with a random port, with the system records a fresh node writes. */
+  /** Starts a stand-in on 127.0.0.1 (a random port unless one is given), with the system records a fresh node writes. */
   static async start(options: StandInOptions = {}): Promise<EventStoreStandIn> {
     const settings: Required<StandInOptions> = {
       batchAppend: options.batchAppend ?? true,
@@ -94,10 +96,11 @@ export class EventStoreStandIn {
       maxAppendSizeBytes: options.maxAppendSizeBytes ?? defaultMaxAppendSizeBytes,
       appendDelayMs: options.appendDelayMs ?? 0,
       readDelayMs: options.readDelayMs ?? 0,
+      port: options.port ?? 0,
     };
     const server = new grpc.Server();
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+      server.bindAsync(`127.0.0.1:${settings.port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
         error ? reject(error) : resolve(boundPort),
       );
     });
