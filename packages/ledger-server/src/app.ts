@@ -11,6 +11,7 @@ import { routePath } from 'hono/route';
 import type { Authenticator } from './auth.js';
 import type { AppEnv } from './context.js';
 import { idempotency } from './idempotency.js';
+import { allowedMethodsOf } from './allowed-methods.js';
 import { Metrics } from './metrics.js';
 import { Problem, problemResponse, toProblem } from './problems.js';
 import { communityRoutes } from './routes/communities.js';
@@ -73,11 +74,19 @@ export function createApp(deps: AppDeps): LedgerApp {
   });
 
   app.onError((thrown, c) => {
-    const { problem, fault } = toProblem(thrown);
+    const { problem, fault } = toProblem(thrown, { contentType: c.req.header('content-type') });
     if (fault) logFault(thrown, { method: c.req.method, path: c.req.path, requestId: c.get('requestId') ?? '' });
     return problemResponse(problem);
   });
-  app.notFound((c) => problemResponse(new Problem('route-not-found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`)));
+  const allowedMethods = allowedMethodsOf(() => app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    // A route of this method matched but found nothing (an unknown asset): that is a plain 404.
+    if (allowed.length === 0 || allowed.includes(c.req.method)) return problemResponse(new Problem('route-not-found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`));
+    return problemResponse(
+      new Problem('method-not-allowed', `${c.req.path} does not answer ${c.req.method}; it answers ${allowed.join(', ')} (see /openapi.json)`, { allowed }, { allow: allowed.join(', ') }),
+    );
+  });
 
   const limitBody = bodyLimit({
       maxSize: deps.maxBodyBytes,
