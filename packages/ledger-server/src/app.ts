@@ -3,17 +3,19 @@
  * metrics and request id → (under /v1) body limit → authentication → idempotency → route. Every failure,
  * wherever it is thrown, reaches `onError`, the one place that writes problem documents.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventStore, Ledger, ReadModels } from '@volunteer-ledger/core';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Authenticator } from './auth.js';
 import type { AppEnv } from './context.js';
+import { CertificateSigner } from './certificates.js';
 import { idempotency } from './idempotency.js';
 import { allowedMethodsOf } from './allowed-methods.js';
 import { Metrics } from './metrics.js';
 import { Problem, problemResponse, toProblem } from './problems.js';
+import { certificateRoutes } from './routes/certificates.js';
 import { communityRoutes } from './routes/communities.js';
 import { memberRoutes } from './routes/members.js';
 import { reportRoutes } from './routes/reports.js';
@@ -30,6 +32,10 @@ export interface AppDeps {
   readonly idempotencyRetentionMs: number;
   readonly maxBodyBytes: number;
   readonly metrics?: Metrics;
+  /** Signs certificates' verification codes and print links (secrets.ts); a fresh key for this app when absent. */
+  readonly certificateSecret?: string;
+  /** LEDGER_PUBLIC_URL: where the public reaches the service; the request's origin when absent. */
+  readonly publicUrl?: string;
   /** Where unexpected faults are reported (never to the client). */
   readonly logFault?: (fault: unknown, context: { method: string; path: string; requestId: string }) => void;
 }
@@ -111,9 +117,16 @@ export function createApp(deps: AppDeps): LedgerApp {
   });
 
   const reads = new ReadSide(deps.models);
-  const routeDeps = { ledger: deps.ledger, metrics, reads };
+  const routeDeps = {
+    ledger: deps.ledger,
+    metrics,
+    reads,
+    certificates: new CertificateSigner(deps.certificateSecret ?? randomBytes(32).toString('base64url')),
+    publicUrl: deps.publicUrl,
+  };
   communityRoutes(app, routeDeps);
   memberRoutes(app, routeDeps);
+  certificateRoutes(app, routeDeps);
   shopRoutes(app, routeDeps);
   reportRoutes(app, routeDeps);
   systemRoutes(app, { store: deps.store, metrics, isAccepting: () => accepting });

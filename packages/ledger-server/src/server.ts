@@ -60,6 +60,8 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
     authenticator: createAuthenticator(config, runtime.credentials),
     idempotencyRetentionMs: config.LEDGER_IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
     maxBodyBytes: config.LEDGER_MAX_BODY_BYTES,
+    certificateSecret: runtime.secrets.certificate.value,
+    ...(config.LEDGER_PUBLIC_URL ? { publicUrl: config.LEDGER_PUBLIC_URL } : {}),
   });
   const scheduler = new Scheduler(ledgerJobs(runtime.ledger, models, () => ledgerApp.reads.noteWrite()), config.LEDGER_JOBS_INTERVAL_SECONDS * 1000, ledgerApp.metrics, log);
   const host = options.host ?? config.LEDGER_HOST;

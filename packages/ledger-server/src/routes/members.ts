@@ -1,9 +1,13 @@
 /** Members (志愿者 / 居民): registration, account, statement, certificate, personal data; service records (服务记录). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Actor, accountView, certificate, type MemberModel, profileSchema, serviceRecords, statementPage } from '@volunteer-ledger/core';
+import { type Actor, accountView, type MemberModel, profileSchema, serviceRecords, statementPage } from '@volunteer-ledger/core';
+import type { Context } from 'hono';
 import { canReadAccount, canReadAsStaff } from '../access.js';
 import { Problem } from '../problems.js';
-import { accountViewSchema, certificateHtml, certificateSchema, recordViewSchema, statementSchema } from '../views.js';
+import { pageSecurityPolicy } from '../certificate-pages.js';
+import type { AppEnv } from '../context.js';
+import { accountViewSchema, certificateSchema, recordViewSchema, statementSchema } from '../views.js';
+import { certificatePage, issueCertificate, publicOrigin } from './certificates.js';
 import { type App, commandEndpoint, communityModel, communityParams, etagOf, memberParams, problemResponses, recordParams, type RouteDeps, security } from './shared.js';
 
 const tag = 'members';
@@ -140,10 +144,9 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     },
   );
 
-  async function certificateFor(actor: Actor, communityId: string, memberId: string) {
-    const model = await readMember(actor, communityId, memberId);
-    const community = (await reads.fresh()).community(communityId)!;
-    return { cert: await certificate(community, model, ledger.vault, ledger.clock.now()), categories: community.state.categories };
+  async function certificateFor(c: Context<AppEnv>, communityId: string, memberId: string) {
+    const model = await readMember(c.get('principal').actor, communityId, memberId);
+    return issueCertificate(deps, model, communityId, publicOrigin(c, deps));
   }
 
   app.openapi(
@@ -158,7 +161,7 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      return c.json((await certificateFor(c.get('principal').actor, communityId, memberId)).cert, 200);
+      return c.json((await certificateFor(c, communityId, memberId)).cert, 200);
     },
   );
 
@@ -174,9 +177,9 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      const { cert, categories } = await certificateFor(c.get('principal').actor, communityId, memberId);
-      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
-      return c.html(certificateHtml(cert, categories), 200);
+      const { cert, categories } = await certificateFor(c, communityId, memberId);
+      c.header('content-security-policy', pageSecurityPolicy);
+      return c.html(certificatePage(cert, categories), 200);
     },
   );
 

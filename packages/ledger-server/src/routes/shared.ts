@@ -7,6 +7,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { calendarDatePattern, type CommandOutcome, type CommunityModel, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
+import type { CertificateSigner } from '../certificates.js';
 import type { AppEnv } from '../context.js';
 import type { Metrics } from '../metrics.js';
 import type { ReadSide } from '../read-side.js';
@@ -16,6 +17,10 @@ export interface RouteDeps {
   readonly ledger: Ledger;
   readonly metrics: Metrics;
   readonly reads: ReadSide;
+  /** Signs certificates' verification codes and print links. */
+  readonly certificates: CertificateSigner;
+  /** LEDGER_PUBLIC_URL: the origin the public reaches the service at, for links and QR codes. */
+  readonly publicUrl: string | undefined;
 }
 
 export type App = OpenAPIHono<AppEnv>;
