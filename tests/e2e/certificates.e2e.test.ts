@@ -4,10 +4,13 @@
  * phone reads as the verification URL. No level shows as none, not "星级 0".
  */
 import { ManualClock } from '@volunteer-ledger/core';
-import jsQR from 'jsqr';
+import * as jsqr from 'jsqr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signHs256Token } from '../../packages/ledger-server/src/index.js';
 import { client, jwtSecret, startService, type TestService } from './support.js';
+
+// jsqr is CommonJS (`exports.default = jsQR`): under NodeNext TypeScript types `default` as the module itself.
+const jsQR = jsqr.default as unknown as (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 
 /** Reads the QR code in an SVG drawn as uqr draws it (one `M x,y h w v h h -w z` square per dark module). */
 function decodeQrSvg(svg: string): string | null {

@@ -23,7 +23,7 @@ describe('errors at the edge', () => {
     const res = await post('/v1/communities', JSON.stringify({ communityId: 'sunshine', name: '阳光社区' }), {});
     expect(res.status).toBe(415);
     expect(res.headers.get('accept-post')).toBe('application/json');
-    const problem = await res.json();
+    const problem = (await res.json()) as { type: string; detail: string };
     expect(problem.type).toBe('urn:volunteer-ledger:problem:unsupported-media-type');
     expect(problem.detail).toContain('no Content-Type');
     expect(problem.detail).toContain('Content-Type: application/json');
@@ -33,7 +33,7 @@ describe('errors at the edge', () => {
   it('a body sent as text/plain gets 415 saying what was sent and what to send', async () => {
     const res = await post('/v1/communities', JSON.stringify({ communityId: 'sunshine', name: '阳光社区' }), { 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
-    expect((await res.json()).detail).toMatch(/"text\/plain".*application\/json/);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/"text\/plain".*application\/json/);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import { CertificateSigner } from './certificates.js';
 import { idempotency } from './idempotency.js';
 import { allowedMethodsOf } from './allowed-methods.js';
 import { Metrics } from './metrics.js';
+import { completeDocument } from './openapi-document.js';
 import { Problem, problemResponse, toProblem } from './problems.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { communityRoutes } from './routes/communities.js';
@@ -44,11 +45,30 @@ export interface LedgerApp {
   readonly app: OpenAPIHono<AppEnv>;
   readonly metrics: Metrics;
   readonly reads: ReadSide;
+  /** The OpenAPI document served at /openapi.json (built once). */
+  openApiDocument(): Record<string, unknown>;
   /** Readiness turns false when shutdown begins. */
   stopAccepting(): void;
 }
 
 export const apiVersion = '1.0.0';
+
+const apiInfo = {
+  title: 'Volunteer ledger (志愿服务积分账本)',
+  version: apiVersion,
+  description: [
+    'Event-sourced ledger for community volunteer hours and points (志愿服务积分): residents serve, organisers approve the hours, the hours earn points by a versioned policy, and points are spent at the rewards shop (积分超市), given to neighbours or donated.',
+    '',
+    '**Credentials.** Every `/v1` call sends `Authorization: Bearer <credential>`: an API key (`vlk_…`, made with `ledger admin-key create`) for machines, or a JWT for a member app. ' +
+      'A member app\'s backend signs, for each signed-in resident, an HS256 token with claims `sub` (their member id), `role` (`member`, `organiser` or `admin`) and `community`, with the secret the service keeps in its data directory (`jwt-secret`) or `LEDGER_JWT_SECRET`; `ledger token sign` makes one to try things.',
+    '',
+    '**Errors** are RFC 9457 problem documents (`application/problem+json`) with a stable `type` per code. **Every POST honours `Idempotency-Key`**: a repeat returns the first answer.',
+    '',
+    'The examples form one journey — 阳光社区 registers, 张伟 serves, 王芳 organises, the shop lists rice and a haircut — and succeed when tried in the order of the operations below on a new service with an admin key.',
+  ].join('\n'),
+  contact: { name: 'Volunteer ledger maintainers' },
+  license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+};
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -131,21 +151,20 @@ export function createApp(deps: AppDeps): LedgerApp {
   reportRoutes(app, routeDeps);
   systemRoutes(app, { store: deps.store, metrics, isAccepting: () => accepting });
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Volunteer ledger (志愿服务积分账本)',
-      version: apiVersion,
-      description:
-        'Event-sourced ledger for community volunteer hours and points. Errors are RFC 9457 problem documents ' +
-        '(application/problem+json) with a stable `type` per code. Every POST honours Idempotency-Key.',
-    },
+  let document: Record<string, unknown> | null = null;
+  let documentText: string | null = null;
+  const openApiDocument = () =>
+    (document ??= completeDocument(app.getOpenAPI31Document({ openapi: '3.1.0', info: apiInfo }) as unknown as Record<string, unknown>, { publicUrl: deps.publicUrl }));
+  app.get('/openapi.json', (c) => {
+    documentText ??= JSON.stringify(openApiDocument());
+    return c.body(documentText, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
   return {
     app,
     metrics,
     reads,
+    openApiDocument,
     stopAccepting() {
       accepting = false;
     },

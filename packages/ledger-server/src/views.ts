@@ -3,7 +3,7 @@
  * describes what is sent, plus the two views the core leaves to the edge: a community's set-up and the
  * certificate's printable page. Amounts are decimal strings (DESIGN §4 rule 4).
  */
-import type { CommunityState, certificate } from '@volunteer-ledger/core';
+import { type CommunityState, type certificate, currentPolicy, policySchema } from '@volunteer-ledger/core';
 import { z } from 'zod';
 
 export const amount = z.string().describe('a decimal string with 2 places, like "12.50"');
@@ -70,7 +70,7 @@ export const recordViewSchema = z.object({
 export const catalogueItemSchema = z.object({
   itemId: z.string(),
   name: z.string(),
-  kind: z.string(),
+  kind: z.enum(['goods', 'service']),
   pointsCost: amount,
   active: z.boolean(),
   stocked: z.number().int().nullable(),
@@ -93,6 +93,7 @@ export const redemptionViewSchema = z.object({
   rejection: z.object({ code: z.string(), message: z.string() }).nullable(),
   fulfilledBy: z.string().nullable(),
   volunteerId: z.string().nullable(),
+  requestedBy: z.string().describe('Who asked for it: the member, or staff on their behalf'),
   requestedAt: z.string(),
   updatedAt: z.string(),
 });
@@ -103,7 +104,7 @@ export const transferViewSchema = z.object({
   from: z.string(),
   to: z.string(),
   points: amount,
-  reason: z.string(),
+  reason: z.enum(['gift', 'donation', 'overflow']),
   problem: z.object({ code: z.string(), message: z.string() }).nullable(),
   requestedAt: z.string(),
   updatedAt: z.string(),
@@ -166,7 +167,7 @@ export const communityViewSchema = z.object({
   timeZone: z.string(),
   revision: z.number().int(),
   policyVersion: z.number().int(),
-  policy: z.record(z.string(), z.unknown()),
+  policy: policySchema,
   categories: z.array(z.object({ categoryId: z.string(), name: z.string(), active: z.boolean() })),
   organisers: z.array(z.string()),
 });
@@ -179,7 +180,7 @@ export function communityView(state: CommunityState, revision: number): Communit
     timeZone: state.timeZone,
     revision,
     policyVersion: state.policies.length,
-    policy: (state.policies.at(-1) ?? {}) as Record<string, unknown>,
+    policy: currentPolicy(state).policy,
     categories: [...state.categories.entries()].map(([categoryId, c]) => ({ categoryId, name: c.name, active: c.active })),
     organisers: [...state.organisers].sort(),
   };

@@ -66,6 +66,8 @@ export interface RedemptionState {
   rejection: { code: string; message: string } | null;
   fulfilledBy: string | null;
   volunteerId: string | null;
+  /** Who asked for it (RedemptionRequested's `requestedBy`): the member, or staff on their behalf. */
+  requestedBy: string;
 }
 
 export const initialRedemptionState = (): RedemptionState => ({
@@ -79,6 +81,7 @@ export const initialRedemptionState = (): RedemptionState => ({
   rejection: null,
   fulfilledBy: null,
   volunteerId: null,
+  requestedBy: '',
 });
 
 export function evolveRedemption(state: RedemptionState, event: RedemptionEvent): RedemptionState {

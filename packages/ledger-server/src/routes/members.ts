@@ -41,9 +41,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: base,
+      operationId: 'getMemberAccount',
       tags: [tag],
       summary: 'Read an account: balance, available, held, locked, deficit, hours, level, lots',
-      description: 'The ETag is the account stream revision: send it back in If-Match on a command to refuse it if the account changed.',
+      description: 'The member\'s points account (the member themself and staff). The ETag is the account stream revision: send it back in If-Match on a command to refuse it if the account changed.',
       security,
       request: { params: memberParams, headers: z.object({ 'if-none-match': z.string().optional() }) },
       responses: {
@@ -67,8 +68,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/statement`,
+      operationId: 'getStatement',
       tags: [tag],
       summary: 'Statement: balance movements with running balance, cursor-paged, oldest first',
+      description: 'Every movement of the member\'s points — accruals, holds, spending, gifts, expiry, clawbacks — with the balance after it. Pass `nextCursor` back as `cursor` for the next page.',
       security,
       request: {
         params: memberParams,
@@ -91,8 +94,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/service-records`,
+      operationId: 'listMemberServiceRecords',
       tags: [recordsTag],
       summary: "A member's service records",
+      description: 'Every service record of the member, whatever its status, oldest first (the member themself and staff).',
       security,
       request: { params: memberParams },
       responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
@@ -109,8 +114,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/communities/{communityId}/service-records',
+      operationId: 'listServiceRecords',
       tags: [recordsTag],
       summary: 'Service records of the community by status (e.g. the pending queue for organisers)',
+      description: 'The organisers\' queue: records awaiting approval by default, or those approved, rejected or reversed (staff only).',
       security,
       request: { params: communityParams, query: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'reversed']).default('pending') }) },
       responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
@@ -126,8 +133,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/profile`,
+      operationId: 'getProfile',
       tags: [tag],
       summary: 'Personal data in the clear (the member, organisers, admins); null once erased',
+      description: 'Opens the member\'s sealed profile with their key. Never cached (`Cache-Control: no-store`). After an erasure the profile is null for good.',
       security,
       request: { params: memberParams },
       responses: {
@@ -153,8 +162,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/certificate`,
-      tags: [tag],
+      operationId: 'getCertificate',
+      tags: ['certificates'],
       summary: '志愿服务记录证明: service certificate data (ID number masked)',
+      description: 'The member\'s approved hours and records as a certificate issued today, with its number, verification code and the public URL anyone can check it at (no credential needed there).',
       security,
       request: { params: memberParams },
       responses: { 200: { description: 'The certificate', content: { 'application/json': { schema: certificateSchema } } }, ...problemResponses },
@@ -169,8 +180,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/certificate.html`,
-      tags: [tag],
+      operationId: 'getCertificatePage',
+      tags: ['certificates'],
       summary: 'The service certificate as a printable HTML page',
+      description: 'One A4 page with a QR code of the verification URL. A browser cannot send a bearer credential: give it the link from `GET …/certificate/link` instead.',
       security,
       request: { params: memberParams },
       responses: { 200: { description: 'A printable page', content: { 'text/html': { schema: z.string() } } }, ...problemResponses },
