@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../../packages/ledger-server/src/cli.ts', import.meta.url));
+const bin = fileURLToPath(new URL('../../packages/ledger-server/bin/ledger.mjs', import.meta.url));
 const exec = promisify(execFile);
 const dirs: string[] = [];
 const newDir = () => {
@@ -244,7 +245,11 @@ describe('ledger CLI: the first hour', () => {
     const typedIn = newDir();
     const packageDir = newDir();
     await run(['demo'], { env: { LEDGER_DATA_DIR: dir } });
-    const exported = await run(['export', '--out', 'events.jsonl'], { env: { LEDGER_DATA_DIR: dir, INIT_CWD: typedIn }, cwd: packageDir });
+    // Through bin/ledger.mjs, as an installed `ledger` runs, from a directory outside the workspace.
+    const exported = await exec(process.execPath, [bin, 'export', '--out', 'events.jsonl'], { env: { ...process.env, LEDGER_DATA_DIR: dir, INIT_CWD: typedIn }, cwd: packageDir }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (fault: { code: number; stdout: string; stderr: string }) => fault,
+    );
     expect(exported.code).toBe(0);
     expect(exported.stderr).toMatch(new RegExp(`\\d+ events exported to ${join(typedIn, 'events.jsonl')}`));
     expect(existsSync(join(typedIn, 'events.jsonl'))).toBe(true);
