@@ -39,6 +39,7 @@ const groups: Group[] = [
   { name: 'read statement', allowed: staffOrSelf, call: (api, x) => api('GET', `/v1/communities/${x.community}/members/${x.member}/statement`) },
   { name: 'read profile', allowed: staffOrSelf, call: (api, x) => api('GET', `/v1/communities/${x.community}/members/${x.member}/profile`) },
   { name: 'read certificate', allowed: staffOrSelf, call: (api, x) => api('GET', `/v1/communities/${x.community}/members/${x.member}/certificate`) },
+  { name: 'certificate print link', allowed: staffOrSelf, call: (api, x) => api('GET', `/v1/communities/${x.community}/members/${x.member}/certificate/link`) },
   { name: 'read own records', allowed: staffOrSelf, call: (api, x) => api('GET', `/v1/communities/${x.community}/members/${x.member}/service-records`) },
   { name: 'read transfers', allowed: staffOrSelf, call: (api, x) => api('GET', `/v1/communities/${x.community}/members/${x.member}/transfers`) },
   { name: 'record profile', allowed: staffOrSelf, call: (api, x) => api('POST', `/v1/communities/${x.community}/members/${x.member}/profile`, { profile: { name: 'n' } }) },

@@ -52,6 +52,38 @@ describe('policy versions', () => {
   });
 });
 
+describe('category multipliers name known categories', () => {
+  it('a policy may weight an active category', () => {
+    givenCommunity(registeredC1)
+      .when({ type: 'PublishPolicy', communityId: 'c1', policy: { categoryMultipliers: { 'elder-care': '1.5' } } })
+      .then([{ type: 'PolicyPublished', data: { version: 2, policy: { ...defaultPolicy, categoryMultipliers: { 'elder-care': '1.5' } } } }]);
+  });
+
+  it('a multiplier for a category the community does not have is refused, naming it and the known ones', () => {
+    const error = givenCommunity(registeredC1)
+      .when({ type: 'PublishPolicy', communityId: 'c1', policy: { categoryMultipliers: { eldercare: '2' } } })
+      .thenError('validation');
+    expect(error.message).toContain('"eldercare"');
+    expect(error.message).toContain('elder-care');
+    expect(error.details).toMatchObject({ unknownCategories: ['eldercare'] });
+  });
+
+  it('a retired category can no longer be weighted', () => {
+    givenCommunity([...registeredC1, { type: 'CategoryRetired', data: { categoryId: 'safety' } }])
+      .when({ type: 'PublishPolicy', communityId: 'c1', policy: { categoryMultipliers: { safety: '1.2' } } })
+      .thenError('validation');
+  });
+
+  it('at registration, the policy is checked against the categories registered with it', () => {
+    givenCommunity([])
+      .when({ type: 'RegisterCommunity', communityId: 'c1', name: 'x', categories: [{ categoryId: 'tutoring', name: '课业辅导' }], policy: { categoryMultipliers: { 'elder-care': '2' } } })
+      .thenError('validation');
+    givenCommunity([])
+      .when({ type: 'RegisterCommunity', communityId: 'c1', name: 'x', policy: { categoryMultipliers: { 'elder-care': '2' } } })
+      .events();
+  });
+});
+
 describe('categories', () => {
   it('an active category cannot be added twice', () => {
     givenCommunity(registeredC1).when({ type: 'AddCategory', communityId: 'c1', categoryId: 'elder-care', name: '助老' }).thenError('already-exists');

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'cli.js');
-const entry = existsSync(built) ? [built] : ['--import', 'tsx', '--conditions=source', join(root, 'src', 'cli.ts')];
+// tsx by the path this package resolves it to: `--import tsx` alone would look for it from the caller's directory.
+const entry = existsSync(built) ? [built] : ['--import', import.meta.resolve('tsx'), '--conditions=source', join(root, 'src', 'cli.ts')];
 const { status } = spawnSync(process.execPath, [...entry, ...process.argv.slice(2)], { stdio: 'inherit', cwd: process.cwd() });
 process.exit(status ?? 1);

@@ -3,16 +3,20 @@
  * metrics and request id → (under /v1) body limit → authentication → Idempotency-Key header → route. Every failure,
  * wherever it is thrown, reaches `onError`, the one place that writes problem documents.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventStore, Ledger, ReadModels } from '@volunteer-ledger/core';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Authenticator } from './auth.js';
 import type { AppEnv } from './context.js';
+import { CertificateSigner } from './certificates.js';
 import { idempotencyKeyHeader } from './idempotency.js';
+import { allowedMethodsOf } from './allowed-methods.js';
 import { Metrics } from './metrics.js';
+import { completeDocument } from './openapi-document.js';
 import { Problem, problemResponse, toProblem } from './problems.js';
+import { certificateRoutes } from './routes/certificates.js';
 import { communityRoutes } from './routes/communities.js';
 import { memberRoutes } from './routes/members.js';
 import { reportRoutes } from './routes/reports.js';
@@ -28,6 +32,10 @@ export interface AppDeps {
   readonly authenticator: Authenticator;
   readonly maxBodyBytes: number;
   readonly metrics?: Metrics;
+  /** Signs certificates' verification codes and print links (secrets.ts); a fresh key for this app when absent. */
+  readonly certificateSecret?: string;
+  /** LEDGER_PUBLIC_URL: where the public reaches the service; the request's origin when absent. */
+  readonly publicUrl?: string;
   /** Where unexpected faults are reported (never to the client). */
   readonly logFault?: (fault: unknown, context: { method: string; path: string; requestId: string }) => void;
 }
@@ -36,11 +44,30 @@ export interface LedgerApp {
   readonly app: OpenAPIHono<AppEnv>;
   readonly metrics: Metrics;
   readonly reads: ReadSide;
+  /** The OpenAPI document served at /openapi.json (built once). */
+  openApiDocument(): Record<string, unknown>;
   /** Readiness turns false when shutdown begins. */
   stopAccepting(): void;
 }
 
 export const apiVersion = '1.0.0';
+
+const apiInfo = {
+  title: 'Volunteer ledger (志愿服务积分账本)',
+  version: apiVersion,
+  description: [
+    'Event-sourced ledger for community volunteer hours and points (志愿服务积分): residents serve, organisers approve the hours, the hours earn points by a versioned policy, and points are spent at the rewards shop (积分超市), given to neighbours or donated.',
+    '',
+    '**Credentials.** Every `/v1` call sends `Authorization: Bearer <credential>`: an API key (`vlk_…`, made with `ledger admin-key create`) for machines, or a JWT for a member app. ' +
+      'A member app\'s backend signs, for each signed-in resident, an HS256 token with claims `sub` (their member id), `role` (`member`, `organiser` or `admin`) and `community`, with the secret the service keeps in its data directory (`jwt-secret`) or `LEDGER_JWT_SECRET`; `ledger token sign` makes one to try things.',
+    '',
+    '**Errors** are RFC 9457 problem documents (`application/problem+json`) with a stable `type` per code. **Every POST honours `Idempotency-Key`**: a repeat returns the first answer.',
+    '',
+    'The examples form one journey — 阳光社区 registers, 张伟 serves, 王芳 organises, the shop lists rice and a haircut — and succeed when tried in the order of the operations below on a new service with an admin key.',
+  ].join('\n'),
+  contact: { name: 'Volunteer ledger maintainers' },
+  license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+};
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -78,11 +105,19 @@ export function createApp(deps: AppDeps): LedgerApp {
   });
 
   app.onError((thrown, c) => {
-    const { problem, fault } = toProblem(thrown);
+    const { problem, fault } = toProblem(thrown, { contentType: c.req.header('content-type') });
     if (fault) logFault(thrown, { method: c.req.method, path: c.req.path, requestId: c.get('requestId') ?? '' });
     return problemResponse(problem);
   });
-  app.notFound((c) => problemResponse(new Problem('route-not-found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`)));
+  const allowedMethods = allowedMethodsOf(() => app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    // A route of this method matched but found nothing (an unknown asset): that is a plain 404.
+    if (allowed.length === 0 || allowed.includes(c.req.method)) return problemResponse(new Problem('route-not-found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`));
+    return problemResponse(
+      new Problem('method-not-allowed', `${c.req.path} does not answer ${c.req.method}; it answers ${allowed.join(', ')} (see /openapi.json)`, { allowed }, { allow: allowed.join(', ') }),
+    );
+  });
 
   const limitBody = bodyLimit({
       maxSize: deps.maxBodyBytes,
@@ -107,28 +142,34 @@ export function createApp(deps: AppDeps): LedgerApp {
   });
 
   const reads = new ReadSide(deps.models);
-  const routeDeps = { ledger: deps.ledger, metrics, reads };
+  const routeDeps = {
+    ledger: deps.ledger,
+    metrics,
+    reads,
+    certificates: new CertificateSigner(deps.certificateSecret ?? randomBytes(32).toString('base64url')),
+    publicUrl: deps.publicUrl,
+  };
   communityRoutes(app, routeDeps);
   memberRoutes(app, routeDeps);
+  certificateRoutes(app, routeDeps);
   shopRoutes(app, routeDeps);
   reportRoutes(app, routeDeps);
   systemRoutes(app, { store: deps.store, metrics, isAccepting: () => accepting });
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Volunteer ledger (志愿服务积分账本)',
-      version: apiVersion,
-      description:
-        'Event-sourced ledger for community volunteer hours and points. Errors are RFC 9457 problem documents ' +
-        '(application/problem+json) with a stable `type` per code. Every POST honours Idempotency-Key.',
-    },
+  let document: Record<string, unknown> | null = null;
+  let documentText: string | null = null;
+  const openApiDocument = () =>
+    (document ??= completeDocument(app.getOpenAPI31Document({ openapi: '3.1.0', info: apiInfo }) as unknown as Record<string, unknown>, { publicUrl: deps.publicUrl }));
+  app.get('/openapi.json', (c) => {
+    documentText ??= JSON.stringify(openApiDocument());
+    return c.body(documentText, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
   return {
     app,
     metrics,
     reads,
+    openApiDocument,
     stopAccepting() {
       accepting = false;
     },

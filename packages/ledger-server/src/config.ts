@@ -19,9 +19,20 @@ export const configSchema = z
     LEDGER_DATA_DIR: z.string().min(1).default('.data'),
     LEDGER_ESDB_CONNECTION_STRING: z.string().optional(),
     LEDGER_HOST: z.string().min(1).default('127.0.0.1'),
+    /** `PORT`, the platforms' convention, is read when this is unset (see `loadConfig`). */
     LEDGER_PORT: positiveInt('LEDGER_PORT', 8080, 65_535),
-    /** HS256 shared secret for embedding apps' JWTs: at least 32 bytes. */
+    /**
+     * HS256 shared secret for embedding apps' JWTs: at least 32 bytes. Unset (and no JWKS), the service
+     * generates one and keeps it in the data directory (`jwt-secret`, mode 0600): see secrets.ts.
+     */
     LEDGER_JWT_SECRET: z.string().min(32, 'LEDGER_JWT_SECRET must be at least 32 characters (use a random 256-bit secret)').optional(),
+    /** Signs certificates' verification codes and print links; kept in the data directory when unset. */
+    LEDGER_CERTIFICATE_SECRET: z.string().min(32, 'LEDGER_CERTIFICATE_SECRET must be at least 32 characters (use a random 256-bit secret)').optional(),
+    /** Where the public reaches the service (for certificates' QR codes and links), e.g. https://ledger.example.org; else the request's own origin. */
+    LEDGER_PUBLIC_URL: z
+      .url({ protocol: /^https?$/, error: 'LEDGER_PUBLIC_URL must be an http(s) URL, like https://ledger.example.org' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
     /** RS256 public keys: a JWKS as JSON text, or a path to a JSON file. */
     LEDGER_JWKS: z.string().optional(),
     /** RS256 public keys fetched (and cached) from a JWKS URL. */
@@ -56,17 +67,23 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Only LEDGER_* variables are read; anything else in the environment is ignored. */
+/**
+ * Only LEDGER_* variables are read, and `PORT` (which hosting platforms set) when LEDGER_PORT is not:
+ * LEDGER_PORT wins. Anything else in the environment is ignored.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
   const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('LEDGER_') && v !== undefined && v !== ''));
+  const portFromPort = relevant.LEDGER_PORT === undefined && env.PORT !== undefined && env.PORT !== '';
+  if (portFromPort) relevant.LEDGER_PORT = env.PORT;
   const parsed = configSchema.safeParse(relevant);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      const got = relevant[name];
+      const field = String(issue.path[0] ?? 'environment');
+      const name = field === 'LEDGER_PORT' && portFromPort ? 'PORT' : field;
+      const got = relevant[field];
       // Secrets are never echoed back.
       const shown = got === undefined ? 'unset' : /SECRET|JWKS$/.test(name) ? '(hidden)' : JSON.stringify(got);
-      return `  ${name} (${shown}): ${issue.message}`;
+      return `  ${name} (${shown}): ${issue.message.replace('LEDGER_PORT', name)}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }

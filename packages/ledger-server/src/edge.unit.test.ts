@@ -25,8 +25,15 @@ describe('configuration', () => {
     }
   });
 
-  it('ignores variables that are not LEDGER_*', () => {
-    expect(loadConfig({ PORT: 'x', HOME: '/root' }).LEDGER_PORT).toBe(8080);
+  it('ignores variables that are not LEDGER_* (PORT aside)', () => {
+    expect(loadConfig({ HOME: '/root', LEDGER_PORTS: '1' }).LEDGER_PORT).toBe(8080);
+  });
+
+  it('honours PORT, the platforms\' convention, when LEDGER_PORT is unset; LEDGER_PORT wins', () => {
+    expect(loadConfig({ PORT: '3000' }).LEDGER_PORT).toBe(3000);
+    expect(loadConfig({ PORT: '3000', LEDGER_PORT: '8081' }).LEDGER_PORT).toBe(8081);
+    expect(() => loadConfig({ PORT: 'x' })).toThrow(/PORT \("x"\): PORT must be a whole number/);
+    expect(() => loadConfig({ PORT: 'x', LEDGER_PORT: '8081' })).not.toThrow();
   });
 });
 

@@ -1,9 +1,9 @@
 /**
  * Long jobs for the CLI: export and import events as JSONL, balances and hours as CSV, and `verify`,
- * which replays the whole store into fresh read models and checks the ledger's rules. Each reports
- * progress through `progress` (the CLI prints it to stderr).
+ * which replays the whole store into fresh read models and checks the ledger's rules. Each reports how
+ * far it got through `onProgress` (events, or bytes for an import; the CLI draws a progress line).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import {
   type EventStore,
@@ -14,6 +14,7 @@ import {
   type NewEvent,
   ReadModels,
   type RecordedEvent,
+  type ReadAllOptions,
   serviceRecords,
   streamNames,
   trialBalance,
@@ -22,24 +23,66 @@ import {
 /** Events per read of the global order. */
 export const exportPageSize = 1_000;
 
-export type Progress = (line: string) => void;
+/** How much more of a job is done: events, or bytes of an import file. */
+export type OnProgress = (count: number) => void;
 type Write = (chunk: string) => void | Promise<void>;
+const ignore: OnProgress = () => undefined;
 
-export async function exportEvents(store: EventStore, write: Write, progress: Progress = () => undefined): Promise<number> {
+/**
+ * How many events the store holds, when it can say cheaply (SQLite counts them); null otherwise, and
+ * progress then shows a count and a rate without a percentage.
+ */
+export async function eventTotal(store: EventStore): Promise<number | null> {
+  const counting = store as EventStore & { eventCount?: () => Promise<number> };
+  return typeof counting.eventCount === 'function' ? counting.eventCount() : null;
+}
+
+/**
+ * The same store, telling `onRead` how many events each read of the global order returned: how the
+ * progress of a replay (read models catching up) is seen without the read models knowing of it.
+ */
+export function observingReads(store: EventStore, onRead: OnProgress): EventStore {
+  return {
+    get idempotency() {
+      return store.idempotency;
+    },
+    get checkpoints() {
+      return store.checkpoints;
+    },
+    appendToStream: (streamName, events, options) => store.appendToStream(streamName, events, options),
+    readStream: (streamName, options) => store.readStream(streamName, options),
+    streamRevision: (streamName) => store.streamRevision(streamName),
+    async readAll(options: ReadAllOptions) {
+      const page = await store.readAll(options);
+      onRead(page.length);
+      return page;
+    },
+    subscribeToAll: (options) => store.subscribeToAll(options),
+    close: () => store.close(),
+  };
+}
+
+export async function exportEvents(store: EventStore, write: Write, onProgress: OnProgress = ignore): Promise<number> {
   let after: bigint | undefined;
   let count = 0;
   for (;;) {
     const page = await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: exportPageSize });
     for (const event of page) await write(`${JSON.stringify({ ...event, position: event.position.toString() })}\n`);
     count += page.length;
-    if (page.length > 0) progress(`exported ${count} events`);
+    onProgress(page.length);
     if (page.length < exportPageSize) return count;
     after = page.at(-1)!.position;
   }
 }
 
-/** Appends a JSONL export to an empty store, stream by stream, keeping event ids, revisions and metadata. */
-export async function importEvents(store: EventStore, file: string, progress: Progress = () => undefined): Promise<number> {
+/** The size of an import file: the total its progress is measured against. */
+export const importFileBytes = (file: string): number => statSync(file).size;
+
+/**
+ * Appends a JSONL export to an empty store, stream by stream, keeping event ids, revisions and metadata.
+ * Progress is reported in bytes of the file read.
+ */
+export async function importEvents(store: EventStore, file: string, onProgress: OnProgress = ignore): Promise<number> {
   if ((await store.readAll({ maxCount: 1 })).length > 0) throw new Error('the target store is not empty; import only into a new store');
   let batch: { streamName: string; first: number; events: NewEvent[] } | null = null;
   let count = 0;
@@ -47,12 +90,12 @@ export async function importEvents(store: EventStore, file: string, progress: Pr
     if (!batch) return;
     await store.appendToStream(batch.streamName, batch.events, { expectedRevision: batch.first === 0 ? 'no_stream' : batch.first - 1 });
     count += batch.events.length;
-    if (count % 1000 < batch.events.length) progress(`imported ${count} events`);
     batch = null;
   };
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
     line += 1;
+    onProgress(Buffer.byteLength(text, 'utf8') + 1);
     if (text.trim() === '') continue;
     let event: RecordedEvent;
     try {
@@ -76,7 +119,6 @@ export async function importEvents(store: EventStore, file: string, progress: Pr
     }
   }
   await flush();
-  progress(`imported ${count} events`);
   return count;
 }
 
@@ -123,13 +165,12 @@ export interface VerifyReport {
  * deficit, held points are not negative, and lots add up to the balance (rules 2, 3, 5); every stream's
  * folded revision equals the store's (rule 9).
  */
-export async function verifyLedger(store: EventStore, progress: Progress = () => undefined): Promise<VerifyReport> {
-  const models = new ReadModels(store);
+export async function verifyLedger(store: EventStore, onProgress: OnProgress = ignore): Promise<VerifyReport> {
+  const models = new ReadModels(observingReads(store, onProgress));
   const breaches: string[] = [];
   let events = 0;
   try {
     events = await models.rebuild();
-    progress(`replayed ${events} events`);
   } catch (fault) {
     breaches.push(`replay stopped: ${fault instanceof Error ? fault.message : String(fault)}`);
   }

@@ -128,11 +128,26 @@ export function problemDocument(problem: Problem, instance?: string): ProblemDoc
 
 export const problemContentType = 'application/problem+json';
 
+/** The only request body type the API reads. */
+export const jsonMediaType = 'application/json';
+
+/** A body that is not JSON: says what was sent and what to send instead. */
+export function unsupportedMediaType(received: string | undefined): Problem {
+  const sent = received ? `Content-Type ${JSON.stringify(received)}` : 'no Content-Type';
+  return new Problem('unsupported-media-type', `the body was sent with ${sent}; send it as JSON with the header "Content-Type: ${jsonMediaType}"`, { accepted: [jsonMediaType] }, { 'accept-post': jsonMediaType });
+}
+
+/** What `toProblem` may use from the request to say what went wrong. */
+export interface RequestFacts {
+  readonly contentType?: string | undefined;
+}
+
 /** Any thrown value → a problem; unknown faults become a bare 500 with no internals. */
-export function toProblem(thrown: unknown): { problem: Problem; fault: boolean } {
+export function toProblem(thrown: unknown, request: RequestFacts = {}): { problem: Problem; fault: boolean } {
   if (thrown instanceof Problem) return { problem: thrown, fault: thrown.code === 'internal' || thrown.code === 'unavailable' };
   // Hono's HTTPException carries a status (body limit, malformed JSON, content type).
   const status = (thrown as { status?: unknown } | null)?.status;
+  if (status === 415) return { problem: unsupportedMediaType(request.contentType), fault: false };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const byStatus: Record<number, ProblemCode> = { 400: 'validation', 401: 'unauthenticated', 404: 'route-not-found', 405: 'method-not-allowed', 413: 'payload-too-large', 415: 'unsupported-media-type' };
     const code = byStatus[status] ?? 'validation';

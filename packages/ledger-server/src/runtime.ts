@@ -3,15 +3,20 @@
  * the vault's member keys, in their own file), and the core `Ledger`. Shared by `serve` and the CLI.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type Clock, type EventStore, InMemoryEventStore, InMemorySnapshotStore, Ledger, ReadModels, type SnapshotStore, systemClock, WebCryptoVault } from '@volunteer-ledger/core';
 import { SqliteEventStore } from '@volunteer-ledger/store-sqlite';
 import type { ServerConfig } from './config.js';
 import { type CredentialStore, InMemoryCredentialStore, SqliteCredentialStore } from './credentials.js';
+import { observingReads } from './maintenance.js';
+import { certificateSecret, dataDirectory, jwtSecret, type KeptSecret } from './secrets.js';
 import { SqliteSnapshotStore } from './snapshots.js';
 
 export interface Runtime {
+  /** The configuration, with LEDGER_JWT_SECRET filled in from the data directory when it was unset (secrets.ts). */
   readonly config: ServerConfig;
+  /** The secrets in use and where they are kept, for the start-up message. */
+  readonly secrets: { readonly jwt: KeptSecret | null; readonly certificate: KeptSecret };
   readonly store: EventStore;
   readonly credentials: CredentialStore;
   readonly ledger: Ledger;
@@ -35,7 +40,14 @@ async function openEventStoreDb(connectionString: string): Promise<EventStore> {
   return new EventStoreDbEventStore({ connectionString });
 }
 
-export async function openRuntime(config: ServerConfig, options: { clock?: Clock; store?: EventStore } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  readonly clock?: Clock;
+  readonly store?: EventStore;
+  /** Told how many events each read of the global order by the read models returned (progress of a rebuild). */
+  readonly onReadModelEvents?: (count: number) => void;
+}
+
+export async function openRuntime(config: ServerConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   let store: EventStore;
   let credentials: CredentialStore;
@@ -47,7 +59,7 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
     credentials = new InMemoryCredentialStore();
     describe = 'in-memory store (nothing survives a restart)';
   } else {
-    const dataDir = resolve(config.LEDGER_DATA_DIR);
+    const dataDir = dataDirectory(config);
     mkdirSync(dataDir, { recursive: true });
     credentials = SqliteCredentialStore.open(join(dataDir, credentialsFileName));
     snapshots = new SqliteSnapshotStore(join(dataDir, readModelsFileName));
@@ -59,6 +71,7 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
       describe = `EventStoreDB (credentials in ${dataDir})`;
     }
   }
+  const secrets = { jwt: jwtSecret(config), certificate: certificateSecret(config) };
   const ledger = new Ledger({
     store,
     clock,
@@ -68,12 +81,13 @@ export async function openRuntime(config: ServerConfig, options: { clock?: Clock
     // A shared cluster may hold events other software wrote: check every one read. The SQLite file is this service's own.
     validateStoredEvents: config.LEDGER_STORE === 'eventstoredb',
   });
-  const models = new ReadModels(store, { snapshots });
+  const models = new ReadModels(options.onReadModelEvents ? observingReads(store, options.onReadModelEvents) : store, { snapshots });
   let opened: Promise<ReadModels> | null = null;
   let following = false;
   let closed = false;
   return {
-    config,
+    config: secrets.jwt ? { ...config, LEDGER_JWT_SECRET: secrets.jwt.value } : config,
+    secrets,
     store,
     credentials,
     ledger,

@@ -22,6 +22,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The service could not listen where it was told to; the message names the variable to change. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+
+  static from(fault: NodeJS.ErrnoException, host: string, port: number): Error {
+    const where = `${host}:${port}`;
+    const choose = 'set LEDGER_PORT (it wins over PORT) to a free port, or to 0 to let the system pick one';
+    switch (fault.code) {
+      case 'EADDRINUSE':
+        return new ListenError(`port ${port} on ${host} is already in use (another ledger, or another program, listens there): ${choose}`);
+      case 'EACCES':
+        return new ListenError(`this user may not listen on ${where} (ports below 1024 need privileges): ${choose}`);
+      case 'EADDRNOTAVAIL':
+      case 'ENOTFOUND':
+        return new ListenError(`${host} is not an address of this machine: set LEDGER_HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for all)`);
+      default:
+        return fault;
+    }
+  }
+}
+
 export interface StartOptions {
   readonly port?: number;
   readonly host?: string;
@@ -38,16 +59,20 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
     models,
     authenticator: createAuthenticator(config, runtime.credentials),
     maxBodyBytes: config.LEDGER_MAX_BODY_BYTES,
+    certificateSecret: runtime.secrets.certificate.value,
+    ...(config.LEDGER_PUBLIC_URL ? { publicUrl: config.LEDGER_PUBLIC_URL } : {}),
   });
   const scheduler = new Scheduler(ledgerJobs(runtime.ledger, models, () => ledgerApp.reads.noteWrite()), config.LEDGER_JOBS_INTERVAL_SECONDS * 1000, ledgerApp.metrics, log);
   const host = options.host ?? config.LEDGER_HOST;
+  const wantedPort = options.port ?? config.LEDGER_PORT;
   const server = await new Promise<Server>((resolve, reject) => {
     // Node would answer a request without Host with a bare 400 before the app sees it; the app refuses it
     // itself, with a problem document like every other refusal.
-    const s = serve({ fetch: ledgerApp.app.fetch, port: options.port ?? config.LEDGER_PORT, hostname: host, serverOptions: { requireHostHeader: false } }, () =>
-      resolve(s as Server),
-    );
-    s.once('error', reject);
+    const s = serve({ fetch: ledgerApp.app.fetch, port: wantedPort, hostname: host, serverOptions: { requireHostHeader: false } }, () => resolve(s as Server));
+    s.once('error', (fault: NodeJS.ErrnoException) => reject(ListenError.from(fault, host, wantedPort)));
+  }).catch(async (fault: unknown) => {
+    await scheduler.stop();
+    throw fault;
   });
   // Requests Node's parser refuses before Hono sees them (oversized headers or URL, malformed HTTP) still
   // get a problem document rather than a bare status line.

@@ -3,7 +3,7 @@
  * describes what is sent, plus the two views the core leaves to the edge: a community's set-up and the
  * certificate's printable page. Amounts are decimal strings (DESIGN §4 rule 4).
  */
-import type { CommunityState, certificate } from '@volunteer-ledger/core';
+import { type CommunityState, type certificate, currentPolicy, policySchema } from '@volunteer-ledger/core';
 import { z } from 'zod';
 
 export const amount = z.string().describe('a decimal string with 2 places, like "12.50"');
@@ -70,7 +70,7 @@ export const recordViewSchema = z.object({
 export const catalogueItemSchema = z.object({
   itemId: z.string(),
   name: z.string(),
-  kind: z.string(),
+  kind: z.enum(['goods', 'service']),
   pointsCost: amount,
   active: z.boolean(),
   stocked: z.number().int().nullable(),
@@ -93,6 +93,7 @@ export const redemptionViewSchema = z.object({
   rejection: z.object({ code: z.string(), message: z.string() }).nullable(),
   fulfilledBy: z.string().nullable(),
   volunteerId: z.string().nullable(),
+  requestedBy: z.string().describe('Who asked for it: the member, or staff on their behalf'),
   requestedAt: z.string(),
   updatedAt: z.string(),
 });
@@ -103,7 +104,7 @@ export const transferViewSchema = z.object({
   from: z.string(),
   to: z.string(),
   points: amount,
-  reason: z.string(),
+  reason: z.enum(['gift', 'donation', 'overflow']),
   problem: z.object({ code: z.string(), message: z.string() }).nullable(),
   requestedAt: z.string(),
   updatedAt: z.string(),
@@ -144,6 +145,8 @@ export const trialBalanceSchema = z.object({
 
 export const certificateSchema = z.object({
   certificateNumber: z.string(),
+  verificationCode: z.string(),
+  verificationUrl: z.string(),
   issuedOn: z.string(),
   issuingCommunity: z.object({ communityId: z.string(), name: z.string() }),
   member: z.object({
@@ -155,7 +158,8 @@ export const certificateSchema = z.object({
   level: z.number().int(),
   records: z.array(z.object({ recordId: z.string(), serviceDate: z.string(), category: z.string(), hours: amount })),
 });
-export type Certificate = Awaited<ReturnType<typeof certificate>>;
+/** The core's certificate with what makes it verifiable: its number, code and public verification URL (certificates.ts). */
+export type Certificate = Awaited<ReturnType<typeof certificate>> & { readonly verificationCode: string; readonly verificationUrl: string };
 
 export const communityViewSchema = z.object({
   communityId: z.string(),
@@ -163,7 +167,7 @@ export const communityViewSchema = z.object({
   timeZone: z.string(),
   revision: z.number().int(),
   policyVersion: z.number().int(),
-  policy: z.record(z.string(), z.unknown()),
+  policy: policySchema,
   categories: z.array(z.object({ categoryId: z.string(), name: z.string(), active: z.boolean() })),
   organisers: z.array(z.string()),
 });
@@ -176,17 +180,20 @@ export function communityView(state: CommunityState, revision: number): Communit
     timeZone: state.timeZone,
     revision,
     policyVersion: state.policies.length,
-    policy: (state.policies.at(-1) ?? {}) as Record<string, unknown>,
+    policy: currentPolicy(state).policy,
     categories: [...state.categories.entries()].map(([categoryId, c]) => ({ categoryId, name: c.name, active: c.active })),
     organisers: [...state.organisers].sort(),
   };
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
-/** 志愿服务记录证明 as a printable page: one A4 sheet, no scripts, no outside assets. */
-export function certificateHtml(cert: Certificate, categoryNames: ReadonlyMap<string, { name: string }>): string {
+/**
+ * 志愿服务记录证明 as a printable page: one A4 sheet, no scripts, no outside assets; the QR code (an
+ * inline SVG) leads to the public verification page.
+ */
+export function certificateHtml(cert: Certificate, categoryNames: ReadonlyMap<string, { name: string }>, qrSvg: string): string {
   const who = cert.member.name ?? cert.member.memberId;
   const rows = cert.records
     .map(
@@ -203,15 +210,19 @@ h1 { text-align: center; letter-spacing: .3em; }
 table { width: 100%; border-collapse: collapse; margin-top: 1em; }
 th, td { border: 1px solid #444; padding: 4px 8px; } td.n { text-align: right; }
 .meta { display: flex; justify-content: space-between; }
+.verify { display: flex; gap: 1em; align-items: center; margin-top: 2em; font-size: 0.9em; }
+.qr svg { width: 32mm; height: 32mm; display: block; } .url { word-break: break-all; }
 </style></head><body>
 <h1>志愿服务记录证明</h1>
 <p class="meta"><span>证明编号 No. ${escapeHtml(cert.certificateNumber)}</span><span>出具日期 ${escapeHtml(cert.issuedOn)}</span></p>
 <p>兹证明 <strong>${escapeHtml(who)}</strong>${cert.member.idNumberMasked ? `（证件号 ${escapeHtml(cert.member.idNumberMasked)}）` : ''}
-在 ${escapeHtml(cert.issuingCommunity.name)} 累计参加志愿服务 <strong>${escapeHtml(cert.approvedHours)}</strong> 小时（星级 ${cert.level}）。</p>
+在 ${escapeHtml(cert.issuingCommunity.name)} 累计参加志愿服务 <strong>${escapeHtml(cert.approvedHours)}</strong> 小时${cert.level > 0 ? `（星级 ${cert.level}）` : ''}。</p>
 <p>This certifies that ${escapeHtml(who)} has ${escapeHtml(cert.approvedHours)} approved hours of volunteer service with ${escapeHtml(cert.issuingCommunity.name)}.</p>
 <table><thead><tr><th>服务日期 Date</th><th>服务类别 Category</th><th>时长 Hours</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
+<div class="verify"><div class="qr">${qrSvg}</div><p>核验码 Verification code <strong>${escapeHtml(cert.verificationCode)}</strong><br>
+扫码或访问以下网址核验本证明 Scan or visit to verify:<br><span class="url">${escapeHtml(cert.verificationUrl)}</span></p></div>
 <p style="margin-top:3em;text-align:right">${escapeHtml(cert.issuingCommunity.name)}（盖章）</p>
 </body></html>`;
 }

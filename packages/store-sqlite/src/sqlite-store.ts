@@ -236,6 +236,12 @@ export class SqliteEventStore implements EventStore {
     return pollingSubscription((o) => this.readAll(o), this.appended, options.after);
   }
 
+  /** How many events the store holds: the total a long job (export, verify, rebuild) reports progress against. */
+  async eventCount(): Promise<number> {
+    this.assertOpen();
+    return Number(this.db.prepare<[], number>('SELECT count(*) FROM events').pluck(true).get() ?? 0);
+  }
+
   /**
    * Transactions committed, those synced to disk, and appends they carried: appends / commits is the
    * group-commit factor; commits − syncedCommits are commits that carried deferred appends only.

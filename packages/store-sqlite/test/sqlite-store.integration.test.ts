@@ -49,6 +49,16 @@ describe('SQLite store: durability settings and schema', () => {
   });
 });
 
+describe('SQLite store: event count', () => {
+  it('counts every event of every stream (the total behind the CLI progress)', async () => {
+    const store = open();
+    expect(await store.eventCount()).toBe(0);
+    await store.appendToStream('member-c1-m1', contractEvents(3), { expectedRevision: 'no_stream' });
+    await store.appendToStream('member-c1-m2', contractEvents(2), { expectedRevision: 'no_stream' });
+    expect(await store.eventCount()).toBe(5);
+  });
+});
+
 describe('SQLite store: group commit', () => {
   it('commits appends that arrive together in one transaction', async () => {
     const store = open();

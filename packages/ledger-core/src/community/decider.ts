@@ -1,7 +1,7 @@
 /** The community stream (`community-{id}`): programme set-up — policy versions, categories, organisers. */
 import type { CommunityCommand } from './commands.js';
 import type { CommunityEvent } from './events.js';
-import { alreadyExists, invalidState, notFound, invariant, type DomainError } from '../errors.js';
+import { alreadyExists, domainError, invalidState, notFound, invariant, type DomainError } from '../errors.js';
 import { defaultCategories, defaultPolicy, type Policy } from '../policy.js';
 import { err, ok, type Result } from '../result.js';
 
@@ -37,16 +37,23 @@ export function decideCommunity(command: CommunityCommand, state: CommunityState
   if (command.type === 'RegisterCommunity') {
     if (state.exists) return err(alreadyExists('community', command.communityId));
     const categories = command.categories ?? defaultCategories;
+    const policy = command.policy ?? defaultPolicy;
+    const unknown = multipliersOfUnknownCategories(policy, command.communityId, categories.map((c) => c.categoryId));
+    if (unknown) return err(unknown);
     return ok([
       { type: 'CommunityRegistered', data: { communityId: command.communityId, name: command.name, timeZone: command.timeZone } },
-      { type: 'PolicyPublished', data: { version: 1, policy: command.policy ?? defaultPolicy } },
+      { type: 'PolicyPublished', data: { version: 1, policy } },
       ...categories.map((c): CommunityEvent => ({ type: 'CategoryAdded', data: { categoryId: c.categoryId, name: c.name } })),
     ]);
   }
   if (!state.exists) return err(notFound('community', command.communityId));
   switch (command.type) {
-    case 'PublishPolicy':
+    case 'PublishPolicy': {
+      const active = [...state.categories].filter(([, c]) => c.active).map(([id]) => id);
+      const unknown = multipliersOfUnknownCategories(command.policy, state.communityId, active);
+      if (unknown) return err(unknown);
       return ok([{ type: 'PolicyPublished', data: { version: state.policies.length + 1, policy: command.policy } }]);
+    }
     case 'AddCategory':
       if (state.categories.get(command.categoryId)?.active) return err(alreadyExists('category', command.categoryId));
       return ok([{ type: 'CategoryAdded', data: { categoryId: command.categoryId, name: command.name } }]);
@@ -62,6 +69,23 @@ export function decideCommunity(command: CommunityCommand, state: CommunityState
       if (!state.organisers.has(command.memberId)) return err(notFound('organiser', command.memberId));
       return ok([{ type: 'OrganiserDismissed', data: { memberId: command.memberId } }]);
   }
+}
+
+/**
+ * A multiplier for a category the community does not have would never apply: a typo ("eldercare") would
+ * quietly pay ×1. So a policy may name only the community's active categories.
+ */
+function multipliersOfUnknownCategories(policy: Policy, communityId: string, categoryIds: readonly string[]): DomainError | null {
+  const known = new Set(categoryIds);
+  const unknown = Object.keys(policy.categoryMultipliers).filter((id) => !known.has(id));
+  if (unknown.length === 0) return null;
+  const listed = [...known].sort();
+  return domainError(
+    'validation',
+    `policy.categoryMultipliers names ${unknown.map((id) => `"${id}"`).join(', ')}, which ${unknown.length === 1 ? 'is not an active category' : 'are not active categories'} of ${communityId}; ` +
+      `expected one of: ${listed.join(', ') || '(none)'}. Correct the id, or add the category first`,
+    { field: 'policy.categoryMultipliers', unknownCategories: unknown, activeCategories: listed },
+  );
 }
 
 /** Folds one event into the state. Mutates and returns `state`: the caller owns it (see Ledger). */

@@ -25,6 +25,8 @@ export interface RedemptionState {
   volunteerId: string | null;
   /** The volunteer's record a fulfilment makes, while fulfilling. */
   service: ServiceGiven | null;
+  /** Who asked for it (RedemptionRequested's `requestedBy`): the member, or staff on their behalf. */
+  requestedBy: string;
   /** While cancelling: why, and who asked. */
   cancellation: { reason: 'cancelled' | 'expired'; requestedBy: string } | null;
 }
@@ -42,6 +44,7 @@ export const initialRedemptionState = (): RedemptionState => ({
   volunteerId: null,
   service: null,
   cancellation: null,
+  requestedBy: '',
 });
 
 export function evolveRedemption(state: RedemptionState, event: RedemptionEvent): RedemptionState {

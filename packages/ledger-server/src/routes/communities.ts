@@ -23,8 +23,10 @@ export function communityRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/communities/{communityId}',
+      operationId: 'getCommunity',
       tags: [tag],
       summary: 'Read a community: current policy, categories, organisers',
+      description: 'The community\'s set-up as it stands: the policy in force and its version, every category (retired ones with `active: false`) and the organisers. Anyone of the community may read it.',
       security,
       request: { params: communityParams },
       responses: { 200: { description: 'The community', content: { 'application/json': { schema: communityViewSchema } } }, ...problemResponses },

@@ -1,9 +1,13 @@
 /** Members (志愿者 / 居民): registration, account, statement, certificate, personal data; service records (服务记录). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Actor, accountView, certificate, type MemberModel, profileSchema, serviceRecords, statementPage } from '@volunteer-ledger/core';
+import { type Actor, accountView, type MemberModel, profileSchema, serviceRecords, statementPage } from '@volunteer-ledger/core';
+import type { Context } from 'hono';
 import { canReadAccount, canReadAsStaff } from '../access.js';
 import { Problem } from '../problems.js';
-import { accountViewSchema, certificateHtml, certificateSchema, recordViewSchema, statementSchema } from '../views.js';
+import { pageSecurityPolicy } from '../certificate-pages.js';
+import type { AppEnv } from '../context.js';
+import { accountViewSchema, certificateSchema, recordViewSchema, statementSchema } from '../views.js';
+import { certificatePage, issueCertificate, publicOrigin } from './certificates.js';
 import { type App, commandEndpoint, communityModel, communityParams, etagOf, memberParams, problemResponses, recordParams, type RouteDeps, security } from './shared.js';
 
 const tag = 'members';
@@ -37,9 +41,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: base,
+      operationId: 'getMemberAccount',
       tags: [tag],
       summary: 'Read an account: balance, available, held, locked, deficit, hours, level, lots',
-      description: 'The ETag is the account stream revision: send it back in If-Match on a command to refuse it if the account changed.',
+      description: 'The member\'s points account (the member themself and staff). The ETag is the account stream revision: send it back in If-Match on a command to refuse it if the account changed.',
       security,
       request: { params: memberParams, headers: z.object({ 'if-none-match': z.string().optional() }) },
       responses: {
@@ -63,8 +68,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/statement`,
+      operationId: 'getStatement',
       tags: [tag],
       summary: 'Statement: balance movements with running balance, cursor-paged, oldest first',
+      description: 'Every movement of the member\'s points — accruals, holds, spending, gifts, expiry, clawbacks — with the balance after it. Pass `nextCursor` back as `cursor` for the next page.',
       security,
       request: {
         params: memberParams,
@@ -87,8 +94,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/service-records`,
+      operationId: 'listMemberServiceRecords',
       tags: [recordsTag],
       summary: "A member's service records",
+      description: 'Every service record of the member, whatever its status, oldest first (the member themself and staff).',
       security,
       request: { params: memberParams },
       responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
@@ -105,8 +114,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/communities/{communityId}/service-records',
+      operationId: 'listServiceRecords',
       tags: [recordsTag],
       summary: 'Service records of the community by status (e.g. the pending queue for organisers)',
+      description: 'The organisers\' queue: records awaiting approval by default, or those approved, rejected or reversed (staff only).',
       security,
       request: { params: communityParams, query: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'reversed']).default('pending') }) },
       responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
@@ -122,8 +133,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/profile`,
+      operationId: 'getProfile',
       tags: [tag],
       summary: 'Personal data in the clear (the member, organisers, admins); null once erased',
+      description: 'Opens the member\'s sealed profile with their key. Never cached (`Cache-Control: no-store`). After an erasure the profile is null for good.',
       security,
       request: { params: memberParams },
       responses: {
@@ -140,25 +153,26 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     },
   );
 
-  async function certificateFor(actor: Actor, communityId: string, memberId: string) {
-    const model = await readMember(actor, communityId, memberId);
-    const community = (await reads.fresh()).community(communityId)!;
-    return { cert: await certificate(community, model, ledger.vault, ledger.clock.now()), categories: community.state.categories };
+  async function certificateFor(c: Context<AppEnv>, communityId: string, memberId: string) {
+    const model = await readMember(c.get('principal').actor, communityId, memberId);
+    return issueCertificate(deps, model, communityId, publicOrigin(c, deps));
   }
 
   app.openapi(
     createRoute({
       method: 'get',
       path: `${base}/certificate`,
-      tags: [tag],
+      operationId: 'getCertificate',
+      tags: ['certificates'],
       summary: '志愿服务记录证明: service certificate data (ID number masked)',
+      description: 'The member\'s approved hours and records as a certificate issued today, with its number, verification code and the public URL anyone can check it at (no credential needed there).',
       security,
       request: { params: memberParams },
       responses: { 200: { description: 'The certificate', content: { 'application/json': { schema: certificateSchema } } }, ...problemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      return c.json((await certificateFor(c.get('principal').actor, communityId, memberId)).cert, 200);
+      return c.json((await certificateFor(c, communityId, memberId)).cert, 200);
     },
   );
 
@@ -166,17 +180,19 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: `${base}/certificate.html`,
-      tags: [tag],
+      operationId: 'getCertificatePage',
+      tags: ['certificates'],
       summary: 'The service certificate as a printable HTML page',
+      description: 'One A4 page with a QR code of the verification URL. A browser cannot send a bearer credential: give it the link from `GET …/certificate/link` instead.',
       security,
       request: { params: memberParams },
       responses: { 200: { description: 'A printable page', content: { 'text/html': { schema: z.string() } } }, ...problemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      const { cert, categories } = await certificateFor(c.get('principal').actor, communityId, memberId);
-      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
-      return c.html(certificateHtml(cert, categories), 200);
+      const { cert, categories } = await certificateFor(c, communityId, memberId);
+      c.header('content-security-policy', pageSecurityPolicy);
+      return c.html(certificatePage(cert, categories), 200);
     },
   );
 

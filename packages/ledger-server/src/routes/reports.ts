@@ -20,7 +20,9 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/communities/{communityId}/reports/summary',
+      operationId: 'getCommunityReport',
       tags: [tag],
+      description: 'For the street office, over the calendar days from `from` to `to` (both included, in the community\'s time zone). Staff only.',
       summary: 'Hours by category; points issued, spent, expired, outstanding; active members; redemptions by item (staff)',
       security,
       request: { params: communityParams, query: periodQuery },
@@ -39,7 +41,9 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/communities/{communityId}/reports/leaderboard',
+      operationId: 'getLeaderboard',
       tags: [tag],
+      description: 'Members ranked by approved hours served in the period (by service date), member ids only: no names.',
       summary: 'Most approved hours in a period (anyone of the community; member ids only)',
       security,
       request: { params: communityParams, query: periodQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) }) },
@@ -58,7 +62,9 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: '/v1/communities/{communityId}/reports/trial-balance',
+      operationId: 'getTrialBalance',
       tags: [tag],
+      description: 'Every account of the double-entry books — members, the issuance, redeemed, expired and in-transit accounts — with its balance. The total is zero when the books balance. Staff only.',
       summary: 'Every account with its balance; the total is zero when the books balance (staff)',
       security,
       request: { params: communityParams },

@@ -5,10 +5,12 @@
  * input and the OpenAPI description all come from the schema the core validates with.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { calendarDatePattern, type CommandInput, type CommandOutcome, type CommunityModel, type CommandType, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
+import { calendarDatePattern, type CommandInput, type CommandOutcome, type CommunityModel, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
+import type { CertificateSigner } from '../certificates.js';
 import type { AppEnv } from '../context.js';
 import type { Metrics } from '../metrics.js';
+import { type CommandDoc, commandDocs, type HttpCommandType, operationIdOf } from '../openapi-examples.js';
 import type { ReadSide } from '../read-side.js';
 import { allProblemCodes, Problem, problemType } from '../problems.js';
 
@@ -16,6 +18,10 @@ export interface RouteDeps {
   readonly ledger: Ledger;
   readonly metrics: Metrics;
   readonly reads: ReadSide;
+  /** Signs certificates' verification codes and print links. */
+  readonly certificates: CertificateSigner;
+  /** LEDGER_PUBLIC_URL: the origin the public reaches the service at, for links and QR codes. */
+  readonly publicUrl: string | undefined;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -106,7 +112,7 @@ export const security = [{ bearer: [] }];
 
 type UrlField = 'communityId' | 'memberId' | 'recordId' | 'categoryId' | 'itemId' | 'redemptionId';
 
-export interface CommandEndpoint<T extends CommandType> {
+export interface CommandEndpoint<T extends HttpCommandType> {
   readonly type: T;
   readonly path: string;
   readonly tag: string;
@@ -170,21 +176,41 @@ export async function execute(
   return result.value;
 }
 
-export function commandEndpoint<T extends CommandType>(app: App, deps: RouteDeps, endpoint: CommandEndpoint<T>): void {
+/**
+ * The same path parameters, each with this operation's example (from the command's entry in
+ * openapi-examples.ts). Through zod's own `.meta()`, not `.openapi()`: the core's schemas may be created
+ * before @hono/zod-openapi extends zod, and then have no `.openapi()`.
+ */
+function withParamExamples(params: z.ZodObject, examples: Readonly<Record<string, string>>): z.ZodObject {
+  return z.object(Object.fromEntries(Object.entries(params.shape).map(([name, schema]) => [name, examples[name] === undefined ? schema : (schema as z.ZodType).meta({ param: { example: examples[name] } })])));
+}
+
+/**
+ * One POST route for one core command. The operation is documented generically from the command's entry
+ * in openapi-examples.ts: operationId from the command type, description, path parameter examples and
+ * named request body examples.
+ */
+export function commandEndpoint<T extends HttpCommandType>(app: App, deps: RouteDeps, endpoint: CommandEndpoint<T>): void {
+  const doc: CommandDoc<HttpCommandType> = commandDocs[endpoint.type];
   const mask = Object.fromEntries([['type', true], ...endpoint.fromUrl.map((f) => [f, true])]) as Record<string, true>;
   const body = (commandSchemas[endpoint.type] as z.ZodObject).omit(mask);
   const carriedOut = { description: 'The command was carried out; its events', content: { 'application/json': { schema: outcomeSchema } } };
   const request = {
-    params: endpoint.params,
+    params: withParamExamples(endpoint.params, doc.params ?? {}),
     headers: commandHeaders,
-    body: { required: true, content: { 'application/json': { schema: body } } },
+    body: {
+      required: true,
+      description: `The \`${endpoint.type}\` command's fields${endpoint.fromUrl.length > 0 ? `, less those the path carries (${endpoint.fromUrl.join(', ')})` : ''}`,
+      content: { 'application/json': { schema: body, examples: Object.fromEntries(Object.entries(doc.examples).map(([name, { summary, value }]) => [name, { summary, value }])) } },
+    },
   };
   const described = {
     method: 'post' as const,
     path: endpoint.path,
+    operationId: operationIdOf(endpoint.type),
     tags: [endpoint.tag],
     summary: endpoint.summary,
-    description: `Carries out the ledger command \`${endpoint.type}\`.`,
+    description: `${doc.description}\n\nCarries out the ledger command \`${endpoint.type}\`.`,
     security,
     request,
   };
