@@ -17,7 +17,7 @@ import { communityRoutes } from './routes/communities.js';
 import { memberRoutes } from './routes/members.js';
 import { reportRoutes } from './routes/reports.js';
 import { shopRoutes } from './routes/shop.js';
-import { ReadSide } from './read-side.js';
+import { minPositionHeader, parseMinPosition, positionHeader, ReadSide } from './read-side.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps {
@@ -28,6 +28,8 @@ export interface AppDeps {
   readonly authenticator: Authenticator;
   readonly idempotencyRetentionMs: number;
   readonly maxBodyBytes: number;
+  /** How long a read with X-Min-Position waits for this instance's projections (default `minPositionWaitMs`). */
+  readonly minPositionWaitMs?: number;
   readonly metrics?: Metrics;
   /** Where unexpected faults are reported (never to the client). */
   readonly logFault?: (fault: unknown, context: { method: string; path: string; requestId: string }) => void;
@@ -93,6 +95,24 @@ export function createApp(deps: AppDeps): LedgerApp {
     c.set('principal', await deps.authenticator.authenticate(c.req.header('authorization')));
     await next();
   });
+  const reads = new ReadSide(deps.models, deps.minPositionWaitMs);
+  // Read your writes across instances: a read may name the position of a write made elsewhere.
+  app.use('/v1/*', async (c, next) => {
+    const wanted = c.req.method === 'GET' || c.req.method === 'HEAD' ? c.req.header(minPositionHeader) : undefined;
+    if (wanted !== undefined) await reads.atLeast(parseMinPosition(wanted));
+    await next();
+  });
+  // A replayed command answers with the position of its first run too (its body has it; the stored headers may not).
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'POST' || c.res.headers.get('idempotent-replayed') !== 'true' || c.res.headers.has(positionHeader)) return;
+    if (!(c.res.headers.get('content-type') ?? '').includes('application/json')) return;
+    const position = await c.res
+      .clone()
+      .json()
+      .then((body: unknown) => (body as { position?: unknown } | null)?.position, () => undefined);
+    if (typeof position === 'string') c.res.headers.set(positionHeader, position);
+  });
   app.use('/v1/*', idempotency(deps.store, deps.idempotencyRetentionMs, () => deps.ledger.clock.now()));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -101,7 +121,6 @@ export function createApp(deps: AppDeps): LedgerApp {
     description: 'An API key (vlk_…) or a JWT (HS256 / RS256) with claims sub, role (admin | organiser | member) and community',
   });
 
-  const reads = new ReadSide(deps.models);
   const routeDeps = { ledger: deps.ledger, metrics, reads };
   communityRoutes(app, routeDeps);
   memberRoutes(app, routeDeps);

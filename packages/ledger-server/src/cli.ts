@@ -27,7 +27,7 @@ const usage = `ledger <command> [options]
   export [--out FILE] [--balances FILE] [--hours FILE]
                                       events as JSONL (stdout without --out); balances and hours as CSV
   import --in FILE                    load a JSONL export into an empty store
-  rebuild                             rebuild the read models from the store and save their snapshot
+  rebuild                             drop this instance's read models and fold the whole store again
   demo                                seed the sample community "${demoCommunityId}"
 
 Environment: LEDGER_STORE=sqlite|eventstoredb|memory, LEDGER_DATA_DIR (.data), LEDGER_ESDB_CONNECTION_STRING,
@@ -174,8 +174,10 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       });
     case 'verify':
-      return withRuntime(config, async ({ store }) => {
-        const report = await verifyLedger(store, progress);
+      return withRuntime(config, async (runtime) => {
+        // A scratch projection, so verifying neither disturbs this instance's own nor holds the whole history in memory.
+        const scratch = runtime.scratchProjections();
+        const report = await verifyLedger(runtime.store, progress, scratch.projections).finally(() => scratch.dispose());
         for (const community of report.communities) {
           console.log(`trial balance ${community.communityId}${community.balanced ? '' : '  ** NOT BALANCED **'}`);
           for (const { account, balance } of community.accounts) console.log(`  ${account.padEnd(40)} ${balance.padStart(16)}`);
@@ -217,7 +219,6 @@ export async function main(argv: string[]): Promise<number> {
     case 'rebuild':
       return withRuntime(config, async ({ models }) => {
         progress(`${await models.rebuild()} events folded`);
-        await models.saveSnapshot();
         return 0;
       });
     case 'demo':

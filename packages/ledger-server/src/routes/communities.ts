@@ -4,7 +4,7 @@ import { categoryIdSchema, idSchema } from '@volunteer-ledger/core';
 import { canReadCommunity } from '../access.js';
 import { Problem } from '../problems.js';
 import { communityView, communityViewSchema } from '../views.js';
-import { type App, commandEndpoint, communityParams, problemResponses, type RouteDeps, security } from './shared.js';
+import { type App, commandEndpoint, communityParams, readHeaders, readProblemResponses, type RouteDeps, security } from './shared.js';
 
 const tag = 'communities';
 
@@ -26,8 +26,8 @@ export function communityRoutes(app: App, deps: RouteDeps): void {
       tags: [tag],
       summary: 'Read a community: current policy, categories, organisers',
       security,
-      request: { params: communityParams },
-      responses: { 200: { description: 'The community', content: { 'application/json': { schema: communityViewSchema } } }, ...problemResponses },
+      request: { params: communityParams, headers: readHeaders },
+      responses: { 200: { description: 'The community', content: { 'application/json': { schema: communityViewSchema } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId } = c.req.valid('param');
