@@ -99,7 +99,11 @@ export function createApp(deps: AppDeps): LedgerApp {
   // Read your writes across instances: a read may name the position of a write made elsewhere.
   app.use('/v1/*', async (c, next) => {
     const wanted = c.req.method === 'GET' || c.req.method === 'HEAD' ? c.req.header(minPositionHeader) : undefined;
-    if (wanted !== undefined) await reads.atLeast(parseMinPosition(wanted));
+    if (wanted !== undefined) {
+      const position = parseMinPosition(wanted);
+      // A lagging instance is expected, not a fault: answered here, so it is not logged as one.
+      if (!(await reads.atLeast(position))) return problemResponse(reads.behind(position));
+    }
     await next();
   });
   // A replayed command answers with the position of its first run too (its body has it; the stored headers may not).

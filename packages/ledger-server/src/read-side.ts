@@ -52,11 +52,15 @@ export class ReadSide {
     return this.models;
   }
 
-  /** Waits until the projections have folded `position`; a 503 problem with Retry-After if they do not in time. */
-  async atLeast(position: bigint): Promise<void> {
-    if (await this.models.waitFor(position, this.waitMs)) return;
+  /** Waits until the projections have folded `position`; false if they have not within the bound. */
+  atLeast(position: bigint): Promise<boolean> {
+    return this.models.waitFor(position, this.waitMs);
+  }
+
+  /** The 503 problem, with Retry-After, for a read whose position was not reached in time. */
+  behind(position: bigint): Problem {
     const reached = this.models.checkpoint;
-    throw new Problem(
+    return new Problem(
       'unavailable',
       `this instance's read models have folded up to position ${reached ?? 'none'}, not yet ${position} as X-Min-Position asks ` +
         `(waited ${this.waitMs} ms); retry in ${minPositionRetryAfterSeconds} s, or ask the instance that made the write`,
