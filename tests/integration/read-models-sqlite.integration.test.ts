@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EventStore, Ledger, ManualClock, ReadModels } from '../../packages/ledger-core/src/index.js';
 import { SqliteEventStore, SqliteProjectionStore } from '../../packages/store-sqlite/src/index.js';
-import { everythingReadable } from '../support/read-models.js';
+import { crossCheck, everythingReadable } from '../support/read-models.js';
 import { type ShopItem, Workload, setUpCommunity } from './ledger-workload.js';
 
 const communities = ['c1', 'c2'] as const;
@@ -127,6 +127,7 @@ describe('read models on SQLite: a projection file per instance, restart, catch 
       expect(restoredViews.map((c) => c.communityId)).toEqual([...communities]);
       for (const c of restoredViews) {
         expect(c.trialBalance!.balanced).toBe(true);
+        expect(crossCheck(c)).toEqual([]);
         expect(c.members.map((m) => m.memberId)).toEqual(expect.arrayContaining(memberIds));
         expect(c.redemptions.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(5);
         expect(c.members.every((m) => m.statement.length > 0 && m.statementNewestFirst.join() === m.statement.map((l) => l.seq).reverse().join())).toBe(true);

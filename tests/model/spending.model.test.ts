@@ -29,7 +29,7 @@ import {
   freeOf,
 } from '@volunteer-ledger/core';
 import { SqliteProjectionStore } from '@volunteer-ledger/store-sqlite';
-import { everythingReadable } from '../support/read-models.js';
+import { crossCheck, everythingReadable } from '../support/read-models.js';
 
 const C = 'c1';
 const members = ['m1', 'm2', 'm3'] as const;
@@ -405,7 +405,9 @@ describe('spending model (issue 3): redemptions, transfers, expiry and crash rec
             if (view) expect(view.balance).toBe(b.balance.toString());
           }
           expect(rebuilt.checkpoint).toBe(real.live.checkpoint);
-          expect(await everythingReadable(real.live, real.clock.now())).toEqual(await everythingReadable(rebuilt, real.clock.now()));
+          const views = await everythingReadable(real.live, real.clock.now());
+          expect(views).toEqual(await everythingReadable(rebuilt, real.clock.now()));
+          for (const c of views) expect(crossCheck(c)).toEqual([]);
         } finally {
           await real.live.projections.close();
           rmSync(dir, { recursive: true, force: true });

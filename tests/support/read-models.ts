@@ -72,3 +72,42 @@ export async function everythingReadable(models: ReadModels, asOf: Date) {
   }
   return communities;
 }
+
+const hundredths = (amount: string): bigint => BigInt(amount.replace('.', ''));
+const sum = (amounts: readonly string[]): bigint => amounts.reduce((total, a) => total + hundredths(a), 0n);
+
+/**
+ * What the read models must agree on with themselves, each figure derived along another path: the report's
+ * hours and the leaderboard against the accounts' hours and the approved records; the trial balance's member
+ * accounts, the statements' running balances and the report's outstanding points against the balances.
+ * Comparing a rebuild with a live projection cannot catch a fold that is wrong the same way twice; these can.
+ */
+export function crossCheck(community: Awaited<ReturnType<typeof everythingReadable>>[number]): string[] {
+  const problems: string[] = [];
+  const members = community.members.filter((m) => m.account !== null);
+  const balances = new Map(members.map((m) => [m.memberId, m.account!.balance]));
+  const hours = sum(members.map((m) => m.account!.hoursTotal));
+  const report = community.report!;
+  if (hundredths(report.hoursTotal) !== hours) problems.push(`report hours ${report.hoursTotal} ≠ Σ account hours ${hours}`);
+  if (sum(Object.values(report.hoursByCategory)) !== hundredths(report.hoursTotal)) problems.push('report hours by category do not add up to its total');
+  const outstanding = sum(members.filter((m) => m.memberId !== '_pool').map((m) => m.account!.balance));
+  if (hundredths(report.points.outstanding) !== outstanding) problems.push(`outstanding ${report.points.outstanding} ≠ Σ balances ${outstanding}`);
+  for (const m of members) {
+    const account = m.account!;
+    const approved = sum(m.records.filter((r) => r.status === 'approved').map((r) => r.hoursApproved));
+    if (approved !== hundredths(account.hoursTotal)) problems.push(`${m.memberId}: approved records add up to ${approved}, hoursTotal is ${account.hoursTotal}`);
+    const board = community.leaderboard.find((row) => row.memberId === m.memberId);
+    const boardHours = board ? hundredths(board.hours) : 0n;
+    if (boardHours !== (hundredths(account.hoursTotal) > 0n ? hundredths(account.hoursTotal) : 0n)) problems.push(`${m.memberId}: leaderboard says ${board?.hours ?? 'nothing'}, hoursTotal is ${account.hoursTotal}`);
+    const last = m.statement.at(-1);
+    if ((last?.runningBalance ?? '0.00') !== account.balance) problems.push(`${m.memberId}: statement ends at ${last?.runningBalance}, balance is ${account.balance}`);
+    if (sum(m.statement.map((l) => l.amount)) !== hundredths(account.balance)) problems.push(`${m.memberId}: statement amounts do not add up to the balance ${account.balance}`);
+    if (m.statement.some((l, i) => l.seq !== i)) problems.push(`${m.memberId}: statement seq has gaps`);
+  }
+  for (const { account, balance } of community.trialBalance!.accounts) {
+    if (!account.startsWith('member:')) continue;
+    const id = account.slice('member:'.length);
+    if (balances.get(id) !== balance) problems.push(`trial balance ${account} ${balance} ≠ account balance ${balances.get(id)}`);
+  }
+  return problems;
+}
