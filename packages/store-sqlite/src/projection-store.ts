@@ -138,8 +138,13 @@ export class SqliteProjectionStore implements ProjectionStore {
     const item = this.statement(`SELECT ${itemColumns} FROM catalogue_items WHERE community_id = ? AND item_id = ?`);
     const redemption = this.statement(`SELECT ${redemptionColumns} FROM redemptions WHERE community_id = ? AND redemption_id = ?`);
     const transfer = this.statement(`SELECT ${transferColumns} FROM transfers WHERE community_id = ? AND transfer_id = ?`);
-    // One read transaction, so every row comes from the same committed state.
+    const checkpoint = this.statement('SELECT position FROM projection_checkpoint WHERE id = 1');
+    // One read transaction, so every row comes from the same committed state, the checkpoint's.
     return this.db.transaction(() => ({
+      checkpoint: (() => {
+        const row = checkpoint.get() as { position: string } | undefined;
+        return row ? BigInt(row.position) : null;
+      })(),
       communities: keys.communities.map((c) => community.get(c) as CommunityRow | undefined).filter(present),
       accounts: keys.accounts.map((k) => account.get(k.communityId, k.memberId) as AccountRow | undefined).filter(present),
       records: keys.records.map((k) => record.get(k.communityId, k.memberId, k.recordId) as RecordRow | undefined).filter(present),

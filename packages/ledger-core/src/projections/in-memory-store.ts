@@ -106,6 +106,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     this.assertOpen();
     const t = this.t;
     return {
+      checkpoint: t.checkpoint?.position ?? null,
       communities: keys.communities.map((c) => t.communities.get(c)).filter(present),
       accounts: keys.accounts.map((k) => t.accounts.get(keyOf(k.communityId, k.memberId))).filter(present),
       records: keys.records.map((k) => t.records.get(keyOf(k.communityId, k.memberId, k.recordId))).filter(present),

@@ -229,8 +229,10 @@ export interface TransferKey {
   readonly transferId: string;
 }
 
-/** The rows asked for that exist; missing ones are simply absent. */
+/** The rows asked for that exist (missing ones are simply absent), read with the checkpoint they are at. */
 export interface LoadedRows {
+  /** The stored checkpoint's position when the rows were read: a fold may use them only if it is its own. */
+  readonly checkpoint: bigint | null;
   readonly communities: readonly CommunityRow[];
   readonly accounts: readonly AccountRow[];
   readonly records: readonly RecordRow[];

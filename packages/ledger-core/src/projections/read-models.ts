@@ -315,6 +315,8 @@ export class ReadModels {
       redemptions: keys.redemptions.filter((k) => !cached('redemption', keyOf(k.communityId, k.redemptionId), batch.redemptions)),
       transfers: keys.transfers.filter((k) => !cached('transfer', keyOf(k.communityId, k.transferId), batch.transfers)),
     });
+    // Rows (and cached entries) belong to the checkpoint this process left; another writer may have moved it.
+    if (loaded.checkpoint !== this.position) throw new ProjectionCheckpointMoved(this.position, loaded.checkpoint);
     for (const row of loaded.communities) batch.communities.set(row.communityId, { entry: decodeCommunity(row), dirty: false });
     for (const row of loaded.accounts) batch.accounts.set(keyOf(row.communityId, row.memberId), { entry: decodeAccount(row), dirty: false });
     for (const row of loaded.records) batch.records.set(keyOf(row.communityId, row.memberId, row.recordId), { entry: decodeRecord(row), dirty: false });
