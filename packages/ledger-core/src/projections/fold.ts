@@ -148,11 +148,15 @@ export function keysOf(events: readonly RecordedEvent[], refs: ReadonlyMap<strin
 
 // ── The batch ─────────────────────────────────────────────────────────────────────────────────────────
 
-/** An entry the batch holds: `dirty` when this batch changed it. */
+/** An entry the batch holds: `dirty` when this batch changed it; `weight` is its encoded size when read. */
 export interface Held<T> {
   readonly entry: T;
   dirty: boolean;
+  readonly weight?: number;
 }
+
+/** Hundredths of a canonical two-place amount string from an event ("12.50" → 1250n): no decimal arithmetic needed. */
+const hundredthsOf = (text: string): bigint => BigInt(text.replace('.', ''));
 
 /** Adds `delta` under `key` in a map of running sums. */
 function add<K>(sums: Map<K, bigint>, key: K, delta: bigint): void {
@@ -373,7 +377,7 @@ export class FoldBatch {
     const amount = state.balance.minus(balanceBefore);
     if (memberId !== donationPoolId) add(this.outstanding, keyOf(communityId, ''), toHundredths(amount));
     const day = this.dayOf(communityId, at);
-    const markActive = () => this.active.add(keyOf(communityId, day, memberId));
+    const activeKey = keyOf(communityId, day, memberId);
 
     switch (event.type) {
       case 'MemberProfileRecorded':
@@ -395,25 +399,25 @@ export class FoldBatch {
           const hours = event.type === 'ServiceApproved' ? Hours.of(event.data.hoursApproved) : Hours.of(event.data.hoursReversed).negated();
           add(this.hoursByCategory, keyOf(communityId, this.dayOf(communityId, `${r.serviceDate}T12:00:00Z`), r.category), toHundredths(hours));
           add(this.memberHours, keyOf(communityId, r.serviceDate, memberId), toHundredths(hours));
-          markActive();
+          this.active.add(activeKey);
         }
         break;
       }
       case 'PointsAccrued':
-        this.daySums(communityId, day).issued += toHundredths(Points.of(event.data.points));
+        this.daySums(communityId, day).issued += hundredthsOf(event.data.points);
         break;
       case 'PointsClawedBack':
-        this.daySums(communityId, day).clawedBack += toHundredths(Points.of(event.data.points));
+        this.daySums(communityId, day).clawedBack += hundredthsOf(event.data.points);
         break;
       case 'HeldPointsSpent':
-        this.daySums(communityId, day).spent += toHundredths(Points.of(event.data.points));
+        this.daySums(communityId, day).spent += hundredthsOf(event.data.points);
         model.pointsSpentTotal = model.pointsSpentTotal.plus(Points.of(event.data.points));
         break;
       case 'PointsExpired':
-        this.daySums(communityId, day).expired += toHundredths(Points.of(event.data.points));
+        this.daySums(communityId, day).expired += hundredthsOf(event.data.points);
         break;
       case 'PointsTransferredOut':
-        if (event.data.to === donationPoolId) this.daySums(communityId, day).donated += toHundredths(Points.of(event.data.points));
+        if (event.data.to === donationPoolId) this.daySums(communityId, day).donated += hundredthsOf(event.data.points);
         this.inTransit.set(keyOf(communityId, event.data.transferId), { communityId, transferId: event.data.transferId, fromId: memberId, toId: event.data.to, since: at });
         break;
       case 'PointsTransferredIn':
@@ -423,7 +427,7 @@ export class FoldBatch {
       default:
         break;
     }
-    if (memberId !== donationPoolId && (event.type === 'ServiceRecorded' || event.type === 'PointsHeld' || !amount.isZero())) markActive();
+    if (memberId !== donationPoolId && (event.type === 'ServiceRecorded' || event.type === 'PointsHeld' || !amount.isZero())) this.active.add(activeKey);
 
     if (!amount.isZero() || event.type === 'PointsHeld' || event.type === 'HoldReleased') {
       const d = event.data as Record<string, unknown>;

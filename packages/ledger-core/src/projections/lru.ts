@@ -27,6 +27,15 @@ export class WeightedLru<V> {
     return found.value;
   }
 
+  /** The value and its weight, marked as most recently used. */
+  entry(key: string): { value: V; weight: number } | undefined {
+    const found = this.entries.get(key);
+    if (!found) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, found);
+    return found;
+  }
+
   /** Stores `value`, then evicts the least recently used entries until the total weight fits. */
   set(key: string, value: V, weight: number): void {
     const previous = this.entries.get(key);
