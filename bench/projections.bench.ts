@@ -41,6 +41,7 @@ import { type EventStore, InMemoryEventStore, Ledger, ManualClock, type NewEvent
 import { configFrom, eventStoreFileName, openRuntime, projectionsFileName, startServer } from '../packages/ledger-server/src/index.js';
 import { SqliteEventStore } from '../packages/store-sqlite/src/index.js';
 import { RefusedCommand, setUpCommunity, Workload } from '../tests/integration/ledger-workload.js';
+import { seeded } from './spending.bench.js';
 import { printFigure } from './sqlite.bench.js';
 
 const events = Number(process.env.BENCH_PROJECTION_EVENTS ?? 1_000_000);
@@ -59,18 +60,6 @@ const items = [
 const label = events % 1_000_000 === 0 ? `${events / 1_000_000}m` : events % 1_000 === 0 ? `${events / 1_000}k` : String(events);
 const mb = (bytes: number) => bytes / 1_048_576;
 const log = (line: string) => process.stderr.write(`projections bench: ${line}\n`);
-
-/** A small seeded generator (mulberry32), so every run writes the same operations. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 async function lastPosition(store: EventStore): Promise<bigint> {
   let last = 0n;

@@ -31,7 +31,7 @@ const itemPointsCost = 50;
 const openingPoints = 2_000;
 
 /** A small seeded generator (mulberry32), so every run does the same operations in the same order. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -87,9 +87,11 @@ export interface StatementLineRow {
   readonly memberId: string;
   /** 0, 1, 2 … per member, in the order the lines happened. */
   readonly seq: number;
+  /** Global position of the event behind the line. */
   readonly position: string;
   readonly recordedAt: string;
   readonly type: string;
+  /** Points in (positive) or out (negative) of the member's balance; "0.00" for holds and releases. */
   readonly amount: string;
   readonly runningBalance: string;
   readonly reference: string;

@@ -143,15 +143,26 @@ export function decodeCommunity(row: CommunityRow): CommunityEntry {
   };
 }
 
-interface LotPayload {
-  lotId: string;
-  original: string;
-  remaining: string;
-  held: string;
-  accruedAt: string;
-  expiresAt: string | null;
-  unlocksAt: string | null;
+/** A lot with its amounts as strings: how a row keeps it and how a view shows it. */
+export interface LotView {
+  readonly lotId: string;
+  readonly original: string;
+  readonly remaining: string;
+  readonly held: string;
+  readonly accruedAt: string;
+  readonly expiresAt: string | null;
+  readonly unlocksAt: string | null;
 }
+
+export const lotView = (lot: Lot): LotView => ({
+  lotId: lot.lotId,
+  original: lot.original.toString(),
+  remaining: lot.remaining.toString(),
+  held: lot.held.toString(),
+  accruedAt: lot.accruedAt,
+  expiresAt: lot.expiresAt,
+  unlocksAt: lot.unlocksAt,
+});
 
 interface HoldPayload {
   holdId: string;
@@ -174,7 +185,7 @@ interface AccountPayload {
   hoursTotal: string;
   pointsAccruedTotal: string;
   level: number;
-  lots: LotPayload[];
+  lots: LotView[];
   openHolds: HoldPayload[];
   registeredAt: string;
   sealedProfile: SealedProfile | null;
@@ -206,15 +217,7 @@ export function encodeAccount(entry: AccountEntry): AccountRow {
     hoursTotal: s.hoursTotal.toString(),
     pointsAccruedTotal: s.pointsAccruedTotal.toString(),
     level: s.level,
-    lots: [...s.lots.values()].map((lot) => ({
-      lotId: lot.lotId,
-      original: lot.original.toString(),
-      remaining: lot.remaining.toString(),
-      held: lot.held.toString(),
-      accruedAt: lot.accruedAt,
-      expiresAt: lot.expiresAt,
-      unlocksAt: lot.unlocksAt,
-    })),
+    lots: [...s.lots.values()].map(lotView),
     openHolds: [...s.openHolds.values()].map((h) => ({ holdId: h.holdId, redemptionId: h.redemptionId, points: h.points.toString(), fromLots: h.fromLots, expiresAt: h.expiresAt })),
     registeredAt: entry.registeredAt,
     sealedProfile: entry.sealedProfile,

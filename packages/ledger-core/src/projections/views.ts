@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../result.js';
 import { availableStock } from '../reward/decider.js';
 import type { TransferState } from '../transfer/events.js';
 import type { ReportTotals, StatementLineRow, StatementOrder } from './port.js';
-import { type AccountEntry, fromHundredths, type ItemEntry, type RecordEntry, type RedemptionEntry, type TransferEntry } from './rows.js';
+import { type AccountEntry, fromHundredths, type ItemEntry, type LotView, lotView, type RecordEntry, type RedemptionEntry, type TransferEntry } from './rows.js';
 
 /** Largest statement page. */
 export const maxStatementPageSize = 500;
@@ -18,15 +18,6 @@ export const defaultStatementPageSize = 50;
 /** Most leaderboard rows. */
 export const maxLeaderboardRows = 100;
 
-export interface LotView {
-  readonly lotId: string;
-  readonly original: string;
-  readonly remaining: string;
-  readonly held: string;
-  readonly accruedAt: string;
-  readonly expiresAt: string | null;
-  readonly unlocksAt: string | null;
-}
 
 export interface AccountView {
   readonly communityId: string;
@@ -67,15 +58,7 @@ export function accountView(account: AccountEntry, asOf: Date): AccountView {
     pointsAccruedTotal: s.pointsAccruedTotal.toString(),
     pointsSpentTotal: account.pointsSpentTotal.toString(),
     level: s.level,
-    lots: [...s.lots.values()].sort(compareSpendOrder).map((lot) => ({
-      lotId: lot.lotId,
-      original: lot.original.toString(),
-      remaining: lot.remaining.toString(),
-      held: lot.held.toString(),
-      accruedAt: lot.accruedAt,
-      expiresAt: lot.expiresAt,
-      unlocksAt: lot.unlocksAt,
-    })),
+    lots: [...s.lots.values()].sort(compareSpendOrder).map(lotView),
     revision: account.revision,
     profileErased: s.profileErased,
   };
@@ -83,19 +66,8 @@ export function accountView(account: AccountEntry, asOf: Date): AccountView {
 
 // ── Statement ─────────────────────────────────────────────────────────────────────────────────────────
 
-export interface StatementEntry {
-  readonly seq: number;
-  readonly position: string;
-  readonly recordedAt: string;
-  readonly type: string;
-  /** Points in (positive) or out (negative) of the member's balance; "0.00" for holds and releases. */
-  readonly amount: string;
-  readonly runningBalance: string;
-  readonly reference: string;
-  /** In Chinese, with category and item names. */
-  readonly description: string;
-  readonly descriptionEn: string;
-}
+/** A line as the member reads it: the stored line without the keys that name whose it is. */
+export type StatementEntry = Omit<StatementLineRow, 'communityId' | 'memberId'>;
 
 export interface StatementPage {
   readonly order: StatementOrder;
@@ -127,17 +99,10 @@ export function decodeStatementCursor(cursor: string, order: StatementOrder): Re
   return ok(Number(match[2]));
 }
 
-export const statementEntry = (line: StatementLineRow): StatementEntry => ({
-  seq: line.seq,
-  position: line.position,
-  recordedAt: line.recordedAt,
-  type: line.type,
-  amount: line.amount,
-  runningBalance: line.runningBalance,
-  reference: line.reference,
-  description: line.description,
-  descriptionEn: line.descriptionEn,
-});
+export function statementEntry(line: StatementLineRow): StatementEntry {
+  const { communityId: _communityId, memberId: _memberId, ...entry } = line;
+  return entry;
+}
 
 // ── Records, catalogue, redemptions, transfers ────────────────────────────────────────────────────────
 
