@@ -136,14 +136,23 @@ async function writeEvents(dataDir: string): Promise<void> {
   const template = await writeTemplate(Math.ceil(events / communities));
   const history: RecordedEvent[] = [];
   for (let page = await template.readAll({ maxCount: 10_000 }); page.length > 0; page = await template.readAll({ after: page.at(-1)!.position, maxCount: 10_000 })) history.push(...page);
-  // Appended through the port, a chunk at a time in flight: the store group-commits them in the order they
-  // were asked, so positions follow the interleaving.
+  // Appended through the port, as the Ledger appended them (an accrual's three events in one append), a
+  // chunk at a time in flight: the store group-commits them in the order they were asked, so positions
+  // follow the interleaving.
+  const appends: RecordedEvent[][] = [];
+  for (const event of history) {
+    const last = appends.at(-1)?.at(-1);
+    if (last && last.streamName === event.streamName && last.revision + 1 === event.revision) appends.at(-1)!.push(event);
+    else appends.push([event]);
+  }
   const store = SqliteEventStore.open(file);
   try {
-    const chunk = 250;
-    for (let i = 0; i < history.length; i += chunk) {
-      const copies = history.slice(i, i + chunk).flatMap((event) => Array.from({ length: communities }, (_, c) => forCommunity(event, `c${c}`, c)));
-      await Promise.all(copies.map((copy) => store.appendToStream(copy.streamName, [copy.event], { expectedRevision: copy.revision === 0 ? 'no_stream' : copy.revision - 1 })));
+    const chunk = 100;
+    for (let i = 0; i < appends.length; i += chunk) {
+      const copies = appends.slice(i, i + chunk).flatMap((run) => Array.from({ length: communities }, (_, c) => run.map((event) => forCommunity(event, `c${c}`, c))));
+      await Promise.all(
+        copies.map((run) => store.appendToStream(run[0]!.streamName, run.map((copy) => copy.event), { expectedRevision: run[0]!.revision === 0 ? 'no_stream' : run[0]!.revision - 1 })),
+      );
     }
   } finally {
     await store.close();

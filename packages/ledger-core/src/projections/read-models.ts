@@ -206,24 +206,33 @@ export class ReadModels {
    */
   async waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
     const reached = () => this.position !== null && this.position >= position;
-    if (reached()) return true;
     const deadline = Date.now() + timeoutMs;
     while (!reached()) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await this.catchUp();
+      // A catch-up already running (a long one, after a restart) may outlast the wait: the wait ends on time.
+      // A failing catch-up is not this read's to report: it waits, then is told the position was not reached.
+      await this.wake(this.catchUp(), left);
       if (reached()) return true;
       // Not in the store yet (another instance's write still on its way): wait for a fold or a short while.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(left, waitPollMs));
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.waiters.push(done);
-      });
+      await this.wake(null, Math.min(left, waitPollMs));
     }
     return true;
+  }
+
+  /** Resolves when `work` settles, a batch is folded, or `ms` pass, whichever comes first. */
+  private wake(work: Promise<unknown> | null, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        const index = this.waiters.indexOf(done);
+        if (index >= 0) this.waiters.splice(index, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.push(done);
+      work?.then(done, done);
+    });
   }
 
   // ── Folding ─────────────────────────────────────────────────────────────────────────────────────────
@@ -285,9 +294,7 @@ export class ReadModels {
       await this.openUnlocked();
       return null;
     }
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    for (const wake of [...this.waiters]) wake();
     this.onFolded(this.folded);
     return fresh.length;
   }
