@@ -60,7 +60,13 @@ import {
   trialBalanceView,
 } from './views.js';
 
-/** Events read from the global order and folded per transaction. */
+/**
+ * Events read from the global order and folded per transaction. A commit's cost is the pages it dirties,
+ * and members are spread over the whole file, so larger batches fold faster — on the shared development
+ * VM, folding the 25,500 events after a 1M-event projection ran ≈ 1.6× faster in batches of 5,000 — but
+ * the process then held ≈ 50 MB more at its peak (a batch's events and rows are in memory at once).
+ * Memory is the bound this projection promises, so the default stays at 1,000; `pageSize` trades it.
+ */
 export const catchUpPageSize = 1_000;
 /**
  * Default bound of the fold's row cache, in characters of encoded rows (≈ 3,000 accounts; decoded rows take
