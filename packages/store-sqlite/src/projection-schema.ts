@@ -76,7 +76,8 @@ export const projectionSchema = `
     payload      TEXT NOT NULL,
     PRIMARY KEY (community_id, member_id, record_id)
   ) WITHOUT ROWID;
-  CREATE INDEX service_records_by_member ON service_records (community_id, member_id, recorded_at, seq);
+  -- A member's records are found by the primary key's prefix and sorted there (a member has few); an index
+  -- by member would be one more random page to write for every record.
   CREATE INDEX service_records_by_status ON service_records (community_id, status, recorded_at, seq);
 
   CREATE TABLE catalogue_items (
