@@ -172,8 +172,9 @@ interface DaySums {
 }
 
 /**
- * One batch of events being folded. Fill it with what `keysOf` asked for (`put*`), fold the events in
- * global order, then take `changes()` to the store with the new checkpoint.
+ * One batch of events being folded. Put the known stream refs into `refs`, call `establishRefs`, fill the
+ * entry maps with the rows `keysOf` names (from a cache or the projection store), fold the events in global
+ * order, then take `changes()` to the store with the new checkpoint (`ReadModels` does all of this).
  */
 export class FoldBatch {
   readonly refs = new Map<string, StreamRef>();
