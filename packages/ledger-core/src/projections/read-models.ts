@@ -69,12 +69,13 @@ import {
  */
 export const catchUpPageSize = 1_000;
 /**
- * Default bound of the fold's row cache, in characters of encoded rows (≈ 3,000 accounts; decoded rows take
- * a few times that in the heap). The cache spares a batch reading and decoding the rows of members it saw
- * lately; folding 60,000 events ran no faster with four times as much (or with none, within the noise of
- * the shared development VM), while the process held ~60 MB more.
+ * Default bound of the fold's row cache, in characters of encoded rows (≈ 1,000 accounts; decoded rows take
+ * a few times that in the heap). It spares a batch reading and decoding the rows of members it saw lately;
+ * a rebuild, which sees every member in turn, ran no faster with eight times as much (or with none, within
+ * the noise of the shared development VM), while the process held ~60 MB more. Live traffic, where the
+ * same members come back, is where it pays.
  */
-export const defaultMaxCacheWeight = 1_000_000;
+export const defaultMaxCacheWeight = 500_000;
 /** What a cached stream ref weighs beside its name: small, so refs crowd nothing else out. */
 const refWeight = 64;
 /** Rows read per page by queries that walk a whole community (exports, jobs, verification). */
