@@ -165,8 +165,20 @@ function measureInChild(dataDir: string, mode: '--serve' | '--serve-empty'): Pro
   const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, ['--conditions=source', fileURLToPath(import.meta.url), mode, dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // Stopped (bench/run.ts's timeout, Ctrl-C): the child goes too, rather than fold on unseen.
+    const stop = (signal: NodeJS.Signals) => {
+      child.kill(signal);
+      process.exit(1);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`the measuring child exited with ${code}`))));
+    child.on('close', (code) => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      if (code === 0) resolve();
+      else reject(new Error(`the measuring child exited with ${code}`));
+    });
   });
 }
 

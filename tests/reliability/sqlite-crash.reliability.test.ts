@@ -5,8 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AccountEntry, type EventStore, Ledger, type RecordedEvent, ReadModels, recoverUnfinished } from '../../packages/ledger-core/src/index.js';
-import { SqliteEventStore } from '../../packages/store-sqlite/src/index.js';
-import { type LedgerAck, crashCommunityId, crashMemberIds } from './sqlite-crash-ledger.js';
+import { SqliteEventStore, SqliteProjectionStore } from '../../packages/store-sqlite/src/index.js';
+import { crossCheck, everythingReadable } from '../support/read-models.js';
+import { type LedgerAck, crashCommunityId, crashMemberIds, crashProjectionFile } from './sqlite-crash-ledger.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..');
@@ -239,6 +240,16 @@ describe('SQLite store survives SIGKILL under concurrent load', () => {
       try {
         const all = await readEverything(ledgerStore);
         for (const check of ledgerCrashChecks) await check(ledgerStore, all, ledgerEvidence);
+        // Rule 9 across a kill: the child's projection file, wherever the kill caught its commits, catches up
+        // from its checkpoint to exactly what a rebuild from scratch gives.
+        const survivor = await new ReadModels(ledgerStore, { projections: SqliteProjectionStore.open(crashProjectionFile(ledgerFilename)) }).open();
+        const rebuilt = new ReadModels(ledgerStore);
+        await rebuilt.rebuild();
+        const asOf = new Date();
+        const views = await everythingReadable(survivor, asOf);
+        expect(views).toEqual(await everythingReadable(rebuilt, asOf));
+        for (const c of views) expect(crossCheck(c)).toEqual([]);
+        await survivor.projections.close();
       } finally {
         await ledgerStore.close();
       }
@@ -256,7 +267,7 @@ describe('SQLite store survives SIGKILL under concurrent load', () => {
     const ledgerStore = SqliteEventStore.open(ledgerFilename, { pollIntervalMs: 0 });
     try {
       const ledger = new Ledger({ store: ledgerStore });
-      const report = await recoverUnfinished(ledger, await new ReadModels(ledgerStore).open(), 0);
+      const report = await recoverUnfinished(ledger, await new ReadModels(ledgerStore, { projections: SqliteProjectionStore.open(crashProjectionFile(ledgerFilename)) }).open(), 0);
       expect(report.failures).toEqual([]);
       console.info(`crash test: final recovery visited ${report.visited}, changed ${report.changed}`);
       const models = new ReadModels(ledgerStore);
