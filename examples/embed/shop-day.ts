@@ -2,7 +2,8 @@
  * A day at the community rewards shop (积分超市), embedding the ledger with the in-memory store:
  * volunteers earn points for their hours, residents redeem rice and a haircut given by another volunteer
  * (the time bank), someone donates to the pool, a gift goes to a neighbour, and months later an expiry
- * run takes what was never spent. Ends with the trial balance: every account, summing to zero.
+ * run takes what was never spent. Prints a resident's statement as they read it (newest first, in Chinese)
+ * and ends with the trial balance: every account, summing to zero.
  *
  * Run it: pnpm example:shop-day
  */
@@ -13,11 +14,7 @@ import {
   Ledger,
   ManualClock,
   ReadModels,
-  accountView,
-  catalogue,
-  communityReport,
   expireDue,
-  trialBalance,
 } from '@volunteer-ledger/core';
 
 const clock = new ManualClock(new Date('2026-06-06T00:30:00Z')); // 08:30 in Shanghai
@@ -69,29 +66,34 @@ await run('zhao (no points yet) tries to redeem rice', ledger.execute({ type: 'R
 await run('li donates 5 points to the community pool (爱心积分池)', ledger.execute({ type: 'RequestTransfer', communityId: community, memberId: 'li', transferId: 'donation-li-1', to: '_pool', points: '5' }, { actor: resident('li') }));
 await run('zhang gives 10 points to neighbour zhao', ledger.execute({ type: 'RequestTransfer', communityId: community, memberId: 'zhang', transferId: 'gift-zhang-zhao', to: 'zhao', points: '10' }, { actor: resident('zhang') }));
 
+// Read models in memory here; a service keeps them in SQLite (SqliteProjectionStore) so memory stays bounded.
 const models = await new ReadModels(store).open();
-const show = (title: string) => {
+const show = async (title: string) => {
   console.log(`\n${title}`);
   for (const memberId of ['li', 'zhang', 'chen', 'zhao', '_pool']) {
-    const member = models.member(community, memberId);
-    if (!member) continue;
-    const view = accountView(member, clock.now());
+    const view = await models.account(community, memberId, clock.now());
+    if (!view) continue;
     console.log(`  ${memberId.padEnd(6)} balance ${view.balance.padStart(7)}  available ${view.available.padStart(7)}  hours ${view.hoursTotal}`);
   }
 };
-show('Balances at closing time:');
-console.log('\nShelf:', catalogue(models.community(community)!).map((i) => `${i.name} ${i.available ?? '∞'} left`).join(', '));
+await show('Balances at closing time:');
+console.log('\nShelf:', (await models.catalogue(community)).map((i) => `${i.name} ${i.available ?? '∞'} left`).join(', '));
+const statement = await models.statement(community, 'li', { limit: 5 });
+if (statement.ok && statement.value) {
+  console.log("\nli's statement, newest first:");
+  for (const line of statement.value.entries) console.log(`  ${line.amount.padStart(7)} → ${line.runningBalance.padStart(7)}  ${line.description}`);
+}
 
 // Half a year later, an expiry run takes whatever was never spent.
 clock.set('2026-12-07T00:00:00Z');
 const expiry = await expireDue(ledger, models);
 console.log(`\nExpiry run on 2026-12-07: ${expiry.changed} accounts had points expire`);
 await models.catchUp();
-show('Balances after expiry:');
+await show('Balances after expiry:');
 
-const report = communityReport(models.community(community)!, '2026-06-01', '2026-12-31');
+const report = (await models.communityReport(community, '2026-06-01', '2026-12-31'))!;
 console.log('\nReport for June–December:', JSON.stringify(report.points));
-const books = trialBalance(models.community(community)!);
+const books = (await models.trialBalance(community))!;
 console.log('\nTrial balance:');
 for (const { account, balance } of books.accounts) console.log(`  ${account.padEnd(16)} ${balance.padStart(8)}`);
 console.log(`  ${'total'.padEnd(16)} ${books.total.padStart(8)}  ${books.balanced ? '(balanced)' : '(NOT BALANCED)'}`);

@@ -1,6 +1,6 @@
 /**
  * A walk-through of the HTTP API: set up a community, record hours, approve them, redeem points in the
- * rewards shop, and query the balance and statement. Plain fetch, nothing else.
+ * rewards shop, and query the balance and the latest lines of the statement. Plain fetch, nothing else.
  *
  *   LEDGER_URL=http://127.0.0.1:8080 LEDGER_API_KEY=vlk_… pnpm exec tsx examples/http/walkthrough.ts
  *
@@ -58,9 +58,11 @@ await call('POST', `/v1/communities/${community}/catalogue`, { itemId: 'rice-5kg
 const redemptionId = `rice-${run}`;
 await call('POST', `/v1/communities/${community}/members/volunteer-1/redemptions`, { redemptionId, itemId: 'rice-5kg' });
 await call('POST', `/v1/communities/${community}/redemptions/${redemptionId}/fulfil`, {});
-// 5. The balance and the statement.
+// 5. The balance and the statement: the latest lines, newest first, as a resident reads them (in Chinese;
+//    `descriptionEn` has the English). `nextCursor` pages back in time; `order=oldest` starts from the first line.
 const account = await call('GET', `/v1/communities/${community}/members/volunteer-1`);
 console.log(`balance before approval ${before.balance}, now ${account.balance} (available ${account.available}, hours ${account.hoursTotal})`);
 const statement = await call('GET', `/v1/communities/${community}/members/volunteer-1/statement?limit=5`);
-for (const entry of statement.entries) console.log(`  ${entry.recordedAt}  ${entry.type.padEnd(18)} ${entry.amount.padStart(8)}  → ${entry.runningBalance}`);
+console.log('latest statement lines, newest first:');
+for (const entry of statement.entries) console.log(`  ${entry.recordedAt}  ${entry.amount.padStart(8)} → ${entry.runningBalance.padStart(8)}  ${entry.description}`);
 console.log('done');

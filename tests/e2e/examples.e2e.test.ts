@@ -16,9 +16,13 @@ describe('examples/http', () => {
   afterAll(async () => service?.close());
 
   it('the walk-through runs as it is, and again', async () => {
-    for (const expected of ['now 10.00', 'now 20.00']) {
+    for (const balance of ['10.00', '20.00']) {
       const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, LEDGER_URL: service.url, LEDGER_API_KEY: service.adminKey } });
-      expect(stdout).toContain(expected);
+      expect(stdout).toContain(`now ${balance}`);
+      // The statement starts with this run's redemption (newest first), described as a resident reads it.
+      const lines = stdout.slice(stdout.indexOf('newest first:')).split('\n').slice(1, 6);
+      expect(lines[0]).toMatch(new RegExp(`-30\\.00 →\\s+${balance.replace('.', '\\.')}  兑换「大米 5kg」，已领取$`));
+      expect(lines.join('\n')).toContain('助老服务 2.00 小时，审核通过（每小时 10 积分 × 2）');
       expect(stdout).toContain('done');
     }
   });

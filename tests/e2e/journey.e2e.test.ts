@@ -97,11 +97,23 @@ describe.each<StoreKind>(['sqlite', 'memory', 'eventstoredb'])('the journey on %
     expect((await member('GET', '/v1/communities/c1/members/m1')).body).toMatchObject({ balance: '20.00', held: '0.00' });
     expect((await member('GET', '/v1/communities/c1/members/m1/transfers')).body.transfers).toHaveLength(2);
 
-    // Statement pages with a cursor.
+    // Statement: newest first, a cursor back in time, oldest first on request; each line said in Chinese.
     const first = await member('GET', '/v1/communities/c1/members/m1/statement?limit=2');
+    expect(first.body.order).toBe('newest');
     expect(first.body.entries).toHaveLength(2);
+    expect(first.body.entries[0]).toMatchObject({ runningBalance: '20.00', amount: '-5.00', description: '捐赠给爱心积分池', descriptionEn: 'donation to _pool (transfer t2)' });
+    expect(first.body.entries[1]).toMatchObject({ runningBalance: '25.00', description: '转赠给 m2' });
     const rest = await member('GET', `/v1/communities/c1/members/m1/statement?limit=50&cursor=${first.body.nextCursor}`);
-    expect(rest.body.entries.at(-1).runningBalance).toBe('20.00');
+    expect(rest.body.nextCursor).toBeNull();
+    const newestFirst = [...first.body.entries, ...rest.body.entries];
+    expect(newestFirst.at(-1)).toMatchObject({ amount: '50.00', runningBalance: '50.00', description: '助老服务 5.00 小时，审核通过（每小时 10 积分）' });
+    expect(newestFirst.map((e: { description: string }) => e.description)).toContain('兑换「大米 5kg」，冻结 20.00 积分');
+    const oldestFirst = await member('GET', '/v1/communities/c1/members/m1/statement?order=oldest&limit=50');
+    expect(oldestFirst.body.entries.map((e: { seq: number }) => e.seq)).toEqual(newestFirst.map((e: { seq: number }) => e.seq).reverse());
+    // A cursor continues only the order it came from.
+    const mixed = await member('GET', `/v1/communities/c1/members/m1/statement?order=oldest&cursor=${first.body.nextCursor}`);
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.detail).toContain('order=newest');
 
     // Thirteen months on, the scheduled expiry takes what is left of every lot (m1 20, m2 20 + 5 gift, pool 5).
     clock.advance(400 * msPerDay);

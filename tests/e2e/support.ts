@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '@volunteer-ledger/core';
+import type { Clock, EventStore } from '@volunteer-ledger/core';
 import { configFrom, openRuntime, type Runtime, type RunningServer, startServer } from '../../packages/ledger-server/src/index.js';
 
 export type StoreKind = 'sqlite' | 'memory' | 'eventstoredb';
@@ -21,7 +21,7 @@ export interface TestService {
 
 export async function startService(
   kind: StoreKind,
-  options: { clock?: Clock; env?: Record<string, string>; dataDir?: string; keepData?: boolean; adminKey?: string } = {},
+  options: { clock?: Clock; env?: Record<string, string>; dataDir?: string; keepData?: boolean; adminKey?: string; store?: EventStore } = {},
 ): Promise<TestService> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
   const config = configFrom({
@@ -32,7 +32,7 @@ export async function startService(
     LEDGER_SHUTDOWN_TIMEOUT_MS: '2000',
     ...options.env,
   });
-  const runtime = await openRuntime(config, options.clock ? { clock: options.clock } : {});
+  const runtime = await openRuntime(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.store ? { store: options.store } : {}) });
   const token = options.adminKey ?? (await runtime.credentials.createApiKey({ role: 'admin', communityId: '*', label: 'e2e' })).token;
   const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
   return {

@@ -15,6 +15,13 @@ describe('examples/embed/shop-day.ts', () => {
     expect(stdout).toMatch(/chen\s+balance\s+25\.00/);
     expect(stdout).toMatch(/_pool\s+balance\s+5\.00/);
     expect(stdout).toMatch(/Shelf: 大米 5kg 9 left/);
+    // The statement as a resident reads it: newest first, in Chinese, with category and item names.
+    const statement = stdout.slice(stdout.indexOf("li's statement, newest first:"));
+    const donation = statement.indexOf('-5.00 →    5.00  捐赠给爱心积分池');
+    const accrual = statement.indexOf('60.00 →   60.00  助老服务 6.00 小时，签到时长自动确认（每小时 10 积分）');
+    expect(donation).toBeGreaterThan(0);
+    expect(accrual).toBeGreaterThan(donation);
+    expect(statement).toContain('兑换「大米 5kg」，已领取');
     expect(stdout).toMatch(/expired\s+50\.00/);
     expect(stdout).toMatch(/redeemed\s+65\.00/);
     expect(stdout).toMatch(/issuance\s+-115\.00/);

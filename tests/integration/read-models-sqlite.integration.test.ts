@@ -1,26 +1,15 @@
 /**
- * Read models on the durable store (DESIGN §7): fold a ledger-written SQLite store, save a snapshot in
- * the same file, keep writing, close, reopen, and `open()` must restore the snapshot and fold only the
- * events after its checkpoint — and come out equal to a rebuild from scratch (rule 9).
+ * Read models on disk (DESIGN §7): fold a ledger-written SQLite store into a SQLite projection file, stop,
+ * keep writing, reopen both files, and `open()` must take the projection's checkpoint and fold only the
+ * events after it — and come out equal to a rebuild from scratch, on disk and in memory (rule 9).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type EventStore,
-  Ledger,
-  ManualClock,
-  ReadModels,
-  accountView,
-  catalogue,
-  communityReport,
-  redemptions,
-  statementPage,
-  transfers,
-  trialBalance,
-} from '../../packages/ledger-core/src/index.js';
-import { SqliteEventStore } from '../../packages/store-sqlite/src/index.js';
+import { type EventStore, Ledger, ManualClock, ReadModels } from '../../packages/ledger-core/src/index.js';
+import { SqliteEventStore, SqliteProjectionStore } from '../../packages/store-sqlite/src/index.js';
+import { crossCheck, everythingReadable } from '../support/read-models.js';
 import { type ShopItem, Workload, setUpCommunity } from './ledger-workload.js';
 
 const communities = ['c1', 'c2'] as const;
@@ -78,23 +67,6 @@ async function traffic(ledger: Ledger, round: string, operations: number): Promi
   }
 }
 
-/** Everything a reader can ask of the read models, as plain JSON, for one community. */
-function views(models: ReadModels, asOf: Date) {
-  return communities.map((c) => {
-    const community = models.community(c);
-    if (!community) throw new Error(`community ${c} is missing from the read models`);
-    return {
-      trialBalance: trialBalance(community),
-      accounts: [...community.members.keys()].sort().map((m) => accountView(community.members.get(m)!, asOf)),
-      statements: [...community.members.keys()].sort().map((m) => statementPage(community.members.get(m)!, { limit: 500 })),
-      catalogue: catalogue(community, true),
-      report: communityReport(community, '2000-01-01', '2100-01-01'),
-      redemptions: redemptions(community),
-      transfers: transfers(community),
-    };
-  });
-}
-
 let dir: string;
 let filename: string;
 const clock = new ManualClock(new Date('2026-06-01T04:00:00Z'));
@@ -106,19 +78,22 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('read models on SQLite: snapshot, restart, catch up', () => {
-  it('after a reopen, open() folds only the events after the snapshot and equals a full rebuild', async () => {
+describe('read models on SQLite: a projection file per instance, restart, catch up', () => {
+  it('after a reopen, open() folds only the events after the checkpoint, and equals a rebuild on disk and in memory', async () => {
+    const projectionFile = join(dir, 'projections.sqlite');
     const first = SqliteEventStore.open(filename);
     const ledger = new Ledger({ store: first, clock });
     for (const c of communities) await setUpCommunity(ledger, { communityId: c, memberIds, items, openingPoints: 200 });
     await traffic(ledger, 'a', 60);
 
-    const live = await new ReadModels(first, { snapshots: first.snapshots }).open();
+    // A small page size, so the fold commits many batches and crosses batch boundaries everywhere.
+    const live = await new ReadModels(first, { projections: SqliteProjectionStore.open(projectionFile), pageSize: 97 }).open();
     const checkpoint = live.checkpoint;
-    const foldedAtSnapshot = live.eventsFolded;
+    const foldedAtStop = live.eventsFolded;
     expect(checkpoint).not.toBeNull();
-    expect(foldedAtSnapshot).toBeGreaterThan(500);
-    await live.saveSnapshot();
+    expect(foldedAtStop).toBeGreaterThan(500);
+    await live.stop();
+    await live.projections.close();
 
     clock.advance(3_600_000);
     await traffic(ledger, 'b', 25);
@@ -133,25 +108,37 @@ describe('read models on SQLite: snapshot, restart, catch up', () => {
       expect(newer).toBeGreaterThan(100);
 
       const reads = countingReads(reopened);
-      const restored = await new ReadModels(reads.store, { snapshots: reopened.snapshots }).open();
-      // Caught up from the checkpoint, not from the beginning: only the newer events were read and folded.
+      const restored = await new ReadModels(reads.store, { projections: SqliteProjectionStore.open(projectionFile) }).open();
+      // Caught up from the checkpoint on disk, not from the beginning: only the newer events were read and folded.
       expect(reads.firstAfter).toBe(checkpoint);
       expect(reads.events).toBe(newer);
-      expect(restored.eventsFolded - foldedAtSnapshot).toBe(newer);
+      expect(restored.eventsFolded - foldedAtStop).toBe(newer);
 
-      const rebuilt = new ReadModels(reopened);
-      const total = await rebuilt.rebuild();
-      expect(total).toBe(foldedAtSnapshot + newer);
-      expect(restored.checkpoint).toBe(rebuilt.checkpoint);
-      expect(views(restored, clock.now())).toEqual(views(rebuilt, clock.now()));
-      for (const c of communities) expect(trialBalance(rebuilt.community(c)!).balanced).toBe(true);
+      const rebuiltOnDisk = new ReadModels(reopened, { projections: SqliteProjectionStore.open(join(dir, 'rebuilt.sqlite')) });
+      const total = await rebuiltOnDisk.rebuild();
+      expect(total).toBe(foldedAtStop + newer);
+      const rebuiltInMemory = new ReadModels(reopened);
+      await rebuiltInMemory.rebuild();
+      expect(restored.checkpoint).toBe(rebuiltOnDisk.checkpoint);
+      const restoredViews = await everythingReadable(restored, clock.now());
+      expect(restoredViews).toEqual(await everythingReadable(rebuiltOnDisk, clock.now()));
+      expect(restoredViews).toEqual(await everythingReadable(rebuiltInMemory, clock.now()));
+      // The comparison compared something: every community, member, line and redemption is there.
+      expect(restoredViews.map((c) => c.communityId)).toEqual([...communities]);
+      for (const c of restoredViews) {
+        expect(c.trialBalance!.balanced).toBe(true);
+        expect(crossCheck(c)).toEqual([]);
+        expect(c.members.map((m) => m.memberId)).toEqual(expect.arrayContaining(memberIds));
+        expect(c.redemptions.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(5);
+        expect(c.members.every((m) => m.statement.length > 0 && m.statementNewestFirst.join() === m.statement.map((l) => l.seq).reverse().join())).toBe(true);
+      }
 
       // Rule 9 once more from the other side: every account equals a fresh fold of its own stream.
       const fresh = new Ledger({ store: reopened, clock });
       for (const c of communities) {
         for (const m of memberIds) {
           const { state, revision } = await fresh.member(c, m);
-          const model = restored.member(c, m)!;
+          const model = (await restored.member(c, m))!;
           expect({ balance: model.state.balance.toString(), held: model.state.held.toString(), revision: model.revision }).toEqual({
             balance: state.balance.toString(),
             held: state.held.toString(),
@@ -159,6 +146,8 @@ describe('read models on SQLite: snapshot, restart, catch up', () => {
           });
         }
       }
+      await restored.projections.close();
+      await rebuiltOnDisk.projections.close();
     } finally {
       await reopened.close();
     }

@@ -6,7 +6,9 @@
  * Two workloads share the process (and so the kill), each on its own database:
  * - raw appends of contract events to `<raw file>`, checking the store alone (torn appends, revisions);
  * - the real Ledger on `<ledger file>`: check-ins that accrue, grants, redemptions (request + fulfil) and
- *   transfers, checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9).
+ *   transfers, checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9); its read models
+ *   live in a projection file beside it and follow the store, as a service's do, so kills land in their
+ *   commits too.
  *
  * Output lines (the parent ignores a torn last line):
  *   ready
@@ -16,9 +18,9 @@
  */
 import { type EventStore, Ledger, ReadModels, WrongExpectedRevisionError, donationPoolId, recoverUnfinished } from '../../packages/ledger-core/src/index.js';
 import { contractEvent } from '../../packages/store-contract/src/index.js';
-import { SqliteEventStore } from '../../packages/store-sqlite/src/index.js';
+import { SqliteEventStore, SqliteProjectionStore } from '../../packages/store-sqlite/src/index.js';
 import { RefusedCommand, Workload, admin, organiserOf, outcomeEvents, setUpCommunity } from '../integration/ledger-workload.js';
-import { type LedgerAck, crashCommunityId, crashItems, crashMemberIds, crashOpeningPoints, daysPerRound } from './sqlite-crash-ledger.js';
+import { type LedgerAck, crashCommunityId, crashItems, crashMemberIds, crashOpeningPoints, crashProjectionFile, daysPerRound } from './sqlite-crash-ledger.js';
 
 /** Appends in flight at once: enough that most commits carry several appends. */
 const concurrentWriters = 24;
@@ -115,12 +117,18 @@ async function ledgerWorker(workload: Workload, workerId: number): Promise<never
 async function startLedger(): Promise<Workload> {
   const store = SqliteEventStore.open(ledgerFilename!, { pollIntervalMs: 0 });
   const ledger = new Ledger({ store });
+  // Caught up from the checkpoint the last kill left, not folded from scratch.
+  const models = await new ReadModels(store, { projections: SqliteProjectionStore.open(crashProjectionFile(ledgerFilename!)) }).open();
   if (!(await ledger.community(crashCommunityId)).state.exists) {
     await setUpCommunity(ledger, { communityId: crashCommunityId, memberIds: crashMemberIds, items: crashItems, openingPoints: crashOpeningPoints, inFlight: 8 });
   } else {
-    const report = await recoverUnfinished(ledger, await new ReadModels(store).open(), 0);
+    const report = await recoverUnfinished(ledger, models, 0);
     if (report.failures.length > 0) throw new Error(`recovery failed after round ${Number(round) - 1}: ${JSON.stringify(report.failures)}`);
   }
+  models.follow((error) => {
+    console.error(error);
+    process.exit(1);
+  });
   return new Workload(ledger, crashCommunityId, `r${round}`, Number(round) * daysPerRound);
 }
 

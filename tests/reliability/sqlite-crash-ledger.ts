@@ -12,6 +12,8 @@ export const crashItems: readonly ShopItem[] = [
 ];
 /** Enough that no redemption or transfer in any round is refused for want of points. */
 export const crashOpeningPoints = 100_000;
+/** Where the child keeps its read models, beside the ledger's file, as a service keeps its own. */
+export const crashProjectionFile = (ledgerFilename: string): string => `${ledgerFilename}.projections`;
 /** Each round's check-ins use their own range of days (at most this many per member per round). */
 export const daysPerRound = 1_000;
 

@@ -1,16 +1,16 @@
 /**
  * Work the ledger does on its own schedule: expiring points and lapsed holds, carrying on processes a crash
- * or a conflict left unfinished, and finishing erasures whose key survived a crash. They read the read models
- * to find what needs doing and act through the ledger as the system, so every effect is an ordinary decided,
- * idempotent command.
+ * or a conflict left unfinished, and finishing erasures whose key survived a crash. They ask the read models
+ * (or, for erasures, the store's global order) what needs doing — a page at a time, so a large community costs
+ * no more memory than a small one — and act through the ledger as the system, so every effect is an ordinary
+ * decided, idempotent command.
  */
 import { systemActor } from './events.js';
+import { communityFromStreamName } from './ids.js';
 import type { Ledger } from './ledger.js';
-import { defaultRecoveryGraceMs } from './limits.js';
+import { defaultRecoveryGraceMs, subscriptionPageSize } from './limits.js';
 import type { ExecuteResult } from './outcome.js';
 import type { ReadModels } from './projections/read-models.js';
-import { membersWithExpiredLots } from './projections/views.js';
-import { isUnfinishedRedemption } from './redemption/state.js';
 
 export { defaultRecoveryGraceMs };
 
@@ -31,21 +31,34 @@ function tally(report: Tally, target: string, result: ExecuteResult): void {
   }
 }
 
+/** Calls `visit` on every item of a paged query, page after page, each page starting after the last key seen. */
+async function eachPaged<T>(pageOf: (after: string | undefined) => Promise<T[]>, keyOf: (item: T) => string, visit: (item: T) => Promise<void>): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await pageOf(after);
+    for (const item of page) await visit(item);
+    if (page.length === 0) return;
+    after = keyOf(page.at(-1)!);
+  }
+}
+
 /** Expires lots past their expiry and redemptions whose hold lapsed, as of now. */
 export async function expireDue(ledger: Ledger, models: ReadModels): Promise<JobReport> {
   await models.catchUp();
   const now = ledger.clock.now();
   const actor = systemActor('expiry');
   const report: Tally = { visited: 0, changed: 0, failures: [] };
-  for (const communityId of models.communityIds()) {
-    const community = models.community(communityId)!;
-    for (const [redemptionId, r] of community.redemptions) {
-      if (r.state.status !== 'held' || r.state.expiresAt > now.toISOString()) continue;
-      tally(report, `redemption ${redemptionId}`, await ledger.execute({ type: 'ExpireRedemption', communityId, redemptionId }, { actor }));
-    }
-    for (const memberId of membersWithExpiredLots(community, now)) {
-      tally(report, `member ${memberId}`, await ledger.execute({ type: 'ExpirePoints', communityId, memberId, asOf: now.toISOString() }, { actor }));
-    }
+  for (const communityId of await models.communityIds()) {
+    await eachPaged(
+      (after) => models.heldRedemptionsPastExpiry(communityId, now, after === undefined ? {} : { after }),
+      (r) => r.redemptionId,
+      async (r) => tally(report, `redemption ${r.redemptionId}`, await ledger.execute({ type: 'ExpireRedemption', communityId, redemptionId: r.redemptionId }, { actor })),
+    );
+    await eachPaged(
+      (after) => models.membersWithExpiredLots(communityId, now, after === undefined ? {} : { after }),
+      (memberId) => memberId,
+      async (memberId) => tally(report, `member ${memberId}`, await ledger.execute({ type: 'ExpirePoints', communityId, memberId, asOf: now.toISOString() }, { actor })),
+    );
   }
   return report;
 }
@@ -56,29 +69,55 @@ export async function expireDue(ledger: Ledger, models: ReadModels): Promise<Job
  */
 export async function recoverUnfinished(ledger: Ledger, models: ReadModels, graceMs = defaultRecoveryGraceMs): Promise<JobReport> {
   await models.catchUp();
-  const cutoff = new Date(ledger.clock.now().getTime() - graceMs).toISOString();
+  const cutoff = new Date(ledger.clock.now().getTime() - graceMs);
   const actor = systemActor('recovery');
   const report: Tally = { visited: 0, changed: 0, failures: [] };
-  for (const communityId of models.communityIds()) {
-    const community = models.community(communityId)!;
-    for (const [redemptionId, r] of community.redemptions) {
-      if (!isUnfinishedRedemption(r.state.status) || r.updatedAt > cutoff) continue;
-      tally(report, `redemption ${redemptionId}`, await ledger.resumeRedemption(communityId, redemptionId, actor));
-    }
-    for (const [transferId, t] of community.transfers) {
-      if ((t.state.status !== 'requested' && t.state.status !== 'debited') || t.updatedAt > cutoff) continue;
-      tally(report, `transfer ${transferId}`, await ledger.resumeTransfer(communityId, transferId, actor));
-    }
-    // Debits with no transfer stream at all: an accrual's overflow to the pool whose delivery never started.
-    for (const [transferId, debit] of community.inTransit) {
-      if (community.transfers.has(transferId) || debit.since > cutoff) continue;
-      tally(report, `transfer ${transferId}`, await ledger.deliverOverflow(communityId, debit.from, transferId));
-    }
-    for (const [memberId, member] of community.members) {
-      if (member.state.erasures === 0) continue;
-      report.visited += 1;
-      if (await ledger.finishErasure(communityId, memberId)) report.changed += 1;
+  for (const communityId of await models.communityIds()) {
+    await eachPaged(
+      (after) => models.unfinishedRedemptions(communityId, cutoff, after === undefined ? {} : { after }),
+      (r) => r.redemptionId,
+      async (r) => tally(report, `redemption ${r.redemptionId}`, await ledger.resumeRedemption(communityId, r.redemptionId, actor)),
+    );
+    for (const transfer of await models.unfinishedTransfers(communityId, cutoff)) {
+      // A debit with no transfer stream is an accrual's overflow to the pool whose delivery never started.
+      const started = (await ledger.transfer(communityId, transfer.transferId)).status !== 'none';
+      const result = started
+        ? await ledger.resumeTransfer(communityId, transfer.transferId, actor)
+        : await ledger.deliverOverflow(communityId, transfer.from, transfer.transferId);
+      tally(report, `transfer ${transfer.transferId}`, result);
     }
   }
+  const erasures = await finishErasures(ledger);
+  report.visited += erasures.visited;
+  report.changed += erasures.changed;
   return report;
+}
+
+/** The checkpoint under which `finishErasures` remembers how far it has read the global order. */
+export const erasureCheckpointName = 'erasures-finished';
+
+/**
+ * Finishes every erasure recorded since the last run: an erasure is an event first, and its keys are destroyed
+ * after; a crash in between leaves a key that this pass destroys. Reads the global order from its checkpoint,
+ * which moves on only past erasures that are finished.
+ */
+export async function finishErasures(ledger: Ledger): Promise<{ visited: number; changed: number }> {
+  const store = ledger.store;
+  let after = (await store.checkpoints.getCheckpoint(erasureCheckpointName)) ?? undefined;
+  let visited = 0;
+  let changed = 0;
+  for (;;) {
+    const page = await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: subscriptionPageSize });
+    for (const event of page) {
+      if (event.type !== 'MemberProfileErased') continue;
+      // member-{community}-{member}: the community's own dashes are escaped in the name, so its end is the next dash.
+      const rest = event.streamName.slice('member-'.length);
+      const dash = rest.indexOf('-');
+      visited += 1;
+      if (await ledger.finishErasure(communityFromStreamName(rest.slice(0, dash)), rest.slice(dash + 1))) changed += 1;
+    }
+    if (page.length === 0) return { visited, changed };
+    after = page.at(-1)!.position;
+    await store.checkpoints.putCheckpoint(erasureCheckpointName, after);
+  }
 }

@@ -205,8 +205,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Statement: balance movements with running balance, cursor-paged, oldest first
-         * @description Every movement of the member's points — accruals, holds, spending, gifts, expiry, clawbacks — with the balance after it. Pass `nextCursor` back as `cursor` for the next page.
+         * Statement: balance movements with running balance, newest first, cursor-paged
+         * @description Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 2.00 小时，审核通过（每小时 10 积分）"), with the same line in English in `descriptionEn`. Newest first unless `order=oldest`; pass `nextCursor` back as `cursor`, with the same order, for the next page.
          */
         get: operations["getStatement"];
         put?: never;
@@ -246,7 +246,7 @@ export interface paths {
         };
         /**
          * Service records of the community by status (e.g. the pending queue for organisers)
-         * @description The organisers' queue: records awaiting approval by default, or those approved, rejected or reversed (staff only).
+         * @description The organisers' queue: records awaiting approval by default, or those approved, rejected or reversed (staff only). Oldest first, at most 10,000 records.
          */
         get: operations["listServiceRecords"];
         put?: never;
@@ -642,7 +642,7 @@ export interface paths {
         };
         /**
          * Redemptions by status (staff); a member sees their own with memberId
-         * @description Redemptions of the community, filtered by status and member. Staff see all; a member must name themself in `memberId`.
+         * @description Redemptions of the community, filtered by status and member. Staff see all; a member must name themself in `memberId`. In request order, at most 10,000.
          */
         get: operations["listRedemptions"];
         put?: never;
@@ -726,7 +726,7 @@ export interface paths {
         };
         /**
          * Transfers from or to a member
-         * @description Gifts and donations the member sent or received, with their status (the member themself and staff).
+         * @description Gifts and donations the member sent or received, with their status (the member themself and staff). In request order, at most 10,000.
          */
         get: operations["listTransfers"];
         put?: never;
@@ -1145,6 +1145,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1237,7 +1239,10 @@ export interface operations {
     getCommunity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -1501,6 +1506,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     publishPolicy: {
@@ -1688,6 +1702,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1816,6 +1832,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1938,6 +1956,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2061,6 +2081,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2183,6 +2205,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2339,6 +2363,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2432,6 +2458,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
                 /** @description The ETag from an earlier read: 304 Not Modified if the account has not changed since */
                 "if-none-match"?: string;
             };
@@ -2618,20 +2646,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getStatement: {
         parameters: {
             query?: {
-                /** @description nextCursor of the previous page */
-                cursor?: number | null;
+                /**
+                 * @description newest first (the default) or oldest first
+                 * @example newest
+                 */
+                order?: "newest" | "oldest";
+                /** @description nextCursor of the previous page (opaque; only valid with the same order) */
+                cursor?: string;
                 /**
                  * @description Most entries on the page (1 to 200)
                  * @example 5
                  */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -2655,15 +2700,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /**
+                         * @description the order of `entries`: newest first (the default) or oldest first
+                         * @example newest
+                         * @enum {string}
+                         */
+                        order: "newest" | "oldest";
                         /** @description Balance movements */
                         entries: {
                             /**
-                             * @description The entry's number in the member's statement, from 0
+                             * @description the line's number in the member's statement, 0 for the first line ever
                              * @example 3
                              */
                             seq: number;
                             /**
-                             * @description Global position of the event in the store
+                             * @description global position of the event behind the line
                              * @example 41
                              */
                             position: string;
@@ -2688,21 +2739,26 @@ export interface operations {
                              */
                             runningBalance: string;
                             /**
-                             * @description The record, redemption, transfer, lot or grant it concerns
+                             * @description the record, redemption, transfer, lot or grant the line is about
                              * @example rec-20260501-zw
                              */
                             reference: string;
                             /**
-                             * @description What happened, for people
-                             * @example accrued for rec-20260501-zw
+                             * @description what happened, in Chinese, with category and item names: "助老服务 2.00 小时，审核通过（每小时 10 积分）"
+                             * @example 助老服务 2.50 小时，审核通过（每小时 10 积分）
                              */
                             description: string;
+                            /**
+                             * @description the same line in English, with ids: "2.00 h of elder-care (record r1, policy v1)"
+                             * @example elder-care 2.50 h approved (10 points an hour)
+                             */
+                            descriptionEn: string;
                         }[];
                         /**
-                         * @description pass as `cursor` for the next page; null on the last page
+                         * @description opaque: pass as `cursor` (with the same `order`) for the next page; null on the last page
                          * @example null
                          */
-                        nextCursor: number | null;
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -2742,12 +2798,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listMemberServiceRecords: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -2868,6 +2936,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listServiceRecords: {
@@ -2879,7 +2956,10 @@ export interface operations {
                  */
                 status?: "pending" | "approved" | "rejected" | "reversed";
             };
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -2995,12 +3075,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -3086,6 +3178,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     recordProfile: {
@@ -3140,6 +3241,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3232,7 +3335,10 @@ export interface operations {
     getCertificate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -3379,12 +3485,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCertificatePage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -3446,6 +3564,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     erasePersonalData: {
@@ -3487,6 +3614,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3625,6 +3754,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3754,6 +3885,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3904,6 +4037,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4057,6 +4192,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4184,6 +4321,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4317,6 +4456,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4450,6 +4591,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4615,7 +4758,10 @@ export interface operations {
                  */
                 includeDelisted?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -4745,6 +4891,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listItem: {
@@ -4826,6 +4981,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4954,6 +5111,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5082,6 +5241,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5211,6 +5372,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5350,6 +5513,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5453,7 +5618,10 @@ export interface operations {
                  */
                 memberId?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -5587,12 +5755,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getRedemption: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -5728,6 +5908,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     fulfilRedemption: {
@@ -5769,6 +5958,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5891,6 +6082,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             200: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5983,7 +6176,10 @@ export interface operations {
     listTransfers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -6103,6 +6299,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     requestTransfer: {
@@ -6160,6 +6365,8 @@ export interface operations {
             /** @description The command was carried out; its events */
             201: {
                 headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6263,7 +6470,10 @@ export interface operations {
                  */
                 to: string;
             };
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -6402,6 +6612,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getLeaderboard: {
@@ -6423,7 +6642,10 @@ export interface operations {
                  */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -6514,12 +6736,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getTrialBalance: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
             path: {
                 /**
                  * @description The community (社区) id, chosen when it was registered
@@ -6598,6 +6832,15 @@ export interface operations {
             };
             /** @description No such community, member or record */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,7 +21,7 @@ import { communityRoutes } from './routes/communities.js';
 import { memberRoutes } from './routes/members.js';
 import { reportRoutes } from './routes/reports.js';
 import { shopRoutes } from './routes/shop.js';
-import { ReadSide } from './read-side.js';
+import { minPositionHeader, parseMinPosition, positionHeader, ReadSide } from './read-side.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps {
@@ -31,6 +31,8 @@ export interface AppDeps {
   readonly models: ReadModels;
   readonly authenticator: Authenticator;
   readonly maxBodyBytes: number;
+  /** How long a read with X-Min-Position waits for this instance's projections (default `minPositionWaitMs`). */
+  readonly minPositionWaitMs?: number;
   readonly metrics?: Metrics;
   /** Signs certificates' verification codes and print links (secrets.ts); a fresh key for this app when absent. */
   readonly certificateSecret?: string;
@@ -133,6 +135,17 @@ export function createApp(deps: AppDeps): LedgerApp {
     c.set('principal', await deps.authenticator.authenticate(c.req.header('authorization')));
     await next();
   });
+  const reads = new ReadSide(deps.models, deps.minPositionWaitMs);
+  // Read your writes across instances: a read may name the position of a write made elsewhere.
+  app.use('/v1/*', async (c, next) => {
+    const wanted = c.req.method === 'GET' || c.req.method === 'HEAD' ? c.req.header(minPositionHeader) : undefined;
+    if (wanted !== undefined) {
+      const position = parseMinPosition(wanted);
+      // A lagging instance is expected, not a fault: answered here, so it is not logged as one.
+      if (!(await reads.atLeast(position))) return problemResponse(reads.behind(position));
+    }
+    await next();
+  });
   app.use('/v1/*', idempotencyKeyHeader());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -141,7 +154,6 @@ export function createApp(deps: AppDeps): LedgerApp {
     description: 'An API key (vlk_…) or a JWT (HS256 / RS256) with claims sub, role (admin | organiser | member) and community',
   });
 
-  const reads = new ReadSide(deps.models);
   const routeDeps = {
     ledger: deps.ledger,
     metrics,

@@ -255,9 +255,12 @@ const commands: readonly Command[] = [
     details: 'Exits 1 when any rule is breached (each breach is printed).',
     options: {},
     run: ({ config }) =>
-      withRuntime(config, async ({ store }) => {
+      withRuntime(config, async (runtime) => {
+        const store = runtime.store;
         const bar = progress({ label: 'verify', unit: 'events', total: await eventTotal(store) });
-        const report = await verifyLedger(store, bar.advance);
+        // A scratch projection, so verifying neither disturbs this instance's own nor holds the whole history in memory.
+        const scratch = runtime.scratchProjections();
+        const report = await verifyLedger(store, bar.advance, scratch.projections).finally(() => scratch.dispose());
         bar.done();
         for (const community of report.communities) {
           console.log(`trial balance ${community.communityId}${community.balanced ? '' : '  ** NOT BALANCED **'}`);
@@ -322,7 +325,7 @@ const commands: readonly Command[] = [
   {
     name: 'rebuild',
     synopsis: 'rebuild',
-    summary: 'rebuild the read models from the store and save their snapshot',
+    summary: "drop this instance's read models and fold the whole store again",
     options: {},
     run: async ({ config }) => {
       // The bar needs the store's total, known only once the runtime is open.
@@ -335,7 +338,6 @@ const commands: readonly Command[] = [
           const folded = await models.rebuild();
           bar.done();
           log(`${folded} events folded`);
-          await models.saveSnapshot();
           return 0;
         },
         { onReadModelEvents: (count) => advance(count) },

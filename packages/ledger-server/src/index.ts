@@ -6,7 +6,8 @@ export { idempotencyKeyHeader, maxIdempotencyKeyLength, parseIdempotencyKey } fr
 export { ledgerJobs, Scheduler, type Job } from './jobs.js';
 export { Metrics } from './metrics.js';
 export { Problem, problemType, problemKinds, allProblemCodes, type ProblemCode, type ProblemDocument } from './problems.js';
-export { openRuntime, type Runtime } from './runtime.js';
+export { openRuntime, type Runtime, eventStoreFileName, credentialsFileName, projectionsFileName } from './runtime.js';
+export { minPositionWaitMs, minPositionRetryAfterSeconds, positionHeader, minPositionHeader } from './read-side.js';
 export { startServer, ListenError, type RunningServer, type StartOptions } from './server.js';
 export { jwtSecret, certificateSecret, keptSecret, dataDirectory, jwtSecretFileName, certificateSecretFileName, type KeptSecret } from './secrets.js';
 export { signHs256Token, type TokenClaims } from './tokens.js';

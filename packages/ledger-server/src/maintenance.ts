@@ -6,18 +6,20 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import {
+  type AccountEntry,
   type EventStore,
   eventRegistry,
+  InMemoryProjectionStore,
   type JsonObject,
   lotsBalance,
   maxEventsPerAppend,
   type NewEvent,
+  type ProjectionStore,
   ReadModels,
   type RecordedEvent,
   type ReadAllOptions,
-  serviceRecords,
   streamNames,
-  trialBalance,
+  type TrialBalanceView,
 } from '@volunteer-ledger/core';
 
 /** Events per read of the global order. */
@@ -128,45 +130,57 @@ const csvCell = (value: string | number | null) => {
 };
 const csvLine = (cells: Array<string | number | null>) => `${cells.map(csvCell).join(',')}\n`;
 
+/** Every account of every community, community by community, member by member, a page at a time. */
+async function eachMember(models: ReadModels, visit: (communityId: string, member: AccountEntry) => Promise<void>): Promise<void> {
+  for (const communityId of await models.communityIds()) {
+    for (let after: string | undefined; ; ) {
+      const page = await models.members(communityId, after === undefined ? {} : { after });
+      for (const member of page) await visit(communityId, member);
+      if (page.length === 0) break;
+      after = page.at(-1)!.memberId;
+    }
+  }
+}
+
 export async function exportBalancesCsv(models: ReadModels, write: Write): Promise<number> {
   await write(csvLine(['communityId', 'memberId', 'balance', 'held', 'deficit', 'hoursTotal', 'pointsAccruedTotal', 'level', 'revision']));
   let rows = 0;
-  for (const communityId of models.communityIds().sort()) {
-    for (const [memberId, m] of [...models.community(communityId)!.members].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const s = m.state;
-      await write(csvLine([communityId, memberId, s.balance.toString(), s.held.toString(), s.deficit.toString(), s.hoursTotal.toString(), s.pointsAccruedTotal.toString(), s.level, m.revision]));
-      rows += 1;
-    }
-  }
+  await eachMember(models, async (communityId, m) => {
+    const s = m.state;
+    await write(csvLine([communityId, m.memberId, s.balance.toString(), s.held.toString(), s.deficit.toString(), s.hoursTotal.toString(), s.pointsAccruedTotal.toString(), s.level, m.revision]));
+    rows += 1;
+  });
   return rows;
 }
 
+/** Every service record, member by member, each member's in recording order. */
 export async function exportHoursCsv(models: ReadModels, write: Write): Promise<number> {
   await write(csvLine(['communityId', 'memberId', 'recordId', 'kind', 'category', 'serviceDate', 'status', 'hours', 'hoursApproved', 'points', 'recordedAt', 'decidedBy']));
   let rows = 0;
-  for (const communityId of models.communityIds().sort()) {
-    for (const r of serviceRecords(models.community(communityId)!)) {
+  await eachMember(models, async (communityId, m) => {
+    for (const r of await models.serviceRecords(communityId, { memberId: m.memberId })) {
       await write(csvLine([communityId, r.memberId, r.recordId, r.kind, r.category, r.serviceDate, r.status, r.hours, r.hoursApproved, r.points, r.recordedAt, r.decidedBy]));
       rows += 1;
     }
-  }
+  });
   return rows;
 }
 
 export interface VerifyReport {
   readonly events: number;
-  readonly communities: Array<ReturnType<typeof trialBalance>>;
+  readonly communities: TrialBalanceView[];
   readonly breaches: string[];
 }
 
 /**
- * Replays every event into fresh read models (each fold asserts its invariants) and checks: every
- * community's trial balance sums to zero (rule 1); no member's available points are negative unless in
- * deficit, held points are not negative, and lots add up to the balance (rules 2, 3, 5); every stream's
- * folded revision equals the store's (rule 9).
+ * Replays every event into fresh read models in `scratch` (each fold asserts its invariants) and checks:
+ * every community's trial balance sums to zero (rule 1); no member's available points are negative unless
+ * in deficit, held points are not negative, and lots add up to the balance (rules 2, 3, 5); every stream's
+ * folded revision equals the store's (rule 9). `scratch` should be empty; give a file-backed one for a
+ * large store, so the replay's memory stays bounded.
  */
-export async function verifyLedger(store: EventStore, onProgress: OnProgress = ignore): Promise<VerifyReport> {
-  const models = new ReadModels(observingReads(store, onProgress));
+export async function verifyLedger(store: EventStore, onProgress: OnProgress = ignore, scratch: ProjectionStore = new InMemoryProjectionStore()): Promise<VerifyReport> {
+  const models = new ReadModels(observingReads(store, onProgress), { projections: scratch });
   const breaches: string[] = [];
   let events = 0;
   try {
@@ -175,20 +189,19 @@ export async function verifyLedger(store: EventStore, onProgress: OnProgress = i
     breaches.push(`replay stopped: ${fault instanceof Error ? fault.message : String(fault)}`);
   }
   const communities: VerifyReport['communities'] = [];
-  for (const communityId of models.communityIds().sort()) {
-    const community = models.community(communityId)!;
-    const balance = trialBalance(community);
+  for (const communityId of await models.communityIds()) {
+    const balance = (await models.trialBalance(communityId))!;
     communities.push(balance);
     if (!balance.balanced) breaches.push(`${communityId}: trial balance sums to ${balance.total}, not 0.00`);
-    for (const [memberId, m] of community.members) {
-      const s = m.state;
-      const where = `${communityId}/${memberId}`;
-      if (s.held.isNegative()) breaches.push(`${where}: held points ${s.held} are negative`);
-      if (!s.deficit.isPositive() && s.balance.minus(s.held).isNegative()) breaches.push(`${where}: held ${s.held} exceeds balance ${s.balance}`);
-      if (!lotsBalance(s).eq(s.balance)) breaches.push(`${where}: lots add up to ${lotsBalance(s)}, balance is ${s.balance}`);
-      const stored = await store.streamRevision(streamNames.member(communityId, memberId));
-      if (stored !== m.revision) breaches.push(`${where}: folded revision ${m.revision}, store has ${String(stored)}`);
-    }
   }
+  await eachMember(models, async (communityId, m) => {
+    const s = m.state;
+    const where = `${communityId}/${m.memberId}`;
+    if (s.held.isNegative()) breaches.push(`${where}: held points ${s.held} are negative`);
+    if (!s.deficit.isPositive() && s.balance.minus(s.held).isNegative()) breaches.push(`${where}: held ${s.held} exceeds balance ${s.balance}`);
+    if (!lotsBalance(s).eq(s.balance)) breaches.push(`${where}: lots add up to ${lotsBalance(s)}, balance is ${s.balance}`);
+    const stored = await store.streamRevision(streamNames.member(communityId, m.memberId));
+    if (stored !== m.revision) breaches.push(`${where}: folded revision ${m.revision}, store has ${String(stored)}`);
+  });
   return { events, communities, breaches };
 }

@@ -138,7 +138,9 @@ export const fieldGlossary: Readonly<Record<string, GlossaryEntry>> = {
   'entries.amount': amount('Signed: points into (+) or out of (−) the balance; "0.00" for holds and releases', '37.50'),
   'entries.runningBalance': amount('The balance after this entry', '37.50'),
   'entries.reference': { description: 'The record, redemption, transfer, lot or grant it concerns', example: 'rec-20260501-zw' },
-  'entries.description': { description: 'What happened, for people', example: 'accrued for rec-20260501-zw' },
+  'entries.description': { description: 'What happened, in Chinese, with category and item names', example: '助老服务 2.50 小时，审核通过（每小时 10 积分）' },
+  'entries.descriptionEn': { description: 'The same line in English, with ids', example: 'elder-care 2.50 h approved (10 points an hour)' },
+  order: { description: 'The order of the entries: "newest" first (the default) or "oldest" first', example: 'newest' },
   nextCursor: { description: 'Pass as `cursor` for the next page; null on the last page', example: null },
 
   // ── Catalogue (积分超市) ──
@@ -259,6 +261,7 @@ export const parameterGlossary: Readonly<Record<string, GlossaryEntry>> = {
   to: { description: 'Last day of the period, included', example: '2026-05-31' },
   limit: { description: 'Most rows to return', example: 10 },
   'getStatement.limit': { description: 'Most entries on the page (1 to 200)', example: 5 },
+  'getStatement.order': { description: '"newest" first (the default) or "oldest" first; keep it the same when you pass a cursor', example: 'newest' },
   // No example for these: Swagger UI would send it with every "Try it out" (a stale ETag, a reused key, a cursor from nowhere).
   cursor: { description: '`nextCursor` of the previous page; leave out for the first page' },
   'if-none-match': { description: 'The ETag from an earlier read: 304 Not Modified if the account has not changed since' },

@@ -1,16 +1,26 @@
 /**
  * What the service runs on: the event store chosen by configuration, the credential store (API keys and
- * the vault's member keys, in their own file), and the core `Ledger`. Shared by `serve` and the CLI.
+ * the vault's member keys, in their own file), this instance's projections, and the core `Ledger`. Shared by
+ * `serve` and the CLI.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Clock, type EventStore, InMemoryEventStore, InMemorySnapshotStore, Ledger, ReadModels, type SnapshotStore, systemClock, WebCryptoVault } from '@volunteer-ledger/core';
-import { SqliteEventStore } from '@volunteer-ledger/store-sqlite';
+import {
+  type Clock,
+  type EventStore,
+  InMemoryEventStore,
+  InMemoryProjectionStore,
+  Ledger,
+  type ProjectionStore,
+  ReadModels,
+  systemClock,
+  WebCryptoVault,
+} from '@volunteer-ledger/core';
+import { SqliteEventStore, SqliteProjectionStore } from '@volunteer-ledger/store-sqlite';
 import type { ServerConfig } from './config.js';
 import { type CredentialStore, InMemoryCredentialStore, SqliteCredentialStore } from './credentials.js';
 import { observingReads } from './maintenance.js';
 import { certificateSecret, dataDirectory, jwtSecret, type KeptSecret } from './secrets.js';
-import { SqliteSnapshotStore } from './snapshots.js';
 
 export interface Runtime {
   /** The configuration, with LEDGER_JWT_SECRET filled in from the data directory when it was unset (secrets.ts). */
@@ -25,14 +35,20 @@ export interface Runtime {
   readonly clock: Clock;
   /** Human description of where the data lives, for start-up messages. */
   readonly describe: string;
-  /** Restores the snapshot, catches up, and (with `follow`) keeps folding live events. */
+  /** Catches up from the projection's checkpoint and (with `follow`) keeps folding live events. */
   openReadModels(options?: { follow?: boolean }): Promise<ReadModels>;
+  /**
+   * An empty projection store of the same kind, for a fold that must not touch this instance's own
+   * (`ledger verify`); `dispose` closes and deletes it.
+   */
+  scratchProjections(): { projections: ProjectionStore; dispose(): Promise<void> };
   close(): Promise<void>;
 }
 
 export const eventStoreFileName = 'ledger.sqlite';
 export const credentialsFileName = 'credentials.sqlite';
-export const readModelsFileName = 'read-models.sqlite';
+/** This instance's read models (DESIGN §7): every instance keeps its own, folded from the shared store. */
+export const projectionsFileName = 'projections.sqlite';
 
 async function openEventStoreDb(connectionString: string): Promise<EventStore> {
   // Loaded only when chosen, so the gRPC client costs nothing on SQLite.
@@ -52,23 +68,24 @@ export async function openRuntime(config: ServerConfig, options: RuntimeOptions 
   let store: EventStore;
   let credentials: CredentialStore;
   let describe: string;
-  let snapshots: SnapshotStore & { close?: () => void };
+  let projections: ProjectionStore;
+  let dataDir: string | null = null;
   if (config.LEDGER_STORE === 'memory') {
-    snapshots = new InMemorySnapshotStore();
+    projections = new InMemoryProjectionStore();
     store = options.store ?? new InMemoryEventStore();
     credentials = new InMemoryCredentialStore();
     describe = 'in-memory store (nothing survives a restart)';
   } else {
-    const dataDir = dataDirectory(config);
+    dataDir = dataDirectory(config);
     mkdirSync(dataDir, { recursive: true });
     credentials = SqliteCredentialStore.open(join(dataDir, credentialsFileName));
-    snapshots = new SqliteSnapshotStore(join(dataDir, readModelsFileName));
+    projections = SqliteProjectionStore.open(join(dataDir, projectionsFileName));
     if (config.LEDGER_STORE === 'sqlite') {
       store = options.store ?? SqliteEventStore.open(join(dataDir, eventStoreFileName));
-      describe = `SQLite store at ${join(dataDir, eventStoreFileName)}`;
+      describe = `SQLite store at ${join(dataDir, eventStoreFileName)}, read models in ${projectionsFileName} beside it`;
     } else {
       store = options.store ?? (await openEventStoreDb(config.LEDGER_ESDB_CONNECTION_STRING!));
-      describe = `EventStoreDB (credentials in ${dataDir})`;
+      describe = `EventStoreDB (credentials and this instance's read models in ${dataDir})`;
     }
   }
   const secrets = { jwt: jwtSecret(config), certificate: certificateSecret(config) };
@@ -81,7 +98,7 @@ export async function openRuntime(config: ServerConfig, options: RuntimeOptions 
     // A shared cluster may hold events other software wrote: check every one read. The SQLite file is this service's own.
     validateStoredEvents: config.LEDGER_STORE === 'eventstoredb',
   });
-  const models = new ReadModels(options.onReadModelEvents ? observingReads(store, options.onReadModelEvents) : store, { snapshots });
+  const models = new ReadModels(options.onReadModelEvents ? observingReads(store, options.onReadModelEvents) : store, { projections });
   let opened: Promise<ReadModels> | null = null;
   let following = false;
   let closed = false;
@@ -104,14 +121,26 @@ export async function openRuntime(config: ServerConfig, options: RuntimeOptions 
         return m;
       });
     },
+    scratchProjections() {
+      if (dataDir === null) {
+        const scratch = new InMemoryProjectionStore();
+        return { projections: scratch, dispose: () => scratch.close() };
+      }
+      const dir = mkdtempSync(join(dataDir, 'scratch-projections-'));
+      const scratch = SqliteProjectionStore.open(join(dir, projectionsFileName));
+      return {
+        projections: scratch,
+        async dispose() {
+          await scratch.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
-      if (opened) {
-        await models.stop();
-        await models.saveSnapshot();
-      }
-      snapshots.close?.();
+      await models.stop();
+      await projections.close();
       await store.close();
       await credentials.close();
     },

@@ -3,7 +3,7 @@
  * describes what is sent, plus the two views the core leaves to the edge: a community's set-up and the
  * certificate's printable page. Amounts are decimal strings (DESIGN §4 rule 4).
  */
-import { type CommunityState, type certificate, currentPolicy, policySchema } from '@volunteer-ledger/core';
+import { type CommunityState, currentPolicy, policySchema, type ReadModels } from '@volunteer-ledger/core';
 import { z } from 'zod';
 
 export const amount = z.string().describe('a decimal string with 2 places, like "12.50"');
@@ -38,19 +38,21 @@ export const accountViewSchema = z.object({
 });
 
 export const statementSchema = z.object({
+  order: z.enum(['newest', 'oldest']).describe('the order of `entries`: newest first (the default) or oldest first'),
   entries: z.array(
     z.object({
-      seq: z.number().int(),
-      position: z.string(),
+      seq: z.number().int().describe("the line's number in the member's statement, 0 for the first line ever"),
+      position: z.string().describe('global position of the event behind the line'),
       recordedAt: z.string(),
       type: z.string(),
       amount: amount.describe('signed: points in (+) or out (−) of the balance'),
       runningBalance: amount,
-      reference: z.string(),
-      description: z.string(),
+      reference: z.string().describe('the record, redemption, transfer, lot or grant the line is about'),
+      description: z.string().describe('what happened, in Chinese, with category and item names: "助老服务 2.00 小时，审核通过（每小时 10 积分）"'),
+      descriptionEn: z.string().describe('the same line in English, with ids: "2.00 h of elder-care (record r1, policy v1)"'),
     }),
   ),
-  nextCursor: z.number().int().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+  nextCursor: z.string().nullable().describe('opaque: pass as `cursor` (with the same `order`) for the next page; null on the last page'),
 });
 
 export const recordViewSchema = z.object({
@@ -158,8 +160,8 @@ export const certificateSchema = z.object({
   level: z.number().int(),
   records: z.array(z.object({ recordId: z.string(), serviceDate: z.string(), category: z.string(), hours: amount })),
 });
-/** The core's certificate with what makes it verifiable: its number, code and public verification URL (certificates.ts). */
-export type Certificate = Awaited<ReturnType<typeof certificate>> & { readonly verificationCode: string; readonly verificationUrl: string };
+/** The read models' certificate with what makes it verifiable: its number, code and public verification URL (certificates.ts). */
+export type Certificate = NonNullable<Awaited<ReturnType<ReadModels['certificate']>>> & { readonly verificationCode: string; readonly verificationUrl: string };
 
 export const communityViewSchema = z.object({
   communityId: z.string(),

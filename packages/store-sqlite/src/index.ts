@@ -7,5 +7,6 @@ export {
   maxEventsPerCommit,
 } from './sqlite-store.js';
 export { SqliteCheckpointStore, SqliteIdempotencyStore } from './records.js';
-export { SqliteSnapshotStore } from './snapshots.js';
+export { SqliteProjectionStore, type SqliteProjectionStoreOptions, projectionBusyTimeoutMs, projectionCacheSizeKib } from './projection-store.js';
+export { prepareProjectionSchema, projectionSchemaVersion, projectionTables, recreateProjectionSchema } from './projection-schema.js';
 export { migrate, migrations, schemaVersion } from './schema.js';

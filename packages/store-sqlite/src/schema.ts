@@ -45,6 +45,11 @@ export const migrations: readonly string[] = [
     data     TEXT    NOT NULL
   );
   `,
+  `
+  -- Read models moved out of the event store into a projection file of their own per service instance
+  -- (SqliteProjectionStore): the JSON-document snapshots are no longer written or read.
+  DROP TABLE snapshots;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -20,7 +20,6 @@ import {
 } from '@volunteer-ledger/core';
 import { SqliteCheckpointStore, SqliteIdempotencyStore } from './records.js';
 import { migrate } from './schema.js';
-import { SqliteSnapshotStore } from './snapshots.js';
 
 /** Most writes (appends and idempotency records) committed in one transaction (one fsync); the rest wait for the next commit. */
 export const maxAppendsPerCommit = 512;
@@ -99,8 +98,6 @@ export type GroupWrite = <T>(run: () => T, durable?: boolean) => Promise<T>;
 export class SqliteEventStore implements EventStore {
   readonly idempotency: SqliteIdempotencyStore;
   readonly checkpoints: SqliteCheckpointStore;
-  /** Read-model snapshots in the same file: pass as `new ReadModels(store, { snapshots: store.snapshots })`. */
-  readonly snapshots: SqliteSnapshotStore;
 
   private readonly db: Database.Database;
   private readonly appended = new AppendSignal();
@@ -173,7 +170,6 @@ export class SqliteEventStore implements EventStore {
     // outcome, and each would otherwise cost an fsync of its own, blocking the event loop.
     this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
     this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen());
-    this.snapshots = new SqliteSnapshotStore(this.db, () => this.assertOpen());
     const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
     if (pollIntervalMs > 0) {
       this.pollTimer = setInterval(() => this.appended.notify(), pollIntervalMs);

@@ -166,20 +166,8 @@ describe('SQLite store: two connections to one file (another process)', () => {
   });
 });
 
-describe('SQLite store: read-model snapshots in the same file', () => {
-  it('loads nothing before the first save, then the last save, across a reopen', async () => {
-    const first = open();
-    expect(await first.snapshots.load('read-models')).toBeNull();
-    await first.snapshots.save('read-models', 7n, '{"a":1}');
-    await first.snapshots.save('read-models', 2n ** 60n, '{"a":2}');
-    await first.snapshots.save('other', 3n, '{}');
-    await first.close();
-    const again = open();
-    expect(await again.snapshots.load('read-models')).toEqual({ position: 2n ** 60n, data: '{"a":2}' });
-    expect(await again.snapshots.load('other')).toEqual({ position: 3n, data: '{}' });
-  });
-
-  it('migrates a schema-1 database, keeping its events', async () => {
+describe('SQLite store: migrations', () => {
+  it('migrates a schema-1 database, keeping its events, and drops the read-model snapshots of schema 2', async () => {
     const raw = new Database(filename);
     raw.pragma('journal_mode = WAL');
     raw.exec(migrations[0]!);
@@ -187,16 +175,13 @@ describe('SQLite store: read-model snapshots in the same file', () => {
     raw.prepare("INSERT INTO events (stream_name, revision, event_id, type, schema_version, data, metadata) VALUES ('member-c1-m1', 0, 'e1', 'T', 1, '{}', '{}')").run();
     raw.close();
     const store = open();
-    expect(store.settings().schemaVersion).toBe(2);
+    expect(store.settings().schemaVersion).toBe(3);
     expect(await store.streamRevision('member-c1-m1')).toBe(0);
-    await store.snapshots.save('read-models', 1n, '{}');
-    expect(await store.snapshots.load('read-models')).toEqual({ position: 1n, data: '{}' });
-  });
-
-  it('refuses a negative position and any use after close', async () => {
-    const store = open();
-    await expect(store.snapshots.save('read-models', -1n, '{}')).rejects.toThrow(/position -1 is negative/);
     await store.close();
-    await expect(store.snapshots.load('read-models')).rejects.toThrow(/is closed/);
+    const check = new Database(filename, { readonly: true });
+    const tables = check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    check.close();
+    expect(tables).toContain('events');
+    expect(tables).not.toContain('snapshots');
   });
 });

@@ -1,23 +1,23 @@
 /** What the read models answer: plain JSON-ready views, amounts as strings. */
-import { donationPoolId } from '../ids.js';
+import type { CommunityState } from '../community/decider.js';
+import { type DomainError, domainError } from '../errors.js';
 import { availablePoints } from '../member/decide.js';
 import { compareSpendOrder, freeOf } from '../member/lots.js';
-import { Hours, Points } from '../money.js';
+import { Points } from '../money.js';
+import type { RedemptionState } from '../redemption/events.js';
+import { err, ok, type Result } from '../result.js';
 import { availableStock } from '../reward/decider.js';
-import { calendarDateIn } from '../time.js';
-import { maskIdNumber, type ProfileVault } from '../vault.js';
-import type { RedemptionStatus } from '../redemption/events.js';
-import { type CommunityModel, type MemberModel, type StatementEntry, maxStatementPageSize } from './read-models.js';
+import type { TransferState } from '../transfer/events.js';
+import type { ReportTotals, StatementLineRow, StatementOrder } from './port.js';
+import { type AccountEntry, fromHundredths, type ItemEntry, type LotView, lotView, type RecordEntry, type RedemptionEntry, type TransferEntry } from './rows.js';
 
-export interface LotView {
-  readonly lotId: string;
-  readonly original: string;
-  readonly remaining: string;
-  readonly held: string;
-  readonly accruedAt: string;
-  readonly expiresAt: string | null;
-  readonly unlocksAt: string | null;
-}
+/** Largest statement page. */
+export const maxStatementPageSize = 500;
+/** Statement page size when none is asked for. */
+export const defaultStatementPageSize = 50;
+/** Most leaderboard rows. */
+export const maxLeaderboardRows = 100;
+
 
 export interface AccountView {
   readonly communityId: string;
@@ -39,16 +39,16 @@ export interface AccountView {
   readonly profileErased: boolean;
 }
 
-export function accountView(model: MemberModel, asOf: Date): AccountView {
-  const s = model.state;
+export function accountView(account: AccountEntry, asOf: Date): AccountView {
+  const s = account.state;
   const at = asOf.toISOString();
   let locked = Points.zero;
   for (const lot of s.lots.values()) if (lot.unlocksAt !== null && lot.unlocksAt > at) locked = locked.plus(freeOf(lot));
   return {
-    communityId: s.communityId,
-    memberId: s.memberId,
+    communityId: account.communityId,
+    memberId: account.memberId,
     householdId: s.householdId,
-    registeredAt: model.registeredAt,
+    registeredAt: account.registeredAt,
     balance: s.balance.toString(),
     available: availablePoints(s, asOf).toString(),
     held: s.held.toString(),
@@ -56,30 +56,55 @@ export function accountView(model: MemberModel, asOf: Date): AccountView {
     deficit: s.deficit.toString(),
     hoursTotal: s.hoursTotal.toString(),
     pointsAccruedTotal: s.pointsAccruedTotal.toString(),
-    pointsSpentTotal: model.pointsSpentTotal.toString(),
+    pointsSpentTotal: account.pointsSpentTotal.toString(),
     level: s.level,
-    lots: [...s.lots.values()].sort(compareSpendOrder).map((lot) => ({
-      lotId: lot.lotId,
-      original: lot.original.toString(),
-      remaining: lot.remaining.toString(),
-      held: lot.held.toString(),
-      accruedAt: lot.accruedAt,
-      expiresAt: lot.expiresAt,
-      unlocksAt: lot.unlocksAt,
-    })),
-    revision: model.revision,
+    lots: [...s.lots.values()].sort(compareSpendOrder).map(lotView),
+    revision: account.revision,
     profileErased: s.profileErased,
   };
 }
 
-/** A page of the statement, oldest first; `cursor` is the seq to start after. */
-export function statementPage(model: MemberModel, options: { after?: number; limit?: number }): { entries: StatementEntry[]; nextCursor: number | null } {
-  const limit = Math.min(Math.max(options.limit ?? 50, 1), maxStatementPageSize);
-  const start = options.after === undefined ? 0 : options.after + 1;
-  const entries = model.statement.slice(start, start + limit);
-  const last = entries.at(-1);
-  return { entries, nextCursor: last && last.seq < model.statement.length - 1 ? last.seq : null };
+// ── Statement ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** A line as the member reads it: the stored line without the keys that name whose it is. */
+export type StatementEntry = Omit<StatementLineRow, 'communityId' | 'memberId'>;
+
+export interface StatementPage {
+  readonly order: StatementOrder;
+  readonly entries: StatementEntry[];
+  /** Opaque: pass it back as `cursor` (with the same order) for the next page; null on the last page. */
+  readonly nextCursor: string | null;
 }
+
+const cursorPrefix = 'st1';
+
+/** An opaque cursor naming the last line of a page and the order it was read in. */
+export function encodeStatementCursor(order: StatementOrder, seq: number): string {
+  return btoa(`${cursorPrefix}:${order}:${seq}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The seq a cursor continues after; a validation error for a cursor that is malformed or from another order. */
+export function decodeStatementCursor(cursor: string, order: StatementOrder): Result<number, DomainError> {
+  let text: string;
+  try {
+    text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? atob(cursor.replace(/-/g, '+').replace(/_/g, '/')) : '';
+  } catch {
+    text = '';
+  }
+  const match = /^st1:(newest|oldest):(0|[1-9]\d{0,14})$/.exec(text);
+  if (!match) return err(domainError('validation', `cursor ${JSON.stringify(cursor)} is not one this ledger issued; pass the nextCursor of the previous page, or leave it out to start from the first page`));
+  if (match[1] !== order) {
+    return err(domainError('validation', `cursor ${JSON.stringify(cursor)} continues a statement read ${match[1]} first, not ${order} first; send order=${match[1]} with it, or leave it out to start again`));
+  }
+  return ok(Number(match[2]));
+}
+
+export function statementEntry(line: StatementLineRow): StatementEntry {
+  const { communityId: _communityId, memberId: _memberId, ...entry } = line;
+  return entry;
+}
+
+// ── Records, catalogue, redemptions, transfers ────────────────────────────────────────────────────────
 
 export interface RecordView {
   readonly memberId: string;
@@ -95,157 +120,145 @@ export interface RecordView {
   readonly decidedBy: string | null;
 }
 
-export function serviceRecords(community: CommunityModel, filter: { memberId?: string; status?: string } = {}): RecordView[] {
-  const views: RecordView[] = [];
-  for (const [memberId, model] of community.members) {
-    if (filter.memberId !== undefined && memberId !== filter.memberId) continue;
-    for (const record of model.state.records.values()) {
-      if (filter.status !== undefined && record.status !== filter.status) continue;
-      const meta = model.records.get(record.recordId);
-      views.push({
-        memberId,
-        recordId: record.recordId,
-        kind: record.kind,
-        category: record.category,
-        serviceDate: record.serviceDate,
-        hours: record.hours.toString(),
-        status: record.status,
-        hoursApproved: record.hoursApproved.toString(),
-        points: record.points.toString(),
-        recordedAt: meta?.recordedAt ?? '',
-        decidedBy: meta?.decidedBy ?? null,
-      });
-    }
-  }
-  return views.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
+export const recordView = (record: RecordEntry): RecordView => ({
+  memberId: record.memberId,
+  recordId: record.state.recordId,
+  kind: record.state.kind,
+  category: record.state.category,
+  serviceDate: record.state.serviceDate,
+  hours: record.state.hours.toString(),
+  status: record.state.status,
+  hoursApproved: record.state.hoursApproved.toString(),
+  points: record.state.points.toString(),
+  recordedAt: record.recordedAt,
+  decidedBy: record.decidedBy,
+});
+
+export interface CatalogueItemView {
+  readonly itemId: string;
+  readonly name: string;
+  readonly kind: 'goods' | 'service';
+  readonly pointsCost: string;
+  readonly active: boolean;
+  readonly stocked: number | null;
+  readonly reserved: number;
+  readonly issued: number;
+  readonly available: number | null;
+  readonly limitPerMember: { count: number; period: 'day' | 'week' | 'month' | 'year' | 'ever' } | null;
+  readonly serviceHours: string | null;
+  readonly revision: number;
 }
 
-export function catalogue(community: CommunityModel, includeDelisted = false) {
-  return [...community.items.values()]
-    .filter((item) => includeDelisted || item.state.active)
-    .map(({ state, revision }) => ({
-      itemId: state.itemId,
-      name: state.name,
-      kind: state.kind,
-      pointsCost: state.pointsCost.toString(),
-      active: state.active,
-      stocked: state.stocked,
-      reserved: state.reserved,
-      issued: state.issued,
-      available: availableStock(state),
-      limitPerMember: state.limitPerMember,
-      serviceHours: state.serviceHours,
-      revision,
-    }));
+export const catalogueItemView = ({ state, revision }: ItemEntry): CatalogueItemView => ({
+  itemId: state.itemId,
+  name: state.name,
+  kind: state.kind,
+  pointsCost: state.pointsCost.toString(),
+  active: state.active,
+  stocked: state.stocked,
+  reserved: state.reserved,
+  issued: state.issued,
+  available: availableStock(state),
+  limitPerMember: state.limitPerMember,
+  serviceHours: state.serviceHours,
+  revision,
+});
+
+/** A redemption as a caller reads it: where it stands and what it was for (the workflow's working fields left out). */
+export type RedemptionView = Pick<
+  RedemptionState,
+  'status' | 'redemptionId' | 'memberId' | 'itemId' | 'quantity' | 'points' | 'expiresAt' | 'rejection' | 'fulfilledBy' | 'volunteerId' | 'requestedBy'
+> & { readonly requestedAt: string; readonly updatedAt: string };
+export const redemptionView = ({ state: s, requestedAt, updatedAt }: RedemptionEntry): RedemptionView => ({
+  status: s.status,
+  redemptionId: s.redemptionId,
+  memberId: s.memberId,
+  itemId: s.itemId,
+  quantity: s.quantity,
+  points: s.points,
+  expiresAt: s.expiresAt,
+  rejection: s.rejection,
+  fulfilledBy: s.fulfilledBy,
+  volunteerId: s.volunteerId,
+  requestedBy: s.requestedBy,
+  requestedAt,
+  updatedAt,
+});
+
+export type TransferView = TransferState & { readonly requestedAt: string; readonly updatedAt: string };
+export const transferView = (t: TransferEntry): TransferView => ({ ...t.state, requestedAt: t.requestedAt, updatedAt: t.updatedAt });
+
+// ── Reports ───────────────────────────────────────────────────────────────────────────────────────────
+
+export interface CommunityReport {
+  readonly communityId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly hoursByCategory: Record<string, string>;
+  readonly hoursTotal: string;
+  readonly points: {
+    readonly issued: string;
+    readonly clawedBack: string;
+    readonly spent: string;
+    readonly expired: string;
+    readonly donated: string;
+    readonly outstanding: string;
+    readonly donationPool: string;
+  };
+  readonly activeMembers: number;
+  readonly redemptionsByItem: Record<string, number>;
 }
 
-export function redemptions(community: CommunityModel, filter: { status?: RedemptionStatus; memberId?: string } = {}) {
-  return [...community.redemptions.values()]
-    .filter((r) => (filter.status === undefined || r.state.status === filter.status) && (filter.memberId === undefined || r.state.memberId === filter.memberId))
-    .map((r) => ({ ...r.state, requestedAt: r.requestedAt, updatedAt: r.updatedAt }));
-}
-
-export function transfers(community: CommunityModel, filter: { memberId?: string } = {}) {
-  return [...community.transfers.values()]
-    .filter((t) => filter.memberId === undefined || t.state.from === filter.memberId || t.state.to === filter.memberId)
-    .map((t) => ({ ...t.state, requestedAt: t.requestedAt, updatedAt: t.updatedAt }));
-}
-
-/** Community report for the calendar days [from, to] in the community's time zone. */
-export function communityReport(community: CommunityModel, from: string, to: string) {
-  const hoursByCategory = new Map<string, Hours>();
-  const active = new Set<string>();
-  const redemptionsByItem = new Map<string, number>();
-  let issued = Points.zero;
-  let clawedBack = Points.zero;
-  let spent = Points.zero;
-  let expired = Points.zero;
-  let donated = Points.zero;
-  for (const [day, totals] of community.days) {
-    if (day < from || day > to) continue;
-    for (const [category, hours] of totals.hoursByCategory) hoursByCategory.set(category, (hoursByCategory.get(category) ?? Hours.zero).plus(hours));
-    for (const member of totals.activeMembers) active.add(member);
-    for (const [item, count] of totals.redemptionsByItem) redemptionsByItem.set(item, (redemptionsByItem.get(item) ?? 0) + count);
-    issued = issued.plus(totals.issued);
-    clawedBack = clawedBack.plus(totals.clawedBack);
-    spent = spent.plus(totals.spent);
-    expired = expired.plus(totals.expired);
-    donated = donated.plus(totals.donated);
-  }
-  let outstanding = Points.zero;
-  for (const [memberId, model] of community.members) if (memberId !== donationPoolId) outstanding = outstanding.plus(model.state.balance);
-  const pool = community.members.get(donationPoolId)?.state.balance ?? Points.zero;
+export function communityReport(
+  community: CommunityState,
+  from: string,
+  to: string,
+  totals: ReportTotals,
+  balances: { readonly outstanding: bigint; readonly donationPool: string },
+): CommunityReport {
+  let hoursTotal = 0n;
+  for (const hours of totals.hoursByCategory.values()) hoursTotal += hours;
   return {
-    communityId: community.state.communityId,
+    communityId: community.communityId,
     from,
     to,
-    hoursByCategory: Object.fromEntries([...hoursByCategory].map(([c, h]) => [c, h.toString()])),
-    hoursTotal: Hours.sum(hoursByCategory.values()).toString(),
+    hoursByCategory: Object.fromEntries([...totals.hoursByCategory].map(([category, hours]) => [category, fromHundredths(hours)])),
+    hoursTotal: fromHundredths(hoursTotal),
     points: {
-      issued: issued.toString(),
-      clawedBack: clawedBack.toString(),
-      spent: spent.toString(),
-      expired: expired.toString(),
-      donated: donated.toString(),
-      outstanding: outstanding.toString(),
-      donationPool: pool.toString(),
+      issued: fromHundredths(totals.issued),
+      clawedBack: fromHundredths(totals.clawedBack),
+      spent: fromHundredths(totals.spent),
+      expired: fromHundredths(totals.expired),
+      donated: fromHundredths(totals.donated),
+      outstanding: fromHundredths(balances.outstanding),
+      donationPool: balances.donationPool,
     },
-    activeMembers: active.size,
-    redemptionsByItem: Object.fromEntries(redemptionsByItem),
+    activeMembers: totals.activeMembers,
+    redemptionsByItem: Object.fromEntries(totals.redemptionsByItem),
   };
 }
 
-export function leaderboard(community: CommunityModel, from: string, to: string, limit = 10) {
-  const rows: Array<{ memberId: string; hours: Hours }> = [];
-  for (const [memberId, model] of community.members) {
-    let hours = Hours.zero;
-    for (const [day, h] of model.hoursByDay) if (day >= from && day <= to) hours = hours.plus(h);
-    if (hours.isPositive()) rows.push({ memberId, hours });
-  }
-  rows.sort((a, b) => b.hours.compare(a.hours) || (a.memberId < b.memberId ? -1 : 1));
-  return rows.slice(0, Math.min(Math.max(limit, 1), 100)).map((row, i) => ({ rank: i + 1, memberId: row.memberId, hours: row.hours.toString() }));
+export interface LeaderboardRow {
+  readonly rank: number;
+  readonly memberId: string;
+  readonly hours: string;
+}
+
+export interface TrialBalanceView {
+  readonly communityId: string;
+  readonly accounts: Array<{ account: string; balance: string }>;
+  readonly total: string;
+  readonly balanced: boolean;
 }
 
 /** Every account of the community with its balance; the total is zero when the books balance (rule 1). */
-export function trialBalance(community: CommunityModel) {
-  const accounts = [...community.trialBalance].map(([account, balance]) => ({ account, balance: balance.toString() }));
-  accounts.sort((a, b) => (a.account < b.account ? -1 : 1));
-  const total = Points.sum(community.trialBalance.values());
-  return { communityId: community.state.communityId, accounts, total: total.toString(), balanced: total.isZero() };
-}
-
-/** 志愿服务记录证明: the data of a member's service certificate, ID number masked. */
-export async function certificate(community: CommunityModel, model: MemberModel, vault: ProfileVault, asOf: Date) {
-  const s = model.state;
-  const profile = model.sealedProfile ? await vault.open(s.communityId, s.memberId, model.sealedProfile) : null;
-  const records = [...s.records.values()]
-    .filter((r) => r.status === 'approved')
-    .map((r) => ({ recordId: r.recordId, serviceDate: r.serviceDate, category: r.category, hours: r.hoursApproved.toString() }))
-    .sort((a, b) => (a.serviceDate < b.serviceDate ? -1 : 1));
-  const issuedOn = calendarDateIn(asOf, community.state.timeZone);
+export function trialBalanceView(communityId: string, accounts: ReadonlyArray<{ account: string; balance: bigint }>): TrialBalanceView {
+  let total = 0n;
+  for (const a of accounts) total += a.balance;
   return {
-    certificateNumber: `VSC-${s.communityId}-${s.memberId}-${model.revision}`,
-    issuedOn,
-    issuingCommunity: { communityId: s.communityId, name: community.state.name },
-    member: { memberId: s.memberId, name: profile?.name ?? null, idNumberMasked: profile?.idNumber ? maskIdNumber(profile.idNumber) : null },
-    approvedHours: s.hoursTotal.toString(),
-    level: s.level,
-    records,
+    communityId,
+    accounts: accounts.map((a) => ({ account: a.account, balance: fromHundredths(a.balance) })),
+    total: fromHundredths(total),
+    balanced: total === 0n,
   };
 }
-
-/** Members with lots whose free points are past expiry at `asOf`: what an expiry run must visit. */
-export function membersWithExpiredLots(community: CommunityModel, asOf: Date): string[] {
-  const at = asOf.toISOString();
-  const due: string[] = [];
-  for (const [memberId, model] of community.members) {
-    for (const lot of model.state.lots.values()) {
-      if (lot.expiresAt !== null && lot.expiresAt <= at && freeOf(lot).isPositive()) {
-        due.push(memberId);
-        break;
-      }
-    }
-  }
-  return due;
-}
-

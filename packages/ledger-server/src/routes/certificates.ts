@@ -4,7 +4,7 @@
  * certificate's data comes from the read models, as for the authenticated certificate routes.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { certificate, eventRegistry, evolveMember, initialMemberState, type MemberEvent, type MemberModel, maskIdNumber, streamNames } from '@volunteer-ledger/core';
+import { type AccountEntry, eventRegistry, evolveMember, initialMemberState, type MemberEvent, maskIdNumber, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import { canReadAccount } from '../access.js';
 import { pageSecurityPolicy, refusalPage, type VerifiedCertificate, verifiedPage } from '../certificate-pages.js';
@@ -22,18 +22,19 @@ export function publicOrigin(c: Context<AppEnv>, deps: RouteDeps): string {
 /** The member's certificate as of now, numbered, with its verification code and URL. Access is the caller's to check. */
 export async function issueCertificate(
   deps: RouteDeps,
-  model: MemberModel,
+  model: AccountEntry,
   communityId: string,
   origin: string,
 ): Promise<{ cert: Certificate; categories: ReadonlyMap<string, { name: string }> }> {
-  const community = (await deps.reads.fresh()).community(communityId)!;
-  const core = await certificate(community, model, deps.ledger.vault, deps.ledger.clock.now());
+  const models = await deps.reads.fresh();
+  const [core, community] = await Promise.all([models.certificate(communityId, model.memberId, deps.ledger.vault, deps.ledger.clock.now()), models.community(communityId)]);
+  if (!core || !community) throw new Problem('not-found', `member ${model.memberId} does not exist in ${communityId}; register them first`);
   const identity: CertificateIdentity = { communityId, memberId: core.member.memberId, revision: model.revision, issuedOn: core.issuedOn };
   const number = certificateNumber(identity);
   const code = deps.certificates.code(identity);
   return {
     cert: { ...core, certificateNumber: number, verificationCode: code, verificationUrl: origin + verificationPath(number, code) },
-    categories: community.state.categories,
+    categories: community.categories,
   };
 }
 
@@ -69,7 +70,7 @@ export function certificateRoutes(app: App, deps: RouteDeps): void {
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
       await canReadAccount(ledger, c.get('principal').actor, communityId, memberId);
-      if (!(await reads.fresh()).member(communityId, memberId)) throw new Problem('not-found', `member ${memberId} does not exist in ${communityId}; register them first`);
+      if (!(await (await reads.fresh()).member(communityId, memberId))) throw new Problem('not-found', `member ${memberId} does not exist in ${communityId}; register them first`);
       const link = deps.certificates.link(communityId, memberId, ledger.clock.now());
       c.header('cache-control', 'no-store');
       return c.json({ url: publicOrigin(c, deps) + link.path, expiresAt: link.expiresAt }, 200);
@@ -89,7 +90,7 @@ export function certificateRoutes(app: App, deps: RouteDeps): void {
     if (validity === 'invalid') {
       return c.html(refusalPage('链接无效 Invalid link', '这个证明链接不完整或已被改动，请在应用中重新获取。', 'This link is incomplete or was altered; ask the app for a new one.'), 403);
     }
-    const model = (await reads.fresh()).member(communityId, memberId);
+    const model = await (await reads.fresh()).member(communityId, memberId);
     if (!model) return c.html(refusalPage('未找到 Not found', '未找到该志愿者的记录。', 'No such member.'), 404);
     const { cert, categories } = await issueCertificate(deps, model, communityId, publicOrigin(c, deps));
     return c.html(certificatePage(cert, categories), 200);
@@ -124,15 +125,14 @@ export function certificateRoutes(app: App, deps: RouteDeps): void {
     if (events.length !== identity.revision + 1) return null;
     const state = events.reduce((s, event) => evolveMember(s, eventRegistry.decode(event) as MemberEvent), initialMemberState());
     const models = await reads.fresh();
-    const community = models.community(identity.communityId);
-    const model = models.member(identity.communityId, identity.memberId);
+    const [community, model] = await Promise.all([models.community(identity.communityId), models.member(identity.communityId, identity.memberId)]);
     if (!community || !model) return null;
     const profile = model.sealedProfile && !model.state.profileErased ? await ledger.vault.open(identity.communityId, identity.memberId, model.sealedProfile) : null;
     const dates = [...state.records.values()].filter((r) => r.status === 'approved').map((r) => r.serviceDate).sort();
     return {
       certificateNumber: number,
       issuedOn: identity.issuedOn,
-      issuer: community.state.name,
+      issuer: community.name,
       memberName: profile?.name ? maskName(profile.name) : null,
       idNumberMasked: profile?.idNumber ? maskIdNumber(profile.idNumber) : null,
       profileErased: model.state.profileErased,

@@ -4,7 +4,7 @@ import { categoryIdSchema, idSchema } from '@volunteer-ledger/core';
 import { canReadCommunity } from '../access.js';
 import { Problem } from '../problems.js';
 import { communityView, communityViewSchema } from '../views.js';
-import { type App, commandEndpoint, communityParams, problemResponses, type RouteDeps, security } from './shared.js';
+import { type App, commandEndpoint, communityParams, readHeaders, readProblemResponses, type RouteDeps, security } from './shared.js';
 
 const tag = 'communities';
 
@@ -28,8 +28,8 @@ export function communityRoutes(app: App, deps: RouteDeps): void {
       summary: 'Read a community: current policy, categories, organisers',
       description: 'The community\'s set-up as it stands: the policy in force and its version, every category (retired ones with `active: false`) and the organisers. Anyone of the community may read it.',
       security,
-      request: { params: communityParams },
-      responses: { 200: { description: 'The community', content: { 'application/json': { schema: communityViewSchema } } }, ...problemResponses },
+      request: { params: communityParams, headers: readHeaders },
+      responses: { 200: { description: 'The community', content: { 'application/json': { schema: communityViewSchema } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId } = c.req.valid('param');

@@ -1,14 +1,26 @@
 /** Members (志愿者 / 居民): registration, account, statement, certificate, personal data; service records (服务记录). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Actor, accountView, type MemberModel, profileSchema, serviceRecords, statementPage } from '@volunteer-ledger/core';
+import { type AccountEntry, type Actor, accountView, maxStatementPageSize, profileSchema } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import { canReadAccount, canReadAsStaff } from '../access.js';
-import { Problem } from '../problems.js';
 import { pageSecurityPolicy } from '../certificate-pages.js';
 import type { AppEnv } from '../context.js';
+import { orFail, Problem } from '../problems.js';
 import { accountViewSchema, certificateSchema, recordViewSchema, statementSchema } from '../views.js';
 import { certificatePage, issueCertificate, publicOrigin } from './certificates.js';
-import { type App, commandEndpoint, communityModel, communityParams, etagOf, memberParams, problemResponses, recordParams, type RouteDeps, security } from './shared.js';
+import {
+  type App,
+  commandEndpoint,
+  communityModel,
+  communityParams,
+  etagOf,
+  memberParams,
+  readHeaders,
+  readProblemResponses,
+  recordParams,
+  type RouteDeps,
+  security,
+} from './shared.js';
 
 const tag = 'members';
 const recordsTag = 'service records';
@@ -16,14 +28,17 @@ const base = '/v1/communities/{communityId}/members/{memberId}';
 
 /** Largest statement page served. */
 export const maxStatementLimit = 200;
+if (maxStatementLimit > maxStatementPageSize) throw new Error('maxStatementLimit must not exceed the read models\' maxStatementPageSize');
 
 export function memberRoutes(app: App, deps: RouteDeps): void {
   const { ledger, reads } = deps;
 
-  async function readMember(actor: Actor, communityId: string, memberId: string): Promise<MemberModel> {
+  const noMember = (communityId: string, memberId: string) => new Problem('not-found', `member ${memberId} does not exist in ${communityId}; register them first`);
+
+  async function readMember(actor: Actor, communityId: string, memberId: string): Promise<AccountEntry> {
     await canReadAccount(ledger, actor, communityId, memberId);
-    const model = (await reads.fresh()).member(communityId, memberId);
-    if (!model) throw new Problem('not-found', `member ${memberId} does not exist in ${communityId}; register them first`);
+    const model = await (await reads.fresh()).member(communityId, memberId);
+    if (!model) throw noMember(communityId, memberId);
     return model;
   }
 
@@ -46,11 +61,11 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       summary: 'Read an account: balance, available, held, locked, deficit, hours, level, lots',
       description: 'The member\'s points account (the member themself and staff). The ETag is the account stream revision: send it back in If-Match on a command to refuse it if the account changed.',
       security,
-      request: { params: memberParams, headers: z.object({ 'if-none-match': z.string().optional() }) },
+      request: { params: memberParams, headers: readHeaders.extend({ 'if-none-match': z.string().optional() }) },
       responses: {
         200: { description: 'The account', headers: z.object({ etag: z.string() }), content: { 'application/json': { schema: accountViewSchema } } },
         304: { description: 'Unchanged since the ETag in If-None-Match' },
-        ...problemResponses,
+        ...readProblemResponses,
       },
     }),
     async (c) => {
@@ -70,23 +85,29 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       path: `${base}/statement`,
       operationId: 'getStatement',
       tags: [tag],
-      summary: 'Statement: balance movements with running balance, cursor-paged, oldest first',
-      description: 'Every movement of the member\'s points — accruals, holds, spending, gifts, expiry, clawbacks — with the balance after it. Pass `nextCursor` back as `cursor` for the next page.',
+      summary: 'Statement: balance movements with running balance, newest first, cursor-paged',
+      description:
+        'Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 2.00 小时，审核通过（每小时 10 积分）"), ' +
+        'with the same line in English in `descriptionEn`. Newest first unless `order=oldest`; pass `nextCursor` back as `cursor`, with the same order, for the next page.',
       security,
       request: {
         params: memberParams,
+        headers: readHeaders,
         query: z.object({
-          cursor: z.coerce.number().int().min(0).optional().describe('nextCursor of the previous page'),
+          order: z.enum(['newest', 'oldest']).default('newest').describe('newest first (the default) or oldest first'),
+          cursor: z.string().max(64).optional().describe('nextCursor of the previous page (opaque; only valid with the same order)'),
           limit: z.coerce.number().int().min(1).max(maxStatementLimit).default(50),
         }),
       },
-      responses: { 200: { description: 'One page', content: { 'application/json': { schema: statementSchema } } }, ...problemResponses },
+      responses: { 200: { description: 'One page', content: { 'application/json': { schema: statementSchema } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      const { cursor, limit } = c.req.valid('query');
-      const model = await readMember(c.get('principal').actor, communityId, memberId);
-      return c.json(statementPage(model, { ...(cursor === undefined ? {} : { after: cursor }), limit }), 200);
+      const { order, cursor, limit } = c.req.valid('query');
+      await canReadAccount(ledger, c.get('principal').actor, communityId, memberId);
+      const page = orFail(await (await reads.fresh()).statement(communityId, memberId, { order, limit, ...(cursor === undefined ? {} : { cursor }) }));
+      if (!page) throw noMember(communityId, memberId);
+      return c.json(page, 200);
     },
   );
 
@@ -99,14 +120,13 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       summary: "A member's service records",
       description: 'Every service record of the member, whatever its status, oldest first (the member themself and staff).',
       security,
-      request: { params: memberParams },
-      responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
+      request: { params: memberParams, headers: readHeaders },
+      responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
       await readMember(c.get('principal').actor, communityId, memberId);
-      const community = (await reads.fresh()).community(communityId)!;
-      return c.json({ records: serviceRecords(community, { memberId }) }, 200);
+      return c.json({ records: await reads.models.serviceRecords(communityId, { memberId }) }, 200);
     },
   );
 
@@ -117,15 +137,16 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       operationId: 'listServiceRecords',
       tags: [recordsTag],
       summary: 'Service records of the community by status (e.g. the pending queue for organisers)',
-      description: 'The organisers\' queue: records awaiting approval by default, or those approved, rejected or reversed (staff only).',
+      description: 'The organisers\' queue: records awaiting approval by default, or those approved, rejected or reversed (staff only). Oldest first, at most 10,000 records.',
       security,
-      request: { params: communityParams, query: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'reversed']).default('pending') }) },
-      responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...problemResponses },
+      request: { params: communityParams, headers: readHeaders, query: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'reversed']).default('pending') }) },
+      responses: { 200: { description: 'Records, oldest first', content: { 'application/json': { schema: z.object({ records: z.array(recordViewSchema) }) } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId } = c.req.valid('param');
       await canReadAsStaff(ledger, c.get('principal').actor, communityId);
-      return c.json({ records: serviceRecords(await communityModel(reads, communityId), { status: c.req.valid('query').status }) }, 200);
+      await communityModel(reads, communityId);
+      return c.json({ records: await reads.models.serviceRecords(communityId, { status: c.req.valid('query').status }) }, 200);
     },
   );
 
@@ -138,10 +159,10 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       summary: 'Personal data in the clear (the member, organisers, admins); null once erased',
       description: 'Opens the member\'s sealed profile with their key. Never cached (`Cache-Control: no-store`). After an erasure the profile is null for good.',
       security,
-      request: { params: memberParams },
+      request: { params: memberParams, headers: readHeaders },
       responses: {
         200: { description: 'The profile', content: { 'application/json': { schema: z.object({ profile: profileSchema.nullable(), erased: z.boolean() }) } } },
-        ...problemResponses,
+        ...readProblemResponses,
       },
     }),
     async (c) => {
@@ -167,8 +188,8 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       summary: '志愿服务记录证明: service certificate data (ID number masked)',
       description: 'The member\'s approved hours and records as a certificate issued today, with its number, verification code and the public URL anyone can check it at (no credential needed there).',
       security,
-      request: { params: memberParams },
-      responses: { 200: { description: 'The certificate', content: { 'application/json': { schema: certificateSchema } } }, ...problemResponses },
+      request: { params: memberParams, headers: readHeaders },
+      responses: { 200: { description: 'The certificate', content: { 'application/json': { schema: certificateSchema } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
@@ -185,8 +206,8 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       summary: 'The service certificate as a printable HTML page',
       description: 'One A4 page with a QR code of the verification URL. A browser cannot send a bearer credential: give it the link from `GET …/certificate/link` instead.',
       security,
-      request: { params: memberParams },
-      responses: { 200: { description: 'A printable page', content: { 'text/html': { schema: z.string() } } }, ...problemResponses },
+      request: { params: memberParams, headers: readHeaders },
+      responses: { 200: { description: 'A printable page', content: { 'text/html': { schema: z.string() } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');

@@ -5,13 +5,13 @@
  * input and the OpenAPI description all come from the schema the core validates with.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { calendarDatePattern, type CommandInput, type CommandOutcome, type CommunityModel, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
+import { calendarDatePattern, type CommandInput, type CommandOutcome, type CommunityState, commandSchemas, idSchema, type Ledger, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import type { CertificateSigner } from '../certificates.js';
 import type { AppEnv } from '../context.js';
 import type { Metrics } from '../metrics.js';
 import { type CommandDoc, commandDocs, type HttpCommandType, operationIdOf } from '../openapi-examples.js';
-import type { ReadSide } from '../read-side.js';
+import { minPositionHeader, positionHeader, type ReadSide } from '../read-side.js';
 import { allProblemCodes, Problem, problemType } from '../problems.js';
 
 export interface RouteDeps {
@@ -26,12 +26,22 @@ export interface RouteDeps {
 
 export type App = OpenAPIHono<AppEnv>;
 
-/** The community's read model, caught up with this process's writes; 404 when there is no such community. */
-export async function communityModel(reads: ReadSide, communityId: string): Promise<CommunityModel> {
-  const community = (await reads.fresh()).community(communityId);
+/** The community as the read models know it, caught up with this process's writes; 404 when there is no such community. */
+export async function communityModel(reads: ReadSide, communityId: string): Promise<CommunityState> {
+  const community = await (await reads.fresh()).community(communityId);
   if (!community) throw new Problem('not-found', `community ${communityId} does not exist`);
   return community;
 }
+
+/** Headers every read accepts: read your writes across instances. */
+export const readHeaders = z.object({
+  [minPositionHeader]: z
+    .string()
+    .optional()
+    .describe(
+      'The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After',
+    ),
+});
 
 export const communityParams = z.object({ communityId: idSchema });
 export const memberParams = z.object({ communityId: idSchema, memberId: idSchema });
@@ -64,6 +74,12 @@ export const problemResponses = {
   401: problem('No or an invalid credential'),
   403: problem('The credential may not do this'),
   404: problem('No such community, member or record'),
+} as const;
+
+/** The refusals of a read, with the one X-Min-Position adds. */
+export const readProblemResponses = {
+  ...problemResponses,
+  503: problem("This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds"),
 } as const;
 
 export const commandProblemResponses = {
@@ -194,7 +210,13 @@ export function commandEndpoint<T extends HttpCommandType>(app: App, deps: Route
   const doc: CommandDoc<HttpCommandType> = commandDocs[endpoint.type];
   const mask = Object.fromEntries([['type', true], ...endpoint.fromUrl.map((f) => [f, true])]) as Record<string, true>;
   const body = (commandSchemas[endpoint.type] as z.ZodObject).omit(mask);
-  const carriedOut = { description: 'The command was carried out; its events', content: { 'application/json': { schema: outcomeSchema } } };
+  const carriedOut = {
+    description: 'The command was carried out; its events',
+    headers: z.object({
+      [positionHeader]: z.string().optional().describe('Global position the write reached: send it as X-Min-Position to read it back from any instance'),
+    }),
+    content: { 'application/json': { schema: outcomeSchema } },
+  };
   const request = {
     params: withParamExamples(endpoint.params, doc.params ?? {}),
     headers: commandHeaders,
@@ -220,6 +242,7 @@ export function commandEndpoint<T extends HttpCommandType>(app: App, deps: Route
     const memberId = params.memberId;
     const expectedRevision = await checkIfMatch(c, deps.ledger, communityId, memberId);
     const outcome = await execute(c, deps, { ...input, ...params, type: endpoint.type, communityId, ...(memberId ? { memberId } : {}) }, expectedRevision);
+    if (outcome.position !== null) c.header(positionHeader, outcome.position);
     if (memberId && typeof outcome.revision === 'number' && outcome.streamName === streamNames.member(communityId, memberId)) {
       c.header('etag', etagOf(outcome.revision));
     }

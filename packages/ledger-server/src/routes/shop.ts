@@ -1,10 +1,22 @@
 /** The rewards catalogue (积分超市), redemptions (兑换) and transfers / donations (转赠 / 爱心积分池). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Actor, catalogue, redemptions, transfers } from '@volunteer-ledger/core';
+import type { Actor } from '@volunteer-ledger/core';
 import { canReadAccount, canReadAsStaff, canReadCommunity } from '../access.js';
 import { Problem } from '../problems.js';
 import { catalogueItemSchema, redemptionViewSchema, transferViewSchema } from '../views.js';
-import { type App, commandEndpoint, communityModel, communityParams, itemParams, memberParams, problemResponses, redemptionParams, type RouteDeps, security } from './shared.js';
+import {
+  type App,
+  commandEndpoint,
+  communityModel,
+  communityParams,
+  itemParams,
+  memberParams,
+  readHeaders,
+  readProblemResponses,
+  redemptionParams,
+  type RouteDeps,
+  security,
+} from './shared.js';
 
 const redemptionStatuses = ['requested', 'held', 'rejected', 'fulfilling', 'fulfilled', 'cancelled', 'expired'] as const;
 
@@ -22,13 +34,14 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
       summary: 'Items with cost and stock (anyone of the community)',
       description: 'The rewards shop: each item\'s point cost and, for goods, the stock on the shelf, reserved by open redemptions and issued.',
       security,
-      request: { params: communityParams, query: z.object({ includeDelisted: z.enum(['true', 'false']).default('false') }) },
-      responses: { 200: { description: 'The catalogue', content: { 'application/json': { schema: z.object({ items: z.array(catalogueItemSchema) }) } } }, ...problemResponses },
+      request: { params: communityParams, headers: readHeaders, query: z.object({ includeDelisted: z.enum(['true', 'false']).default('false') }) },
+      responses: { 200: { description: 'The catalogue', content: { 'application/json': { schema: z.object({ items: z.array(catalogueItemSchema) }) } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId } = c.req.valid('param');
       await canReadCommunity(ledger, c.get('principal').actor, communityId);
-      return c.json({ items: catalogue(await communityModel(reads, communityId), c.req.valid('query').includeDelisted === 'true') }, 200);
+      await communityModel(reads, communityId);
+      return c.json({ items: await reads.models.catalogue(communityId, { includeDelisted: c.req.valid('query').includeDelisted === 'true' }) }, 200);
     },
   );
   commandEndpoint(app, deps, { type: 'ListItem', path: '/v1/communities/{communityId}/catalogue', tag: 'catalogue', summary: 'List an item (goods with stock, or a service)', fromUrl: ['communityId'], params: communityParams, created: true });
@@ -59,10 +72,10 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
       operationId: 'listRedemptions',
       tags: ['redemptions'],
       summary: 'Redemptions by status (staff); a member sees their own with memberId',
-      description: 'Redemptions of the community, filtered by status and member. Staff see all; a member must name themself in `memberId`.',
+      description: 'Redemptions of the community, filtered by status and member. Staff see all; a member must name themself in `memberId`. In request order, at most 10,000.',
       security,
-      request: { params: communityParams, query: z.object({ status: z.enum(redemptionStatuses).optional(), memberId: z.string().max(64).optional() }) },
-      responses: { 200: { description: 'Redemptions', content: { 'application/json': { schema: listed } } }, ...problemResponses },
+      request: { params: communityParams, headers: readHeaders, query: z.object({ status: z.enum(redemptionStatuses).optional(), memberId: z.string().max(64).optional() }) },
+      responses: { 200: { description: 'Redemptions', content: { 'application/json': { schema: listed } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId } = c.req.valid('param');
@@ -71,16 +84,18 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
       if (memberId !== undefined) await canReadAccount(ledger, actor, communityId, memberId);
       else await canReadAsStaff(ledger, actor, communityId);
       const filter = { ...(status ? { status } : {}), ...(memberId ? { memberId } : {}) };
-      return c.json({ redemptions: redemptions(await communityModel(reads, communityId), filter) }, 200);
+      await communityModel(reads, communityId);
+      return c.json({ redemptions: await reads.models.redemptions(communityId, filter) }, 200);
     },
   );
 
   async function readRedemption(actor: Actor, communityId: string, redemptionId: string) {
     await canReadCommunity(ledger, actor, communityId);
-    const found = (await communityModel(reads, communityId)).redemptions.get(redemptionId);
+    await communityModel(reads, communityId);
+    const found = await reads.models.redemption(communityId, redemptionId);
     if (!found) throw new Problem('not-found', `redemption ${redemptionId} does not exist in ${communityId}`);
-    await canReadAccount(ledger, actor, communityId, found.state.memberId);
-    return { ...found.state, requestedAt: found.requestedAt, updatedAt: found.updatedAt };
+    await canReadAccount(ledger, actor, communityId, found.memberId);
+    return found;
   }
 
   app.openapi(
@@ -92,8 +107,8 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
       summary: 'Read a redemption (its member or staff)',
       description: 'Where a redemption stands: requested, held, fulfilled, cancelled, expired or rejected (with the reason).',
       security,
-      request: { params: redemptionParams },
-      responses: { 200: { description: 'The redemption', content: { 'application/json': { schema: redemptionViewSchema } } }, ...problemResponses },
+      request: { params: redemptionParams, headers: readHeaders },
+      responses: { 200: { description: 'The redemption', content: { 'application/json': { schema: redemptionViewSchema } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId, redemptionId } = c.req.valid('param');
@@ -134,15 +149,16 @@ export function shopRoutes(app: App, deps: RouteDeps): void {
       operationId: 'listTransfers',
       tags: ['transfers'],
       summary: 'Transfers from or to a member',
-      description: 'Gifts and donations the member sent or received, with their status (the member themself and staff).',
+      description: 'Gifts and donations the member sent or received, with their status (the member themself and staff). In request order, at most 10,000.',
       security,
-      request: { params: memberParams },
-      responses: { 200: { description: 'Transfers', content: { 'application/json': { schema: z.object({ transfers: z.array(transferViewSchema) }) } } }, ...problemResponses },
+      request: { params: memberParams, headers: readHeaders },
+      responses: { 200: { description: 'Transfers', content: { 'application/json': { schema: z.object({ transfers: z.array(transferViewSchema) }) } } }, ...readProblemResponses },
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
       await canReadAccount(ledger, c.get('principal').actor, communityId, memberId);
-      return c.json({ transfers: transfers(await communityModel(reads, communityId), { memberId }) }, 200);
+      await communityModel(reads, communityId);
+      return c.json({ transfers: await reads.models.transfers(communityId, { memberId }) }, 200);
     },
   );
 }

@@ -1,0 +1,13 @@
+import { copyFileSync, rmSync } from 'node:fs';
+import { ReadModels } from '../packages/ledger-core/src/index.js';
+import { SqliteEventStore, SqliteProjectionStore } from '../packages/store-sqlite/src/index.js';
+const [cacheKib, pageSize, weight] = process.argv.slice(2).map(Number);
+const file = '/tmp/pb1m/tail-proj.sqlite';
+for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+copyFileSync('/tmp/pb1m/projections.sqlite', file);
+const store = SqliteEventStore.open('/tmp/pb1m/ledger.sqlite');
+const models = new ReadModels(store, { projections: SqliteProjectionStore.open(file, { cacheSizeKib: cacheKib }), pageSize, maxCacheWeight: weight });
+const t = performance.now();
+await models.open();
+const n = models.eventsFolded - 1005280;
+console.log(`cache ${cacheKib} KiB, page ${pageSize}, weight ${weight}: ${n} events, ${Math.round(n / ((performance.now() - t) / 1000))}/s`);
