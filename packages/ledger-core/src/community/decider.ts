@@ -1,7 +1,7 @@
 /** The community stream (`community-{id}`): programme set-up — policy versions, categories, organisers. */
 import type { CommunityCommand } from './commands.js';
 import type { CommunityEvent } from './events.js';
-import { alreadyExists, invalidState, notFound, invariant, type DomainError } from '../errors.js';
+import { alreadyExists, domainError, invalidState, notFound, invariant, type DomainError } from '../errors.js';
 import { defaultCategories, defaultPolicy, type Policy } from '../policy.js';
 import { err, ok, type Result } from '../result.js';
 
@@ -31,6 +31,13 @@ export function currentPolicy(state: CommunityState): { version: number; policy:
   const policy = state.policies.at(-1);
   invariant(policy !== undefined, () => `community ${state.communityId} has no policy`);
   return { version: state.policies.length, policy };
+}
+
+/** Null when `category` is an active category of the community; else the refusal, naming the ones there are. */
+export function categoryRefusal(state: CommunityState, category: string): DomainError | null {
+  if (state.categories.get(category)?.active) return null;
+  const known = [...state.categories].filter(([, c]) => c.active).map(([id]) => id);
+  return domainError('validation', `unknown service category ${category}; expected one of: ${known.join(', ')}`, { category, known });
 }
 
 export function decideCommunity(command: CommunityCommand, state: CommunityState): Result<CommunityEvent[], DomainError> {

@@ -83,7 +83,8 @@ export interface CommunityModel {
   readonly inTransit: Map<string, { from: string; to: string; since: string }>;
 }
 
-type StreamRef = { kind: 'community' | 'member' | 'reward' | 'redemption' | 'transfer'; communityId: string; id: string };
+/** 'untracked': activities, service requests and micro-wishes, which have no read models here yet (their member-stream effects do). */
+type StreamRef = { kind: 'community' | 'member' | 'reward' | 'redemption' | 'transfer' | 'untracked'; communityId: string; id: string };
 
 interface Folded {
   version: number;
@@ -225,6 +226,8 @@ export class ReadModels {
         case 'transfer':
           this.foldTransfer(community, ref.id, recorded, event as TransferEvent);
           break;
+        case 'untracked':
+          break;
       }
     }
     this.folded.position = recorded.position.toString();
@@ -242,6 +245,9 @@ export class ReadModels {
     if (type === 'ItemListed') ref = { kind: 'reward', communityId: suffix(String(data['itemId']), 'reward-'), id: String(data['itemId']) };
     if (type === 'RedemptionRequested') ref = { kind: 'redemption', communityId: suffix(String(data['redemptionId']), 'redemption-'), id: String(data['redemptionId']) };
     if (type === 'TransferRequested') ref = { kind: 'transfer', communityId: suffix(String(data['transferId']), 'transfer-'), id: String(data['transferId']) };
+    if (type === 'ActivityPublished') ref = { kind: 'untracked', communityId: suffix(String(data['activityId']), 'activity-'), id: String(data['activityId']) };
+    if (type === 'ServiceRequestPosted') ref = { kind: 'untracked', communityId: suffix(String(data['requestId']), 'request-'), id: String(data['requestId']) };
+    if (type === 'WishPosted') ref = { kind: 'untracked', communityId: suffix(String(data['wishId']), 'wish-'), id: String(data['wishId']) };
     if (!ref) throw new InvariantViolation(`${recorded.streamName}@${recorded.revision}: ${type} arrived before the stream's first event`);
     this.folded.streams.set(recorded.streamName, ref);
     return ref;
