@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ForwardingEventStore } from '@volunteer-ledger/core/testing';
+import { SchedulerYieldingStore } from '@volunteer-ledger/core/testing';
 import {
   type ActivityState,
   type Actor,
@@ -458,28 +458,17 @@ describe('activities: model-based (fc.commands) against the real ledger', () => 
 
 // ── Concurrent sign-ups and check-ins under fast-check's scheduler ──────────────────────────────────
 
-/** Hands control to the scheduler before every read and append; checks seats ≤ capacity after every append. */
-class ScheduledStore extends ForwardingEventStore {
+/** Yields to the scheduler before every read and append; checks seats ≤ capacity after every append. */
+class ScheduledStore extends SchedulerYieldingStore {
   readonly violations: string[] = [];
-  constructor(
-    inner: EventStore,
-    private readonly s: fc.Scheduler,
-  ) {
-    super(inner);
-  }
   override async appendToStream(stream: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision }) {
-    await this.s.schedule(Promise.resolve(`append ${stream}`));
-    const appended = await this.inner.appendToStream(stream, events, options);
+    const appended = await super.appendToStream(stream, events, options);
     if (stream.startsWith('activity-')) {
       let state = activityKind.initialState();
       for (const e of await this.inner.readStream(stream)) state = activityKind.evolve(state, eventRegistry.decode(e) as never);
       if (state.seats.size > state.capacity) this.violations.push(`${stream}: ${state.seats.size} seats of ${state.capacity}`);
     }
     return appended;
-  }
-  override async readStream(...args: Parameters<EventStore['readStream']>) {
-    await this.s.schedule(Promise.resolve(`read ${args[0]}`));
-    return this.inner.readStream(...args);
   }
 }
 

@@ -9,19 +9,16 @@ import { describe, expect, it } from 'vitest';
 import {
   type Actor,
   type CommandInput,
-  type EventStore,
   type ExecuteResult,
-  type ExpectedRevision,
   InMemoryEventStore,
   Ledger,
   ManualClock,
-  type NewEvent,
   Points,
   donationPoolId,
   postingsOf as ledgerPostings,
   streamNames,
 } from '../src/index.js';
-import { ForwardingEventStore, memberAccount, postingsOf, runScenario, scenarioArb, sumOfAccounts, systemAccounts, trialBalance } from '../src/testing/index.js';
+import { SchedulerYieldingStore, memberAccount, postingsOf, runScenario, scenarioArb, sumOfAccounts, systemAccounts, trialBalance } from '../src/testing/index.js';
 
 describe('rule 1: conservation', () => {
   it('every event posts to zero, all accounts sum to zero after every event, and the books equal the folded balances', async () => {
@@ -54,24 +51,6 @@ describe('rule 1: conservation', () => {
     );
   });
 });
-
-/** Hands control to fast-check's scheduler before every read and append, so concurrent commands interleave at random. */
-class ScheduledStore extends ForwardingEventStore {
-  constructor(
-    inner: EventStore,
-    private readonly s: fc.Scheduler,
-  ) {
-    super(inner);
-  }
-  override async appendToStream(stream: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision }) {
-    await this.s.schedule(Promise.resolve(`append ${stream}`));
-    return this.inner.appendToStream(stream, events, options);
-  }
-  override async readStream(...args: Parameters<EventStore['readStream']>) {
-    await this.s.schedule(Promise.resolve(`read ${args[0]}`));
-    return this.inner.readStream(...args);
-  }
-}
 
 describe('rule 1: conservation over the movements of service requests and micro-wishes', () => {
   const C = 'c1';
@@ -111,7 +90,7 @@ describe('rule 1: conservation over the movements of service requests and micro-
             await must({ type: 'MarkServiceRequestDone', communityId: C, requestId: id, hours: String(r.hours) }, asMember('wang'));
             posted.push(id);
           }
-          const ledger = new Ledger({ store: new ScheduledStore(store, s), clock });
+          const ledger = new Ledger({ store: new SchedulerYieldingStore(store, s), clock });
           const run = (command: CommandInput, actor: Actor): Promise<ExecuteResult> => s.schedule(Promise.resolve()).then(() => ledger.execute(command, { actor }));
           const work = [
             ...posted.map((id) => run({ type: 'ConfirmServiceRequest', communityId: C, requestId: id, rating: 5 }, asMember('li'))),

@@ -11,3 +11,4 @@ export * from './books.js';
 export * from './harness.js';
 export * from './arbitraries.js';
 export * from './forwarding-store.js';
+export * from './yielding-store.js';
