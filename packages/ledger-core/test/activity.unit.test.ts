@@ -101,6 +101,12 @@ describe('publishing, changing, cancelling', () => {
     givenActivity([published(2), signedUp('m1'), signedUp('m2')]).when({ type: 'ChangeActivity', communityId: c, activityId: a, capacity: 1 }, { now: beforeStart }).thenError('invalid-state');
   });
 
+  it('times no longer change once someone has checked in (check-in opens before the start)', () => {
+    const early = [published(), signedUp('m1'), checkedIn('m1', at('00:45'))];
+    givenActivity(early).when({ type: 'ChangeActivity', communityId: c, activityId: a, endsAt: at('02:00') }, { now: new Date(at('00:50')) }).thenError('invalid-state');
+    givenActivity(early).when({ type: 'ChangeActivity', communityId: c, activityId: a, place: '二楼' }, { now: new Date(at('00:50')) }).then([{ type: 'ActivityChanged', data: { place: '二楼', changedBy: 'org-1' } }]);
+  });
+
   it('a change names something to change, and changes only before the start', () => {
     givenActivity([published()]).when({ type: 'ChangeActivity', communityId: c, activityId: a }, { now: beforeStart }).thenError('validation');
     givenActivity([published()]).when({ type: 'ChangeActivity', communityId: c, activityId: a, title: 'x' }, { now: new Date(startsAt) }).thenError('invalid-state');

@@ -106,6 +106,10 @@ function change(command: Command<'ChangeActivity'>, state: ActivityState, contex
     return err(domainError('validation', 'name at least one of title, startsAt, endsAt, place, capacity, organisers to change'));
   }
   if (Object.keys(changes).length === 0) return ok([]);
+  // Check-in opens before the start: a member already present has claimed time until the end as it was.
+  if ((changes.startsAt !== undefined || changes.endsAt !== undefined) && state.attendance.size > 0) {
+    return err(invalidState(`${state.attendance.size} members have checked in at ${state.activityId} already; its times can no longer change`, { checkedIn: state.attendance.size }));
+  }
   const windowProblem = windowError(changes.startsAt ?? state.startsAt, changes.endsAt ?? state.endsAt, context.now);
   if (windowProblem) return err(windowProblem);
   const capacity = changes.capacity ?? state.capacity;
