@@ -4,7 +4,7 @@
  * member's existence, a kiosk code's verdict — then decide on the activity's stream (one writer per stream).
  */
 import { permissions } from '../authorization.js';
-import { carryOn, confirmed, fromCaller } from '../command-support.js';
+import { carryOn, confirmed, fromCaller, memberMissing, memberOwner, noOwner } from '../command-support.js';
 import type { CommandRuntime, CommandSpec } from '../command-table.js';
 import type { Command } from '../commands.js';
 import { currentPolicy } from '../community/decider.js';
@@ -49,11 +49,6 @@ function decideOnActivity(command: Command<'PublishActivity'> | Exclude<Activity
     },
     context,
   );
-}
-
-async function memberMissing(rt: CommandRuntime, communityId: string, memberId: string): Promise<DomainError | null> {
-  const member = await confirmed(rt, (read) => read.member(communityId, memberId), (m) => m.exists);
-  return member.exists ? null : notFound('member', memberId);
 }
 
 const signUp: Handler<'SignUpForActivity'> = async (command, rt, context) => {
@@ -125,8 +120,6 @@ const approve: Handler<'ApproveActivityAttendance'> = (command, rt, context) =>
 const resume: Handler<'ResumeActivity'> = (command, rt, context) =>
   rt.runWorkflow(activityWorkflow, streamOf(command), { type: 'ResumeActivity', communityId: command.communityId, activityId: command.activityId }, context, carryOn);
 
-const noOwner = async (): Promise<undefined> => undefined;
-const memberOwner = async (command: { memberId: string }): Promise<string> => command.memberId;
 
 function entry<T extends ActivityType>(type: T, handle: Handler<T>, owner: (command: Command<T>) => Promise<string | undefined> = noOwner): CommandSpec<Command<T>> {
   return { stream: (command) => streamOf(command as Target), permission: permissions[type], owner, handle };

@@ -4,7 +4,7 @@
  * request's stream.
  */
 import { permissions } from '../authorization.js';
-import { fromCaller, confirmed, carryOn } from '../command-support.js';
+import { carryOn, fromCaller, memberMissing, memberOwner, noOwner } from '../command-support.js';
 import type { CommandRuntime, CommandSpec, StateReader } from '../command-table.js';
 import type { Command } from '../commands.js';
 import { categoryRefusal, currentPolicy } from '../community/decider.js';
@@ -26,11 +26,6 @@ type Target = { readonly communityId: string; readonly requestId: string };
 type Handler<T extends RequestType> = (command: Command<T>, rt: CommandRuntime, context: DecideOptions) => Promise<ExecuteResult>;
 
 const streamOf = (command: Target): string => streamNames.request(command.communityId, command.requestId);
-
-async function memberMissing(rt: CommandRuntime, communityId: string, memberId: string): Promise<DomainError | null> {
-  const member = await confirmed(rt, (read) => read.member(communityId, memberId), (m) => m.exists);
-  return member.exists ? null : notFound('member', memberId);
-}
 
 const run = (command: Target, rt: CommandRuntime, input: ServiceRequestInput, context: DecideOptions) =>
   rt.runWorkflow(serviceRequestWorkflow, streamOf(command), input, context, input.type === 'ResumeServiceRequest' ? carryOn : fromCaller);
@@ -105,8 +100,6 @@ function end(outcome: RequestEnding): Handler<'CancelServiceRequest' | 'RefuseSe
 const resume: Handler<'ResumeServiceRequest'> = (command, rt, context) =>
   run(command, rt, { type: 'ResumeServiceRequest', communityId: command.communityId, requestId: command.requestId }, context);
 
-const noOwner = async (): Promise<undefined> => undefined;
-const memberOwner = async (command: { memberId: string }): Promise<string> => command.memberId;
 /** The requester owns the request: they confirm or cancel it. */
 const requesterOwner = async (command: Target, read: StateReader): Promise<string | undefined> => (await read.request(command.communityId, command.requestId)).requesterId || undefined;
 /** The assigned volunteer: they hand it back or mark it done. */

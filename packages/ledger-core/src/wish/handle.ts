@@ -1,9 +1,8 @@
 /** The command table's entries for micro-wishes (微心愿). */
 import { permissions } from '../authorization.js';
-import { carryOn, confirmed, fromCaller } from '../command-support.js';
+import { carryOn, fromCaller, memberMissing, noOwner } from '../command-support.js';
 import type { CommandRuntime, CommandSpec } from '../command-table.js';
 import type { Command } from '../commands.js';
-import { notFound } from '../errors.js';
 import { donationPoolId, streamNames } from '../ids.js';
 import { wishPoolHoldMs } from '../limits.js';
 import type { ExecuteResult } from '../outcome.js';
@@ -20,19 +19,17 @@ const streamOf = (command: Target): string => streamNames.wish(command.community
 const run = (command: Target, rt: CommandRuntime, input: WishInput, context: DecideOptions) =>
   rt.runWorkflow(wishWorkflow, streamOf(command), input, context, input.type === 'ResumeWish' ? carryOn : fromCaller);
 
-async function memberExists(rt: CommandRuntime, communityId: string, memberId: string): Promise<boolean> {
-  return (await confirmed(rt, (read) => read.member(communityId, memberId), (m) => m.exists)).exists;
-}
-
 const post: Handler<'PostWish'> = async (command, rt, context) => {
-  if (!(await memberExists(rt, command.communityId, command.beneficiaryId))) return err(notFound('member', command.beneficiaryId));
+  const missing = await memberMissing(rt, command.communityId, command.beneficiaryId);
+  if (missing) return err(missing);
   const { type, communityId, wishId, beneficiaryId, title, points } = command;
   return run(command, rt, { type, communityId, wishId, beneficiaryId, title, description: command.description ?? null, points, postedBy: context.actor.id }, context);
 };
 
 /** A member claims it for themselves; the pool's claim holds its points (refused if it has not enough: no overdraft). */
 const claim: Handler<'ClaimWish'> = async (command, rt, context) => {
-  if (command.memberId !== donationPoolId && !(await memberExists(rt, command.communityId, command.memberId))) return err(notFound('member', command.memberId));
+  const missing = command.memberId === donationPoolId ? null : await memberMissing(rt, command.communityId, command.memberId);
+  if (missing) return err(missing);
   const holdExpiresAt = new Date(rt.clock.now().getTime() + wishPoolHoldMs).toISOString();
   return run(command, rt, { type: 'ClaimWish', communityId: command.communityId, wishId: command.wishId, claimantId: command.memberId, by: context.actor.id, holdExpiresAt }, context);
 };
@@ -42,7 +39,6 @@ const cancel: Handler<'CancelWish'> = (command, rt, context) =>
   run(command, rt, { type: 'CancelWish', communityId: command.communityId, wishId: command.wishId, by: context.actor.id, reason: command.reason }, context);
 const resume: Handler<'ResumeWish'> = (command, rt, context) => run(command, rt, { type: 'ResumeWish', communityId: command.communityId, wishId: command.wishId }, context);
 
-const noOwner = async (): Promise<undefined> => undefined;
 /** The claimant: a member claims for themselves (the pool's id is no member's, so only staff claim for the pool). */
 const claimantOwner = async (command: { memberId: string }): Promise<string> => command.memberId;
 
