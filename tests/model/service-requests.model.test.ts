@@ -135,9 +135,11 @@ abstract class Base implements fc.AsyncCommand<Model, Real, false> {
     saw(`${command.type} ${codeOf(r)}`);
     return codeOf(r);
   }
+  /** Half the time one of the three latest requests (so one request goes through its steps), else any. */
   protected pick(model: Model, n: number): [string, ModelRequest] | null {
     const all = [...model.requests];
-    return all.length === 0 ? null : all[n % all.length]!;
+    if (all.length === 0) return null;
+    return n % 2 === 0 ? all[Math.max(0, all.length - 1 - ((n / 2) % 3))]! : all[n % all.length]!;
   }
 }
 
@@ -332,6 +334,48 @@ class End extends Base {
   override toString = () => `${this.how} #${this.pickN}`;
 }
 
+/** One request the whole way: posted, taken, done, confirmed — each step against the model. */
+class Flow extends Base {
+  constructor(readonly requester: number, readonly volunteer: number, readonly points: number | null, readonly hundredths: number) {
+    super();
+  }
+  override async run(model: Model, real: Real) {
+    await new Post(this.requester, this.points).run(model, real);
+    const last = model.requests.size - 1;
+    // pick(n) with n even and (n / 2) % 3 === 0 is the latest request.
+    if (last < 0 || [...model.requests.values()][last]!.requester !== members[this.requester]) return;
+    await new Assign(0, this.volunteer, this.volunteer % 2 === 0).run(model, real);
+    await new Done(0, this.hundredths).run(model, real);
+    await new Confirm(0, 1 + (this.hundredths % 5)).run(model, real);
+  }
+  override toString = () => `a request of ${members[this.requester]} served by ${members[this.volunteer]}`;
+}
+
+/** A request nobody serves: posted, the clock runs past its expiry, it lapses and its hold is released. */
+class Lapse extends Base {
+  constructor(readonly requester: number, readonly points: number | null) {
+    super();
+  }
+  override async run(model: Model, real: Real) {
+    await new Post(this.requester, this.points).run(model, real);
+    await new Advance(24 * 9).run(model, real);
+    await new End(0, 'expire').run(model, real);
+  }
+  override toString = () => `a request of ${members[this.requester]} lapses`;
+}
+
+/** A donation, then a wish the pool claims and pays for. */
+class PoolWish extends Base {
+  constructor(readonly donor: number, readonly donation: number, readonly points: number) {
+    super();
+  }
+  override async run(model: Model, real: Real) {
+    await new Donate(this.donor, this.donation).run(model, real);
+    await new WishCycle(true, this.points, 'fulfil', 0).run(model, real);
+  }
+  override toString = () => `${members[this.donor]} donates ${text(this.donation)}; the pool pays a wish of ${text(this.points)}`;
+}
+
 /** Wishes: a member claims one (nothing moves) or the pool does (its points held, then spent pool → redeemed). */
 class WishCycle extends Base {
   constructor(readonly byPool: boolean, readonly points: number, readonly then: 'fulfil' | 'cancel' | 'keep', readonly claimant: number) {
@@ -398,7 +442,12 @@ const commandsArb = fc.commands(
     fc.tuple(pickN, fc.integer({ min: 1, max: 5 })).map(([n, r]) => new Confirm(n, r)),
     fc.tuple(pickN, fc.integer({ min: 1, max: 5 })).map(([n, r]) => new Confirm(n, r)),
     fc.tuple(pickN, fc.constantFrom('cancel' as const, 'refuse' as const, 'expire' as const)).map(([n, how]) => new End(n, how)),
+    fc.tuple(pickN, fc.constantFrom('cancel' as const, 'refuse' as const, 'expire' as const)).map(([n, how]) => new End(n, how)),
+    fc.tuple(m, m, fc.option(fc.integer({ min: 1, max: 3_000 }), { freq: 4 }), fc.integer({ min: 25, max: 300 })).map(([r, v, p, h]) => new Flow(r, v, p, h)),
+    fc.tuple(m, m, fc.option(fc.integer({ min: 1, max: 3_000 }), { freq: 4 }), fc.integer({ min: 25, max: 300 })).map(([r, v, p, h]) => new Flow(r, v, p, h)),
     fc.tuple(m, fc.integer({ min: 1, max: 5_000 })).map(([x, p]) => new Donate(x, p)),
+    fc.tuple(m, fc.option(fc.integer({ min: 1, max: 3_000 }), { freq: 4 })).map(([x, p]) => new Lapse(x, p)),
+    fc.tuple(m, fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 1, max: 4_000 })).map(([x, d, p]) => new PoolWish(x, d, p)),
     fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 6_000 }), fc.constantFrom('fulfil' as const, 'cancel' as const, 'keep' as const), fc.nat(2)).map(([pool, p, then, c]) => new WishCycle(pool, p, then, c)),
   ],
   { maxCommands: 50, size: 'max' },
@@ -443,6 +492,7 @@ describe('service requests and micro-wishes: model-based (fc.commands) against t
       ),
       { numRuns: 60 },
     );
+    if (process.env['DEBUG_MODEL']) console.log(JSON.stringify([...seen].sort()));
     for (const what of [
       'PostServiceRequest ok',
       'PostServiceRequest insufficient-points',
