@@ -3,7 +3,8 @@
  * another, so the sum over all accounts, system accounts included, is zero after every event.
  *
  * issuance → member on accrual; member → issuance on clawback; member → redeemed on a spend;
- * member → expired on expiry; member → in-transit → member on a transfer (and back on a refund).
+ * member → expired on expiry; member → in-transit → member on a transfer (and back on a refund), and on a
+ * service request's payment (requester → in-transit → volunteer, or back to the requester).
  * Holds move nothing: held points are still the member's.
  */
 import { Points } from './money.js';
@@ -42,9 +43,12 @@ export function postingsOf(event: DomainEvent<string, unknown>, memberId: string
     case 'PointsExpired':
       return move(member, 'expired', data.points);
     case 'PointsTransferredOut':
+    case 'HeldPointsPaid':
       return move(member, 'in-transit', data.points);
     case 'PointsTransferredIn':
     case 'TransferRefunded':
+    case 'ServicePaymentReceived':
+    case 'ServicePaymentReturned':
       return move('in-transit', member, data.points);
     default:
       return [];

@@ -56,6 +56,49 @@ export const permissions = {
   ReserveStock: ledgerOnly,
   ReleaseStock: ledgerOnly,
   IssueStock: ledgerOnly,
+  BeginPresence: ledgerOnly,
+  EndPresence: ledgerOnly,
+  RecordAttendance: ledgerOnly,
+  ApproveRecord: ledgerOnly,
+  RecordRequestService: ledgerOnly,
+  PayHold: ledgerOnly,
+  ReceivePayment: ledgerOnly,
+  ReturnPayment: ledgerOnly,
+
+  // Activities: organisers run them; members sign themselves up, and check in and out with the kiosk's code.
+  PublishActivity: staff,
+  ChangeActivity: staff,
+  CancelActivity: staff,
+  SignUpForActivity: staffOrSelf,
+  WithdrawFromActivity: staffOrSelf,
+  CheckInAttendee: staff,
+  CheckOutAttendee: staff,
+  /** The member presenting the code is the member checked in: organisers mark members with CheckInAttendee instead. */
+  CheckInWithKioskCode: ['admin', 'self'],
+  CheckOutWithKioskCode: ['admin', 'self'],
+  CloseActivity: staff,
+  ApproveActivityAttendance: staff,
+  ResumeActivity: ledgerOnly,
+
+  // Service requests: the requester posts, confirms or cancels their own; a volunteer takes, hands back or marks
+  // done the one assigned to them; organisers dispatch, refuse and lapse them.
+  PostServiceRequest: staffOrSelf,
+  DispatchServiceRequest: staff,
+  TakeServiceRequest: staffOrSelf,
+  DeclineServiceRequest: staffOrSelf,
+  MarkServiceRequestDone: staffOrSelf,
+  ConfirmServiceRequest: staffOrSelf,
+  CancelServiceRequest: staffOrSelf,
+  RefuseServiceRequest: staff,
+  ExpireServiceRequest: staff,
+  ResumeServiceRequest: ledgerOnly,
+
+  // Micro-wishes: organisers post them for residents and confirm them; a member claims one to fulfil it themselves.
+  PostWish: staff,
+  ClaimWish: staffOrSelf,
+  FulfilWish: staff,
+  CancelWish: staff,
+  ResumeWish: ledgerOnly,
 } as const satisfies Record<CommandType, readonly Who[]>;
 
 function outsider(actor: Actor, communityId: string): DomainError | null {

@@ -22,6 +22,7 @@ import type { MemberState } from './member/state.js';
 import type { ExecuteResult } from './outcome.js';
 import type { DecideOptions, StreamKind } from './pipeline/streams.js';
 import type { RunOptions } from './pipeline/workflow-runner.js';
+import { confirmed, fromCaller } from './command-support.js';
 import type { RedemptionCommand } from './redemption/commands.js';
 import type { RedemptionState } from './redemption/state.js';
 import { type RedemptionInput, redemptionWorkflow } from './redemption/workflow.js';
@@ -38,6 +39,12 @@ import type { ProfileVault } from './vault.js';
 import type { Workflow } from './workflow.js';
 import type { DomainEvent } from './events.js';
 import type { Result } from './result.js';
+import type { ActivityState } from './activity/state.js';
+import type { ServiceRequestState } from './service-request/state.js';
+import type { WishState } from './wish/state.js';
+import { activityCommands } from './activity/handle.js';
+import { serviceRequestCommands } from './service-request/handle.js';
+import { wishCommands } from './wish/handle.js';
 
 /** Folded state as this ledger holds it (its own writes included). */
 export interface StateReader {
@@ -46,6 +53,9 @@ export interface StateReader {
   item(communityId: string, itemId: string): Promise<RewardState>;
   redemption(communityId: string, redemptionId: string): Promise<RedemptionState>;
   transfer(communityId: string, transferId: string): Promise<TransferState>;
+  activity(communityId: string, activityId: string): Promise<ActivityState>;
+  request(communityId: string, requestId: string): Promise<ServiceRequestState>;
+  wish(communityId: string, wishId: string): Promise<WishState>;
 }
 
 /** What handlers need from the ledger. */
@@ -110,7 +120,8 @@ export function memberDecision(command: ParsedMemberCommand | MemberStep, rt: Co
     async decide(state) {
       const community = await rt.read.community(c);
       if (!community.exists) return err(notFound('community', c));
-      const decisionContext = { now: rt.clock.now(), actor: context.actor, community };
+      const payment = base.type === 'ReceivePayment' ? await paymentOf(rt, c, base.from, base.requestId) : undefined;
+      const decisionContext = { now: rt.clock.now(), actor: context.actor, community, ...(payment === undefined ? {} : { payment }) };
       if (!profile) return decideMember(base, state, decisionContext);
       // Personal data is sealed only for a decision that is accepted, right before it is appended: a refused
       // command never makes a key (rule 10), and clear text never reaches an event.
@@ -120,6 +131,16 @@ export function memberDecision(command: ParsedMemberCommand | MemberStep, rt: Co
       return decideMember({ ...base, sealedProfile } as MemberCommand, state, decisionContext);
     },
   };
+}
+
+/**
+ * A request's payment as the payer's stream holds it, for the volunteer's side (a decider sees one stream). Once
+ * made, a payment never changes, so the cache serves unless it has not seen it yet.
+ */
+async function paymentOf(rt: CommandRuntime, communityId: string, payerId: string, requestId: string) {
+  const payer = await confirmed(rt, (read) => read.member(communityId, payerId), (m) => m.paymentsOut.has(requestId));
+  const payment = payer.paymentsOut.get(requestId);
+  return payment ? { ...payment, returned: payer.paymentsReturned.has(requestId) } : null;
 }
 
 export function itemDecision(command: RewardCommand, rt: CommandRuntime, context: DecideOptions): StreamDecision<RewardState, RewardEvent> {
@@ -162,13 +183,6 @@ function decideOnItem(command: RewardCommand, rt: CommandRuntime, context: Decid
 
 // ── Workflows: what each caller's command becomes as the workflow's input ───────────────────────────
 
-/** Reads from the cache; a state that would refuse the command is read again from the store first. */
-async function confirmed<T>(rt: CommandRuntime, read: (reader: StateReader) => Promise<T>, acceptable: (state: T) => boolean): Promise<T> {
-  const cached = await read(rt.read);
-  return acceptable(cached) ? cached : read(rt.fresh);
-}
-
-const fromCaller: RunOptions = { fromCaller: true };
 
 async function requestRedemption(command: Extract<RedemptionCommand, { type: 'RequestRedemption' }>, rt: CommandRuntime, context: DecideOptions): Promise<ExecuteResult> {
   const c = command.communityId;
@@ -352,6 +366,19 @@ export const commandTable: { readonly [T in CommandType]: CommandSpec<Command<T>
     owner: memberOwner,
     handle: requestTransfer,
   },
+
+  BeginPresence: onMember('BeginPresence'),
+  EndPresence: onMember('EndPresence'),
+  RecordAttendance: onMember('RecordAttendance'),
+  ApproveRecord: onMember('ApproveRecord'),
+  RecordRequestService: onMember('RecordRequestService'),
+  PayHold: onMember('PayHold'),
+  ReceivePayment: onMember('ReceivePayment'),
+  ReturnPayment: onMember('ReturnPayment'),
+
+  ...activityCommands,
+  ...serviceRequestCommands,
+  ...wishCommands,
 };
 
 /** The entry for a parsed command, typed loosely for the pipeline that handles every command alike. */

@@ -5,6 +5,9 @@ import { memberCommandSchemas, type MemberCommand } from './member/commands.js';
 import { redemptionCommandSchemas } from './redemption/commands.js';
 import { rewardCommandSchemas } from './reward/commands.js';
 import { transferCommandSchemas } from './transfer/commands.js';
+import { activityCommandSchemas } from './activity/commands.js';
+import { serviceRequestCommandSchemas } from './service-request/commands.js';
+import { wishCommandSchemas } from './wish/commands.js';
 import { type DomainError, domainError } from './errors.js';
 import { err, ok, type Result } from './result.js';
 
@@ -14,6 +17,9 @@ export const commandSchemas = {
   ...rewardCommandSchemas,
   ...redemptionCommandSchemas,
   ...transferCommandSchemas,
+  ...activityCommandSchemas,
+  ...serviceRequestCommandSchemas,
+  ...wishCommandSchemas,
 } as const;
 export type CommandType = keyof typeof commandSchemas;
 /** A command as a caller writes it (defaults may be left out). */

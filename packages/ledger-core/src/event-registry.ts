@@ -5,6 +5,9 @@ import { memberEventDefinitions } from './member/events.js';
 import { redemptionEventDefinitions } from './redemption/events.js';
 import { rewardEventDefinitions } from './reward/events.js';
 import { transferEventDefinitions } from './transfer/events.js';
+import { activityEventDefinitions } from './activity/events.js';
+import { serviceRequestEventDefinitions } from './service-request/events.js';
+import { wishEventDefinitions } from './wish/events.js';
 
 export const eventRegistry = new EventRegistry([
   ...communityEventDefinitions,
@@ -12,4 +15,7 @@ export const eventRegistry = new EventRegistry([
   ...rewardEventDefinitions,
   ...redemptionEventDefinitions,
   ...transferEventDefinitions,
+  ...activityEventDefinitions,
+  ...serviceRequestEventDefinitions,
+  ...wishEventDefinitions,
 ]);

@@ -9,6 +9,14 @@ export const communityIdSchema = idSchema;
 export const memberIdSchema = idSchema;
 
 /**
+ * Ids of activities, service requests and micro-wishes: like any id, but at most 48 characters, so the ids the
+ * ledger derives from them on member streams (`activity.{id}` for an attendance's service record,
+ * `request.{id}` for a request's) still fit an id's 64 — without cutting, which could make two processes one.
+ */
+export const processIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,47}$/;
+export const processIdSchema = z.string().regex(processIdPattern, 'letters, digits and _ . : - (at most 48, starting with a letter or digit)');
+
+/**
  * 爱心积分池: the donation pool is an account like a member's, under a reserved id that no member id can
  * take (member ids cannot start with `_`).
  */
@@ -30,6 +38,9 @@ export const streamNames = {
   reward: (communityId: string, itemId: string) => `reward-${communityInStreamName(communityId)}-${itemId}`,
   redemption: (communityId: string, redemptionId: string) => `redemption-${communityInStreamName(communityId)}-${redemptionId}`,
   transfer: (communityId: string, transferId: string) => `transfer-${communityInStreamName(communityId)}-${transferId}`,
+  activity: (communityId: string, activityId: string) => `activity-${communityInStreamName(communityId)}-${activityId}`,
+  request: (communityId: string, requestId: string) => `request-${communityInStreamName(communityId)}-${requestId}`,
+  wish: (communityId: string, wishId: string) => `wish-${communityInStreamName(communityId)}-${wishId}`,
 } as const;
 
 export const instantSchema = z.iso.datetime({ offset: true });

@@ -31,7 +31,7 @@ import { err, type Result } from './result.js';
 import type { RewardState } from './reward/decider.js';
 import { type DebitFacts, type StepCommand, debitOf } from './steps.js';
 import type { EventStore } from './store/port.js';
-import { communityKind, memberKind, redemptionKind, rewardKind, transferKind } from './stream-kinds.js';
+import { activityKind, communityKind, memberKind, redemptionKind, rewardKind, serviceRequestKind, transferKind, wishKind } from './stream-kinds.js';
 import { type Clock, systemClock } from './time.js';
 import type { TransferState } from './transfer/state.js';
 import { transferCommandSchemas } from './transfer/commands.js';
@@ -243,6 +243,9 @@ export class Ledger implements CommandRuntime {
       item: (communityId, itemId) => state(streamNames.reward(communityId, itemId), rewardKind),
       redemption: (communityId, redemptionId) => state(streamNames.redemption(communityId, redemptionId), redemptionKind),
       transfer: (communityId, transferId) => state(streamNames.transfer(communityId, transferId), transferKind),
+      activity: (communityId, activityId) => state(streamNames.activity(communityId, activityId), activityKind),
+      request: (communityId, requestId) => state(streamNames.request(communityId, requestId), serviceRequestKind),
+      wish: (communityId, wishId) => state(streamNames.wish(communityId, wishId), wishKind),
     };
   }
 

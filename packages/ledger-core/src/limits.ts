@@ -40,6 +40,33 @@ export const clockSkewToleranceMs = 5 * 60_000;
 /** Most hours one service record may claim (rule 6). */
 export const maxHoursPerRecordText = '24.00';
 
+// ── Activities (志愿活动) ─────────────────────────────────────────────────────────────────────────────
+/** Most seats one activity may offer. */
+export const maxActivityCapacity = 5_000;
+/** Longest wait list one activity keeps; past it a sign-up is refused. */
+export const maxWaitListLength = 1_000;
+/** Longest an activity may last: an attendance is one service record, and no record may claim more than 24 hours. */
+export const maxActivityLengthMs = 24 * 60 * 60_000;
+/** How long before its start an activity's check-in opens (people arrive early; time before the start never counts). */
+export const checkInOpensBeforeStartMs = 30 * 60_000;
+/** Most organisers one activity may name. */
+export const maxActivityOrganisers = 20;
+/** Longest title, place, description or comment of an activity, request or wish, in characters. */
+export const maxActivityTextLength = 200;
+export const maxDescriptionLength = 500;
+/** How long a kiosk code stands before the kiosk shows the next one (its time step). */
+export const kioskCodeRotationMs = 30_000;
+/** Codes of this many steps before the current one are still accepted: a resident scanning as the code turns over. */
+export const kioskCodeGraceSteps = 1;
+
+// ── Service requests (点单 → 派单 → 接单 → 评单) and micro-wishes (微心愿) ───────────────────────────────
+/** A request with no expiry of its own lapses this long after the time it was wanted for. */
+export const defaultServiceRequestOpenMs = 7 * 24 * 60 * 60_000;
+/** Latest a request may be set to lapse, counted from its posting: points offered are held until then. */
+export const maxServiceRequestOpenMs = 90 * 24 * 60 * 60_000;
+/** How long the donation pool's points stay held for a wish it claimed (what the hold says; the organiser fulfils or cancels). */
+export const wishPoolHoldMs = 30 * 24 * 60 * 60_000;
+
 // ── Reading ─────────────────────────────────────────────────────────────────────────────────────────
 /** Largest page `readAll` returns, whatever was asked. */
 export const maxReadAllPageSize = 10_000;
@@ -57,3 +84,8 @@ assertRelation(idempotencyLeaseMs < defaultIdempotencyRetentionMs, 'a completed 
 assertRelation(maxQueuedCommandsPerStream <= maxQueuedCommandsTotal, 'one stream may queue more commands than the whole ledger');
 assertRelation(subscriptionPageSize <= maxReadAllPageSize, 'a subscription page is larger than readAll returns');
 assertRelation(maxConflictRetries >= 1, 'a decision needs at least one attempt');
+assertRelation(maxActivityLengthMs <= 24 * 60 * 60_000, 'an activity could last longer than one service record may claim (24 hours)');
+assertRelation(checkInOpensBeforeStartMs < maxActivityLengthMs, 'check-in would open earlier than an activity can last');
+assertRelation(kioskCodeRotationMs * (kioskCodeGraceSteps + 1) <= checkInOpensBeforeStartMs, 'a kiosk code would stay valid longer than check-in is open before the start');
+assertRelation(kioskCodeRotationMs >= 5_000, 'kiosk codes would turn over faster than a resident can scan one');
+assertRelation(defaultServiceRequestOpenMs <= maxServiceRequestOpenMs, 'a request would lapse by default later than any request may');

@@ -39,6 +39,14 @@ export const policySchema = z
     minimumServiceHours: hoursString.default('0.00'),
     /** Checked-in hours (measured by sign-in/out) are approved at once when true. */
     autoApproveCheckedIn: z.boolean().default(true),
+    /**
+     * 信用时长 / 荣誉时长: whether reported hours (typed in afterwards: honour hours) earn points once approved.
+     * Checked-in hours (measured by the ledger: credit hours) always do. Both kinds count for levels and
+     * certificates. True keeps the behaviour from before the distinction.
+     */
+    reportedHoursEarnPoints: z.boolean().default(true),
+    /** A service request's hours are approved when the requester confirms it (else they wait for an organiser). */
+    autoApproveConfirmedRequests: z.boolean().default(false),
     /** Points accrued are not spendable for this many days. */
     lockDays: z.number().int().min(0).max(3650).default(0),
     expiry: expirySchema.default({ kind: 'never' }),

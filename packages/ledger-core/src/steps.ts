@@ -17,6 +17,14 @@ export const memberStepTypes = [
   'RefundTransfer',
   'RecordServiceGiven',
   'WithdrawServiceGiven',
+  'BeginPresence',
+  'EndPresence',
+  'RecordAttendance',
+  'ApproveRecord',
+  'RecordRequestService',
+  'PayHold',
+  'ReceivePayment',
+  'ReturnPayment',
 ] as const;
 export const rewardStepTypes = ['ReserveStock', 'ReleaseStock', 'IssueStock'] as const;
 
@@ -41,7 +49,14 @@ export function compensationOf(step: StepCommand): StepCommand | null {
     case 'ReserveStock':
       return { type: 'ReleaseStock', communityId: step.communityId, itemId: step.itemId, redemptionId: step.redemptionId };
     case 'PlaceHold':
-      return { type: 'ReleaseHold', communityId: step.communityId, memberId: step.memberId, holdId: step.holdId, reason: 'cancelled' };
+      return {
+        type: 'ReleaseHold',
+        communityId: step.communityId,
+        memberId: step.memberId,
+        holdId: step.holdId,
+        reason: 'cancelled',
+        ...(step.purpose === undefined ? {} : { purpose: step.purpose }),
+      };
     case 'RecordServiceGiven':
       return {
         type: 'WithdrawServiceGiven',
@@ -49,6 +64,14 @@ export function compensationOf(step: StepCommand): StepCommand | null {
         memberId: step.memberId,
         recordId: step.recordId,
         reason: 'the redemption it was given for was not fulfilled',
+      };
+    case 'RecordRequestService':
+      return {
+        type: 'WithdrawServiceGiven',
+        communityId: step.communityId,
+        memberId: step.memberId,
+        recordId: step.recordId,
+        reason: 'the confirmation of the request it was recorded for did not go through',
       };
     default:
       return null;

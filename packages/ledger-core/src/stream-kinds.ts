@@ -10,9 +10,18 @@ import { evolveReward, initialRewardState, type RewardState } from './reward/dec
 import type { RewardEvent } from './reward/events.js';
 import type { TransferEvent } from './transfer/events.js';
 import { evolveTransfer, initialTransferState, type TransferState } from './transfer/state.js';
+import type { ActivityEvent } from './activity/events.js';
+import { type ActivityState, evolveActivity, initialActivityState } from './activity/state.js';
+import type { ServiceRequestEvent } from './service-request/events.js';
+import { type ServiceRequestState, evolveServiceRequest, initialServiceRequestState } from './service-request/state.js';
+import type { WishEvent } from './wish/events.js';
+import { type WishState, evolveWish, initialWishState } from './wish/state.js';
 
 export const communityKind: StreamKind<CommunityState, CommunityEvent> = { initialState: initialCommunityState, evolve: evolveCommunity };
 export const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember };
 export const rewardKind: StreamKind<RewardState, RewardEvent> = { initialState: initialRewardState, evolve: evolveReward };
 export const redemptionKind: StreamKind<RedemptionState, RedemptionEvent> = { initialState: initialRedemptionState, evolve: evolveRedemption };
 export const transferKind: StreamKind<TransferState, TransferEvent> = { initialState: initialTransferState, evolve: evolveTransfer };
+export const activityKind: StreamKind<ActivityState, ActivityEvent> = { initialState: initialActivityState, evolve: evolveActivity };
+export const serviceRequestKind: StreamKind<ServiceRequestState, ServiceRequestEvent> = { initialState: initialServiceRequestState, evolve: evolveServiceRequest };
+export const wishKind: StreamKind<WishState, WishEvent> = { initialState: initialWishState, evolve: evolveWish };

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Points } from '../src/index.js';
-import { MemberFolds, runScenario, scenarioArb } from '../src/testing/index.js';
+import { Points, availablePoints } from '../src/index.js';
+import { MemberFolds, centsToText, runScenario, scenarioArb, textToCents } from '../src/testing/index.js';
 
 const system = { id: 'system:probe', role: 'system', communityId: '*' } as const;
 
@@ -30,7 +30,7 @@ describe('rule 2: no overdraft', () => {
               const points = Points.of(decoded.data.points);
               expect(decoded.data.deficitSettled, 'an accrual settles min(deficit, points) first').toBe(deficitBefore.min(points).toString());
             }
-            if (decoded.type === 'PointsHeld' || decoded.type === 'HeldPointsSpent') {
+            if (decoded.type === 'PointsHeld' || decoded.type === 'HeldPointsSpent' || decoded.type === 'HeldPointsPaid') {
               expect(deficitBefore.toString(), `${decoded.type} while in deficit`).toBe('0.00');
             }
           }
@@ -54,5 +54,48 @@ describe('rule 2: no overdraft', () => {
     );
     // The property is only meaningful if deficits happen.
     expect(probes).toBeGreaterThan(0);
+  });
+});
+
+describe('rule 2: an offer of points on a service request', () => {
+  it('is held only from available points: exactly what is available is accepted, a cent more is refused, nothing while in deficit', async () => {
+    const outcomes = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(scenarioArb(), fc.array(fc.tuple(fc.nat(2), fc.constantFrom(-1, 0, 1)), { minLength: 30, maxLength: 30 }), async (scenario, offers) => {
+        await runScenario(scenario, async ({ t, index }) => {
+          const [who, delta] = offers[index % offers.length]!;
+          const memberId = t.members[who]!;
+          // Read as values: the folded state is the ledger's own, updated in place by the command below.
+          const before = (await t.ledger.member(t.communityId, memberId)).state;
+          const available = textToCents(availablePoints(before, t.clock.now()).toString());
+          const [heldBefore, inDeficit] = [before.held, before.deficit.isPositive()];
+          const offer = available + delta;
+          if (offer <= 0) return;
+          const result = await t.ledger.execute(
+            {
+              type: 'PostServiceRequest',
+              communityId: t.communityId,
+              requestId: `offer-${index}`,
+              memberId,
+              category: 'elder-care',
+              description: '帮忙',
+              wantedAt: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
+              place: '3号楼',
+              pointsOffered: centsToText(offer),
+            },
+            { actor: { id: memberId, role: 'member', communityId: t.communityId } },
+          );
+          const code = result.ok ? 'ok' : result.error.code;
+          outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
+          const expected = inDeficit ? 'in-deficit' : offer <= available ? 'ok' : 'insufficient-points';
+          expect(code, `${memberId} offers ${centsToText(offer)} with ${centsToText(available)} available`).toBe(expected);
+          const after = (await t.ledger.member(t.communityId, memberId)).state;
+          expect(after.held.toString()).toBe(result.ok ? heldBefore.plus(Points.of(centsToText(offer))).toString() : heldBefore.toString());
+          expect(availablePoints(after, t.clock.now()).isNegative(), 'available below zero').toBe(false);
+        });
+      }),
+      { numRuns: 60 },
+    );
+    for (const code of ['ok', 'insufficient-points', 'in-deficit']) expect(outcomes.get(code) ?? 0, `${code} never happened: ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
   });
 });

@@ -116,6 +116,13 @@ async function world() {
   await must({ type: 'ReportHours', communityId: C, memberId: 'bob', recordId: 'pending', category: 'culture', serviceDate: '2026-04-30', hours: '2.00', activityHours: '2.00' }, organiser);
   await must({ type: 'ReportHours', communityId: C, memberId: 'alice', recordId: 'approved', category: 'culture', serviceDate: '2026-04-29', hours: '1.00', activityHours: '1.00' }, organiser);
   await must({ type: 'ApproveService', communityId: C, memberId: 'alice', recordId: 'approved' }, organiser);
+  // An activity Alice signed up for, a request of Alice's and one Alice was dispatched to, a wish for Carol.
+  await must({ type: 'PublishActivity', communityId: C, activityId: 'act', title: '义诊', category: 'culture', startsAt: '2026-05-01T03:00:00Z', endsAt: '2026-05-01T05:00:00Z', place: '活动室', capacity: 2 }, organiser);
+  await must({ type: 'SignUpForActivity', communityId: C, activityId: 'act', memberId: 'alice' }, asMember('alice'));
+  await must({ type: 'PostServiceRequest', communityId: C, requestId: 'req', memberId: 'alice', category: 'culture', description: '修水管', wantedAt: '2026-05-02T02:00:00Z', place: '3号楼', pointsOffered: '5' }, asMember('alice'));
+  await must({ type: 'PostServiceRequest', communityId: C, requestId: 'job', memberId: 'bob', category: 'culture', description: '理发', wantedAt: '2026-05-02T02:00:00Z', place: '活动室' }, asMember('bob'));
+  await must({ type: 'DispatchServiceRequest', communityId: C, requestId: 'job', volunteerId: 'alice' }, organiser);
+  await must({ type: 'PostWish', communityId: C, wishId: 'wish', beneficiaryId: 'carol', title: '书包', points: '20' }, organiser);
   const models = await new ReadModels(store).open();
   return { store, keys, clock, ledger, models };
 }
@@ -210,16 +217,110 @@ function commandOf(type: CommandType, member: string, n: number): CommandInput {
       return { type, communityId: C, itemId: 'rice', redemptionId: 'held' };
     case 'IssueStock':
       return { type, communityId: C, itemId: 'rice', redemptionId: 'held' };
+    case 'BeginPresence':
+      return { type, ...m, activityId: 'act', at: earlier, until: later };
+    case 'EndPresence':
+      return { type, ...m, activityId: 'act', at: later };
+    case 'RecordAttendance':
+      return { type, ...m, activityId: 'act', recordId: id, category: 'culture', checkedInAt: earlier, checkedOutAt: later, hours: '1.00', selfMarked: false };
+    case 'ApproveRecord':
+      return { type, ...m, recordId: 'pending', automatic: false };
+    case 'RecordRequestService':
+      return { type, ...m, recordId: id, requestId: 'req', category: 'culture', serviceDate: '2026-04-30', hours: '1.00' };
+    case 'PayHold':
+      return { type, ...m, requestId: 'req', to: 'bob' };
+    case 'ReceivePayment':
+      return { type, ...m, requestId: 'req', from: 'bob' };
+    case 'ReturnPayment':
+      return { type, ...m, requestId: 'req', reason: 'no' };
+    case 'PublishActivity':
+      return { type, communityId: C, activityId: `a${n}`, title: '理发', category: 'culture', startsAt: '2026-05-02T01:00:00Z', endsAt: '2026-05-02T03:00:00Z', place: '活动室', capacity: 2 };
+    case 'ChangeActivity':
+      return { type, communityId: C, activityId: 'act', capacity: 3 };
+    case 'CancelActivity':
+      return { type, communityId: C, activityId: 'act', reason: 'rain' };
+    case 'SignUpForActivity':
+    case 'WithdrawFromActivity':
+    case 'CheckInAttendee':
+    case 'CheckOutAttendee':
+      return { type, communityId: C, activityId: 'act', memberId: member };
+    case 'CheckInWithKioskCode':
+    case 'CheckOutWithKioskCode':
+      return { type, communityId: C, activityId: 'act', memberId: member, code: '59000000.AAAAAAAAAAAAAAAAAAAAAA' };
+    case 'CloseActivity':
+    case 'ApproveActivityAttendance':
+    case 'ResumeActivity':
+      return { type, communityId: C, activityId: 'act' };
+    case 'PostServiceRequest':
+      return { type, communityId: C, requestId: `q${n}`, memberId: member, category: 'culture', description: '修水管', wantedAt: '2026-05-02T02:00:00Z', place: '3号楼', pointsOffered: '5' };
+    case 'DispatchServiceRequest':
+      return { type, communityId: C, requestId: 'req', volunteerId: 'carol' };
+    case 'TakeServiceRequest':
+      return { type, communityId: C, requestId: 'req', memberId: member };
+    case 'DeclineServiceRequest':
+      return { type, communityId: C, requestId: 'job' };
+    case 'MarkServiceRequestDone':
+      return { type, communityId: C, requestId: 'job', hours: '1.00' };
+    case 'ConfirmServiceRequest':
+      return { type, communityId: C, requestId: 'req', rating: 5 };
+    case 'CancelServiceRequest':
+    case 'ExpireServiceRequest':
+    case 'ResumeServiceRequest':
+      return { type, communityId: C, requestId: 'req' };
+    case 'RefuseServiceRequest':
+      return { type, communityId: C, requestId: 'req', reason: 'no' };
+    case 'PostWish':
+      return { type, communityId: C, wishId: `w${n}`, beneficiaryId: 'carol', title: '书包', points: '20' };
+    case 'ClaimWish':
+      return { type, communityId: C, wishId: 'wish', memberId: member };
+    case 'FulfilWish':
+    case 'ResumeWish':
+      return { type, communityId: C, wishId: 'wish' };
+    case 'CancelWish':
+      return { type, communityId: C, wishId: 'wish', reason: 'no' };
   }
 }
 
 // ── The oracle: who may issue what, written from DESIGN §8 (not read from the code's table) ────────────
 
-const steps = new Set<string>([...memberStepTypes, ...rewardStepTypes]);
-/** A member may do these, on their own account only. */
-const memberMay = new Set<string>(['RegisterMember', 'RecordProfile', 'ErasePersonalData', 'ReportHours', 'RequestRedemption', 'CancelRedemption', 'RequestTransfer']);
-/** Only admins (and the ledger) may do these. */
-const adminOnly = new Set<string>(['RegisterCommunity', 'PublishPolicy', 'AddCategory', 'RetireCategory', 'AppointOrganiser', 'DismissOrganiser', 'GrantPoints', 'ErasePersonalData', 'RequestTransfer']);
+/** The ledger's own commands: process steps, and carrying on processes a crash interrupted. */
+const steps = new Set<string>([...memberStepTypes, ...rewardStepTypes, 'ResumeActivity', 'ResumeServiceRequest', 'ResumeWish']);
+/** A member may do these, on their own account only (their sign-up, their request, the request assigned to them, their claim). */
+const memberMay = new Set<string>([
+  'RegisterMember',
+  'RecordProfile',
+  'ErasePersonalData',
+  'ReportHours',
+  'RequestRedemption',
+  'CancelRedemption',
+  'RequestTransfer',
+  'SignUpForActivity',
+  'WithdrawFromActivity',
+  'CheckInWithKioskCode',
+  'CheckOutWithKioskCode',
+  'PostServiceRequest',
+  'TakeServiceRequest',
+  'DeclineServiceRequest',
+  'MarkServiceRequestDone',
+  'ConfirmServiceRequest',
+  'CancelServiceRequest',
+  'ClaimWish',
+]);
+/** Organisers may not do these: only admins (and, where members may, the member themselves). */
+const adminOnly = new Set<string>([
+  'RegisterCommunity',
+  'PublishPolicy',
+  'AddCategory',
+  'RetireCategory',
+  'AppointOrganiser',
+  'DismissOrganiser',
+  'GrantPoints',
+  'ErasePersonalData',
+  'RequestTransfer',
+  // A kiosk code checks in the member who presents it; organisers mark members with CheckInAttendee.
+  'CheckInWithKioskCode',
+  'CheckOutWithKioskCode',
+]);
 /** Commands that act on a member's account (their `memberId`, or the redemption's member). */
 const ownedCommands = new Set<string>([...memberMay, 'RecordCheckedInHours', 'ApproveService', 'RejectService', 'ReverseService', 'GrantPoints', 'ExpirePoints', 'FulfilRedemption', 'ExpireRedemption']);
 
@@ -299,7 +400,10 @@ describe('rule 10: a refusal leaves no trace', () => {
     const commandArb = fc
       .tuple(
         // Every caller's command, processes three times as often: theirs are the refusals that could leave residue.
-        fc.constantFrom(...allTypes.filter((t) => !steps.has(t)), ...(['RequestTransfer', 'RequestRedemption', 'FulfilRedemption'] as const).flatMap((t) => [t, t])),
+        fc.constantFrom(
+          ...allTypes.filter((t) => !steps.has(t)),
+          ...(['RequestTransfer', 'RequestRedemption', 'FulfilRedemption', 'PostServiceRequest', 'ClaimWish', 'CheckInWithKioskCode'] as const).flatMap((t) => [t, t]),
+        ),
         fc.constantFrom(...targets),
         fc.nat(3),
         fc.integer({ min: 1, max: 400 }),
@@ -311,6 +415,8 @@ describe('rule 10: a refusal leaves no trace', () => {
         if (base.type === 'RequestTransfer') return { ...base, to, points: String(points) };
         if (base.type === 'RequestRedemption') return { ...base, itemId: n % 2 === 0 ? 'rice' : 'haircut', quantity: 1 + (points % 3) };
         if (base.type === 'GrantPoints') return { ...base, points: String(points * 3) };
+        if (base.type === 'PostServiceRequest') return { ...base, pointsOffered: String(points) };
+        if (base.type === 'ClaimWish') return { ...base, memberId: n % 2 === 0 ? donationPoolId : member };
         return base;
       });
     await fc.assert(

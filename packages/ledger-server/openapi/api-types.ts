@@ -1026,6 +1026,18 @@ export interface operations {
                          */
                         autoApproveCheckedIn?: boolean;
                         /**
+                         * @description Whether reported hours (typed in afterwards: honour hours, 荣誉时长) earn points; when false only checked-in hours (credit hours, 信用时长) do. Both kinds count for levels and certificates (default true)
+                         * @default true
+                         * @example true
+                         */
+                        reportedHoursEarnPoints?: boolean;
+                        /**
+                         * @description A service request's hours are approved when the requester confirms it, instead of waiting for an organiser (default false)
+                         * @default false
+                         * @example false
+                         */
+                        autoApproveConfirmedRequests?: boolean;
+                        /**
                          * @description Days after accrual before points can be spent (default 0)
                          * @default 0
                          * @example 0
@@ -1343,6 +1355,18 @@ export interface operations {
                              */
                             autoApproveCheckedIn: boolean;
                             /**
+                             * @description Whether reported hours (typed in afterwards: honour hours, 荣誉时长) earn points; when false only checked-in hours (credit hours, 信用时长) do. Both kinds count for levels and certificates (default true)
+                             * @default true
+                             * @example true
+                             */
+                            reportedHoursEarnPoints: boolean;
+                            /**
+                             * @description A service request's hours are approved when the requester confirms it, instead of waiting for an organiser (default false)
+                             * @default false
+                             * @example false
+                             */
+                            autoApproveConfirmedRequests: boolean;
+                            /**
                              * @description Days after accrual before points can be spent (default 0)
                              * @default 0
                              * @example 0
@@ -1595,6 +1619,18 @@ export interface operations {
                          * @example true
                          */
                         autoApproveCheckedIn?: boolean;
+                        /**
+                         * @description Whether reported hours (typed in afterwards: honour hours, 荣誉时长) earn points; when false only checked-in hours (credit hours, 信用时长) do. Both kinds count for levels and certificates (default true)
+                         * @default true
+                         * @example true
+                         */
+                        reportedHoursEarnPoints?: boolean;
+                        /**
+                         * @description A service request's hours are approved when the requester confirms it, instead of waiting for an organiser (default false)
+                         * @default false
+                         * @example false
+                         */
+                        autoApproveConfirmedRequests?: boolean;
                         /**
                          * @description Days after accrual before points can be spent (default 0)
                          * @default 0

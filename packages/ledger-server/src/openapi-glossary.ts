@@ -67,6 +67,8 @@ export const fieldGlossary: Readonly<Record<string, GlossaryEntry>> = {
   'policy.dailyHoursCap': { description: 'Most hours counted per member per calendar day, in the community\'s time zone (default 8.00, at most 24)', example: '8.00' },
   'policy.minimumServiceHours': { description: 'Shortest service that can be recorded (default 0.00)', example: '0.50' },
   'policy.autoApproveCheckedIn': { description: 'Checked-in hours (measured by sign-in and sign-out) are approved at once when true (default true)', example: true },
+  'policy.reportedHoursEarnPoints': { description: 'Whether reported hours (typed in afterwards: honour hours, 荣誉时长) earn points; when false only checked-in hours (credit hours, 信用时长) do. Both kinds count for levels and certificates (default true)', example: true },
+  'policy.autoApproveConfirmedRequests': { description: 'A service request\'s hours are approved when the requester confirms it, instead of waiting for an organiser (default false)', example: false },
   'policy.lockDays': { description: 'Days after accrual before points can be spent (default 0)', example: 0 },
   'policy.expiry': { description: 'When points expire: never (default), or a number of months after their accrual, lot by lot' },
   'policy.expiry.kind': { description: '"never", or "months-after-accrual" with `months`', example: 'months-after-accrual' },

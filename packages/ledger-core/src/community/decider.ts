@@ -33,6 +33,13 @@ export function currentPolicy(state: CommunityState): { version: number; policy:
   return { version: state.policies.length, policy };
 }
 
+/** Null when `category` is an active category of the community; else the refusal, naming the ones there are. */
+export function categoryRefusal(state: CommunityState, category: string): DomainError | null {
+  if (state.categories.get(category)?.active) return null;
+  const known = [...state.categories].filter(([, c]) => c.active).map(([id]) => id);
+  return domainError('validation', `unknown service category ${category}; expected one of: ${known.join(', ')}`, { category, known });
+}
+
 export function decideCommunity(command: CommunityCommand, state: CommunityState): Result<CommunityEvent[], DomainError> {
   if (command.type === 'RegisterCommunity') {
     if (state.exists) return err(alreadyExists('community', command.communityId));

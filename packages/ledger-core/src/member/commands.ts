@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { accountIdSchema, communityIdSchema, idSchema, memberIdSchema } from '../ids.js';
+import { accountIdSchema, communityIdSchema, idSchema, memberIdSchema, processIdSchema } from '../ids.js';
 import { categoryIdSchema, hoursString, pointsString, positivePointsString } from '../policy.js';
 import { calendarDateText, instantText } from '../values.js';
 import type { SealedProfile } from './events.js';
-import { transferredPortionSchema } from './events.js';
+import { holdPurposeSchema, transferredPortionSchema } from './events.js';
 
 const reason = z.string().trim().min(1).max(500);
 const optionalText = z.string().trim().min(1).max(100).optional();
@@ -73,17 +73,31 @@ export const memberCommandSchemas = {
   PlaceHold: z
     .object({
       type: z.literal('PlaceHold'),
-      ...target,
+      communityId: communityIdSchema,
+      /** The donation pool holds points too, for a micro-wish it claimed. */
+      memberId: accountIdSchema,
       holdId: idSchema,
+      /** The process the hold belongs to: a redemption, unless `purpose` says otherwise. */
       redemptionId: idSchema,
       points: positivePointsString,
       expiresAt: instantText,
+      /** Which kind of process holds the points; hold ids are unique per purpose (a redemption when absent). */
+      purpose: holdPurposeSchema.optional(),
     })
     .strict(),
   ReleaseHold: z
-    .object({ type: z.literal('ReleaseHold'), ...target, holdId: idSchema, reason: z.enum(['cancelled', 'expired']) })
+    .object({
+      type: z.literal('ReleaseHold'),
+      communityId: communityIdSchema,
+      memberId: accountIdSchema,
+      holdId: idSchema,
+      reason: z.enum(['cancelled', 'expired']),
+      purpose: holdPurposeSchema.optional(),
+    })
     .strict(),
-  SpendHold: z.object({ type: z.literal('SpendHold'), ...target, holdId: idSchema }).strict(),
+  SpendHold: z
+    .object({ type: z.literal('SpendHold'), communityId: communityIdSchema, memberId: accountIdSchema, holdId: idSchema, purpose: holdPurposeSchema.optional() })
+    .strict(),
   SendPoints: z
     .object({
       type: z.literal('SendPoints'),
@@ -133,6 +147,51 @@ export const memberCommandSchemas = {
     .strict(),
   /** Compensation: the record made for a redemption that was not fulfilled is rejected by the ledger. */
   WithdrawServiceGiven: z.object({ type: z.literal('WithdrawServiceGiven'), ...target, recordId: idSchema, reason }).strict(),
+
+  // Steps of activities, service requests and micro-wishes (issued by the ledger itself, idempotent like the rest).
+  /** 签到: the member is present at an activity from `at`, at most until the activity's end; refused while present at another. */
+  BeginPresence: z
+    .object({ type: z.literal('BeginPresence'), ...target, activityId: processIdSchema, at: instantText, until: instantText })
+    .strict(),
+  /** 签退: the member's presence at the activity ends at `at`. */
+  EndPresence: z.object({ type: z.literal('EndPresence'), ...target, activityId: processIdSchema, at: instantText }).strict(),
+  /** Closing an activity: the member's attendance becomes a checked-in service record (approved at once where the policy says). */
+  RecordAttendance: z
+    .object({
+      type: z.literal('RecordAttendance'),
+      ...target,
+      activityId: processIdSchema,
+      recordId: idSchema,
+      category: categoryIdSchema,
+      /** The time present within the activity's window. */
+      checkedInAt: instantText,
+      checkedOutAt: instantText,
+      /** Measured hours, rounded by the policy when the activity was closed. */
+      hours: hoursString,
+      /** The member's check-in was marked by themselves as an organiser: never approved without another organiser. */
+      selfMarked: z.boolean(),
+    })
+    .strict(),
+  /** Approves a pending record as the process's actor (an activity's bulk approval, a confirmed request); nothing if already approved. */
+  ApproveRecord: z.object({ type: z.literal('ApproveRecord'), ...target, recordId: idSchema, automatic: z.boolean() }).strict(),
+  /** A service request's hours, recorded for the volunteer when the requester confirms it; pending until approved. */
+  RecordRequestService: z
+    .object({
+      type: z.literal('RecordRequestService'),
+      ...target,
+      recordId: idSchema,
+      requestId: processIdSchema,
+      category: categoryIdSchema,
+      serviceDate: calendarDateText,
+      hours: hoursString,
+    })
+    .strict(),
+  /** The requester's hold for a service request ends in a payment to the volunteer: member → in-transit. */
+  PayHold: z.object({ type: z.literal('PayHold'), ...target, requestId: processIdSchema, to: memberIdSchema }).strict(),
+  /** The volunteer receives a request's payment, lot portions and expiry as the payer's stream recorded them: in-transit → member. */
+  ReceivePayment: z.object({ type: z.literal('ReceivePayment'), ...target, requestId: processIdSchema, from: memberIdSchema }).strict(),
+  /** The payment could not be delivered: it goes back to the payer, in-transit → member. */
+  ReturnPayment: z.object({ type: z.literal('ReturnPayment'), ...target, requestId: processIdSchema, reason }).strict(),
 } as const;
 
 type Schemas = typeof memberCommandSchemas;

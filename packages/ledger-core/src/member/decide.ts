@@ -4,8 +4,8 @@
  * the context; ids of new lots derive from the command's own ids.
  */
 import type { Actor } from '../events.js';
-import { type DomainError, alreadyExists, domainError, invalidState, notAllowed, notFound } from '../errors.js';
-import { type CommunityState, currentPolicy } from '../community/decider.js';
+import { type DomainError, alreadyExists, domainError, invalidState, invariant, notAllowed, notFound } from '../errors.js';
+import { type CommunityState, categoryRefusal, currentPolicy } from '../community/decider.js';
 import { donationPoolId } from '../ids.js';
 import { Hours, Points } from '../money.js';
 import { type Policy, levelsReached, pointsEarned } from '../policy.js';
@@ -13,14 +13,19 @@ import { err, ok, type Result } from '../result.js';
 import { addDays, addMonths, calendarDateIn, msPerHour } from '../time.js';
 import { clockSkewToleranceMs, maxHoursPerRecordText } from '../limits.js';
 import type { MemberCommand } from './commands.js';
-import type { LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
+import type { HoldPurpose, LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
 import { freeOf, freePoints, isUsable, sumTakes, takeFree } from './lots.js';
-import { type MemberState, type ServiceRecordState, recordedService } from './state.js';
+import { type Hold, type MemberState, type PaymentOut, type ServiceRecordState, holdKey, presenceEnd, recordedService } from './state.js';
 
 export interface MemberDecisionContext {
   readonly now: Date;
   readonly actor: Actor;
   readonly community: CommunityState;
+  /**
+   * For `ReceivePayment` only: the payment as the payer's stream recorded it (a decider sees one stream, so the
+   * runtime looks it up), or null when the payer's stream holds none.
+   */
+  readonly payment?: (PaymentOut & { readonly returned: boolean }) | null;
 }
 
 type Decision = Result<MemberEvent[], DomainError>;
@@ -64,6 +69,22 @@ export function decideMember(command: MemberCommand, state: MemberState, context
       return recordServiceGiven(command, state, context);
     case 'WithdrawServiceGiven':
       return withdrawServiceGiven(command, state, context);
+    case 'BeginPresence':
+      return beginPresence(command, state);
+    case 'EndPresence':
+      return endPresence(command, state);
+    case 'RecordAttendance':
+      return recordAttendance(command, state, context);
+    case 'ApproveRecord':
+      return approveRecord(command, state, context);
+    case 'RecordRequestService':
+      return recordRequestService(command, state, context);
+    case 'PayHold':
+      return payHold(command, state);
+    case 'ReceivePayment':
+      return receivePayment(command, state, context);
+    case 'ReturnPayment':
+      return returnPayment(command, state);
   }
 }
 
@@ -105,9 +126,7 @@ function hoursAreSane(hours: Hours, policy: Policy): DomainError | null {
 }
 
 function activeCategory(context: MemberDecisionContext, category: string): DomainError | null {
-  if (context.community.categories.get(category)?.active) return null;
-  const known = [...context.community.categories].filter(([, c]) => c.active).map(([id]) => id);
-  return domainError('validation', `unknown service category ${category}; expected one of: ${known.join(', ')}`, { category, known });
+  return categoryRefusal(context.community, category);
 }
 
 function recordCheckedInHours(command: Command<'RecordCheckedInHours'>, state: MemberState, context: MemberDecisionContext): Decision {
@@ -116,35 +135,57 @@ function recordCheckedInHours(command: Command<'RecordCheckedInHours'>, state: M
   if (categoryError) return err(categoryError);
   const checkedIn = new Date(command.checkedInAt);
   const checkedOut = new Date(command.checkedOutAt);
+  const timesError = checkedTimesError(checkedIn, checkedOut, context);
+  if (timesError) return err(timesError);
+  const hours = Hours.fromMilliseconds(checkedOut.getTime() - checkedIn.getTime());
+  const recordedForThemselves = context.actor.id === state.memberId && context.actor.role !== 'system';
+  return recordMeasured(state, { recordId: command.recordId, category: command.category, activityId: command.activityId ?? null, checkedIn, checkedOut, hours }, recordedForThemselves, context);
+}
+
+function checkedTimesError(checkedIn: Date, checkedOut: Date, context: MemberDecisionContext): DomainError | null {
   if (checkedOut.getTime() <= checkedIn.getTime()) {
-    return err(domainError('hours-out-of-range', `check-out ${command.checkedOutAt} is not after check-in ${command.checkedInAt}`));
+    return domainError('hours-out-of-range', `check-out ${checkedOut.toISOString()} is not after check-in ${checkedIn.toISOString()}`);
   }
   if (checkedOut.getTime() > context.now.getTime() + clockSkewToleranceMs) {
-    return err(domainError('hours-out-of-range', `check-out ${command.checkedOutAt} is in the future (now ${context.now.toISOString()})`));
+    return domainError('hours-out-of-range', `check-out ${checkedOut.toISOString()} is in the future (now ${context.now.toISOString()})`);
   }
+  return null;
+}
+
+interface Measured {
+  readonly recordId: string;
+  readonly category: string;
+  readonly activityId: string | null;
+  readonly checkedIn: Date;
+  readonly checkedOut: Date;
+  readonly hours: Hours;
+}
+
+/**
+ * 签到时长 (credit hours): a record of hours the ledger measured, approved at once where the policy says so —
+ * except hours an actor records for themselves: auto-approval stands in for an organiser, so those wait for
+ * another organiser like any self-approval would.
+ */
+function recordMeasured(state: MemberState, m: Measured, forThemselves: boolean, context: MemberDecisionContext): Decision {
   const { policy, version } = currentPolicy(context.community);
-  const hours = Hours.fromMilliseconds(checkedOut.getTime() - checkedIn.getTime());
-  const hoursError = hoursAreSane(hours, policy);
+  const hoursError = hoursAreSane(m.hours, policy);
   if (hoursError) return err(hoursError);
   const recorded: MemberEvent = {
     type: 'ServiceRecorded',
     data: {
-      recordId: command.recordId,
+      recordId: m.recordId,
       kind: 'checked-in',
-      category: command.category,
-      activityId: command.activityId ?? null,
-      serviceDate: calendarDateIn(checkedIn, context.community.timeZone),
-      hours: hours.toString(),
-      checkedInAt: checkedIn.toISOString(),
-      checkedOutAt: checkedOut.toISOString(),
+      category: m.category,
+      activityId: m.activityId,
+      serviceDate: calendarDateIn(m.checkedIn, context.community.timeZone),
+      hours: m.hours.toString(),
+      checkedInAt: m.checkedIn.toISOString(),
+      checkedOutAt: m.checkedOut.toISOString(),
       activityHours: null,
       recordedBy: context.actor.id,
     },
   };
-  // Auto-approval stands in for an organiser, so it never applies to hours an actor records for themselves:
-  // those wait for another organiser like any self-approval would.
-  const recordedForThemselves = context.actor.id === state.memberId && context.actor.role !== 'system';
-  if (!policy.autoApproveCheckedIn || recordedForThemselves) return ok([recorded]);
+  if (!policy.autoApproveCheckedIn || forThemselves) return ok([recorded]);
   const record = recordedService(recorded.data);
   // A check-in past the daily cap stays pending for an organiser rather than failing: the hours were served.
   if (!countedHours(state, record, policy).isPositive()) return ok([recorded]);
@@ -286,6 +327,7 @@ function approve(
       type: 'ServiceApproved',
       data: {
         recordId: record.recordId,
+        hoursKind: record.kind === 'checked-in' ? 'credit' : 'honour',
         approvedBy: context.actor.id,
         automatic,
         serviceDate: record.serviceDate,
@@ -295,7 +337,9 @@ function approve(
       },
     },
   ];
-  const points = pointsEarned(policy, record.category, counted);
+  // Honour hours (typed in) earn points only where the policy says so; credit hours (measured) always do.
+  const earns = record.kind === 'checked-in' || policy.reportedHoursEarnPoints;
+  const points = earns ? pointsEarned(policy, record.category, counted) : Points.zero;
   if (points.isPositive()) {
     const accrual = accrue(state, points, policy, policyVersion, context, `lot:${record.recordId}`, {
       kind: 'service',
@@ -476,21 +520,33 @@ function takeAvailable(state: MemberState, points: Points, now: Date): Result<Lo
 }
 
 function placeHold(command: Command<'PlaceHold'>, state: MemberState, context: MemberDecisionContext): Decision {
-  if (state.openHolds.has(command.holdId) || state.closedHolds.has(command.holdId)) return ok([]);
+  const key = holdKey(command.purpose, command.holdId);
+  if (state.openHolds.has(key) || state.closedHolds.has(key)) return ok([]);
   const points = Points.of(command.points);
   const fromLots = takeAvailable(state, points, context.now);
   if (!fromLots.ok) return fromLots;
   return ok([
     {
       type: 'PointsHeld',
-      data: { holdId: command.holdId, redemptionId: command.redemptionId, points: points.toString(), fromLots: fromLots.value, expiresAt: command.expiresAt },
+      data: {
+        holdId: command.holdId,
+        redemptionId: command.redemptionId,
+        points: points.toString(),
+        fromLots: fromLots.value,
+        expiresAt: command.expiresAt,
+        ...purposeOf(command.purpose),
+      },
     },
   ]);
 }
 
+/** A redemption's hold events carry no purpose, as they did before there were others. */
+const purposeOf = (purpose: HoldPurpose | undefined): { purpose?: HoldPurpose } => (purpose === undefined || purpose === 'redemption' ? {} : { purpose });
+
 function releaseHold(command: Command<'ReleaseHold'>, state: MemberState): Decision {
-  if (state.closedHolds.has(command.holdId)) return ok([]);
-  const hold = state.openHolds.get(command.holdId);
+  const key = holdKey(command.purpose, command.holdId);
+  if (state.closedHolds.has(key)) return ok([]);
+  const hold = state.openHolds.get(key);
   if (!hold) return err(notFound('hold', command.holdId));
   // While in deficit every free point is already gone, so the freed portions are what settles it.
   let owed = state.deficit;
@@ -504,24 +560,41 @@ function releaseHold(command: Command<'ReleaseHold'>, state: MemberState): Decis
   return ok([
     {
       type: 'HoldReleased',
-      data: { holdId: hold.holdId, redemptionId: hold.redemptionId, points: hold.points.toString(), reason: command.reason, deficitSettledFromLots },
+      data: {
+        holdId: hold.holdId,
+        redemptionId: hold.redemptionId,
+        points: hold.points.toString(),
+        reason: command.reason,
+        deficitSettledFromLots,
+        ...purposeOf(command.purpose),
+      },
     },
   ]);
 }
 
 function spendHold(command: Command<'SpendHold'>, state: MemberState): Decision {
-  const ended = state.closedHolds.get(command.holdId);
-  if (ended === 'spent') return ok([]);
-  if (ended) return err(invalidState(`hold ${command.holdId} was ${ended}; it cannot be spent`, { hold: ended }));
-  const hold = state.openHolds.get(command.holdId);
-  if (!hold) return err(notFound('hold', command.holdId));
-  if (state.deficit.isPositive()) return err(refuseInDeficit(state));
+  const hold = holdToEnd(state, holdKey(command.purpose, command.holdId), command.holdId);
+  if (!hold.ok || hold.value === null) return hold.ok ? ok([]) : hold;
   return ok([
     {
       type: 'HeldPointsSpent',
-      data: { holdId: hold.holdId, redemptionId: hold.redemptionId, points: hold.points.toString(), fromLots: [...hold.fromLots] },
+      data: { holdId: hold.value.holdId, redemptionId: hold.value.redemptionId, points: hold.value.points.toString(), fromLots: [...hold.value.fromLots], ...purposeOf(command.purpose) },
     },
   ]);
+}
+
+/**
+ * The open hold a spend or a payment ends: null when it was spent already (a repeated step); refused when it
+ * ended otherwise, does not exist, or the member is in deficit (held points may not leave while they owe).
+ */
+function holdToEnd(state: MemberState, key: string, holdId: string): Result<Hold | null, DomainError> {
+  const ended = state.closedHolds.get(key);
+  if (ended === 'spent') return ok(null);
+  if (ended) return err(invalidState(`hold ${holdId} was ${ended}; it cannot be spent`, { hold: ended }));
+  const hold = state.openHolds.get(key);
+  if (!hold) return err(notFound('hold', holdId));
+  if (state.deficit.isPositive()) return err(refuseInDeficit(state));
+  return ok(hold);
 }
 
 // ── Transfers ───────────────────────────────────────────────────────────────────────────────────────
@@ -627,6 +700,177 @@ function refundTransfer(command: Command<'RefundTransfer'>, state: MemberState, 
     {
       type: 'TransferRefunded',
       data: { transferId: command.transferId, points: sent.points.toString(), deficitSettled: deficitSettled.toString(), lots, reason: command.reason },
+    },
+  ]);
+}
+
+// ── Presence at activities (签到 / 签退) ───────────────────────────────────────────────────────────────
+
+/** Two half-open intervals [a, b) of ISO instants share some time. */
+const overlaps = (aFrom: string, aTo: string, bFrom: string, bTo: string): boolean => aFrom < bTo && bFrom < aTo;
+
+/** The member's presence elsewhere that [from, to) would overlap, if any. */
+function overlappingPresence(state: MemberState, activityId: string, from: string, to: string): DomainError | null {
+  for (const [other, presence] of state.presences) {
+    if (other === activityId || !overlaps(from, to, presence.at, presenceEnd(presence))) continue;
+    const until = presenceEnd(presence);
+    return invalidState(`${state.memberId} is present at activity ${other} from ${presence.at} until ${until}; a member cannot be at two activities at once — check out of ${other} first`, {
+      activity: other,
+      presentFrom: presence.at,
+      presentUntil: until,
+    });
+  }
+  return null;
+}
+
+/**
+ * A check-in claims the member's time from `at` until the activity's end: refused while that overlaps a presence
+ * at another activity (checked out there, or its end passed, it no longer does). Decided on the member's stream,
+ * so two check-ins of one member at two activities are decided one after the other and only one can win.
+ */
+function beginPresence(command: Command<'BeginPresence'>, state: MemberState): Decision {
+  if (state.presences.has(command.activityId)) return ok([]);
+  if (command.until <= command.at) {
+    return err(domainError('validation', `a presence needs an end after its start; got ${command.at} until ${command.until}`));
+  }
+  const overlap = overlappingPresence(state, command.activityId, command.at, command.until);
+  if (overlap) return err(overlap);
+  return ok([{ type: 'PresenceBegan', data: { activityId: command.activityId, at: command.at, until: command.until } }]);
+}
+
+function endPresence(command: Command<'EndPresence'>, state: MemberState): Decision {
+  const presence = state.presences.get(command.activityId);
+  if (!presence || presence.endedAt !== null) return ok([]);
+  const at = command.at < presence.at ? presence.at : command.at;
+  return ok([{ type: 'PresenceEnded', data: { activityId: command.activityId, at } }]);
+}
+
+/**
+ * An attendance becomes a checked-in service record for the time present within the activity's window. The time
+ * must not overlap a presence elsewhere (it cannot, if the check-in claimed it; if a crash kept the claim from
+ * being recorded, it is claimed here, with the same rule). Recorded once: a repeat for the same activity is nothing.
+ */
+function recordAttendance(command: Command<'RecordAttendance'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const existing = state.records.get(command.recordId);
+  if (existing) {
+    return existing.activityId === command.activityId && existing.kind === 'checked-in' ? ok([]) : err(alreadyExists('service record', command.recordId));
+  }
+  const categoryError = activeCategory(context, command.category);
+  if (categoryError) return err(categoryError);
+  const checkedIn = new Date(command.checkedInAt);
+  const checkedOut = new Date(command.checkedOutAt);
+  const timesError = checkedTimesError(checkedIn, checkedOut, context);
+  if (timesError) return err(timesError);
+  const overlap = overlappingPresence(state, command.activityId, command.checkedInAt, command.checkedOutAt);
+  if (overlap) return err(overlap);
+  const presence = state.presences.get(command.activityId);
+  const forThemselves = command.selfMarked || (context.actor.id === state.memberId && context.actor.role !== 'system');
+  const recorded = recordMeasured(
+    state,
+    { recordId: command.recordId, category: command.category, activityId: command.activityId, checkedIn, checkedOut, hours: Hours.of(command.hours) },
+    forThemselves,
+    context,
+  );
+  if (!recorded.ok) return recorded;
+  const events: MemberEvent[] = [];
+  if (!presence) events.push({ type: 'PresenceBegan', data: { activityId: command.activityId, at: command.checkedInAt, until: command.checkedOutAt } });
+  events.push(...recorded.value);
+  if (!presence || presence.endedAt === null) events.push({ type: 'PresenceEnded', data: { activityId: command.activityId, at: command.checkedOutAt } });
+  return ok(events);
+}
+
+/** Approval by a process (an activity's bulk approval, a confirmed request): as an organiser's, and nothing if done. */
+function approveRecord(command: Command<'ApproveRecord'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const record = state.records.get(command.recordId);
+  if (record?.status === 'approved') return ok([]);
+  const ownRecord = decidingOnOwnRecord(state, context.actor, 'approve');
+  if (ownRecord) return err(ownRecord);
+  const pending = pendingRecord(state, command.recordId);
+  if (!pending.ok) return pending;
+  const { policy, version } = currentPolicy(context.community);
+  return approve(state, pending.value, policy, version, context, command.automatic);
+}
+
+// ── Service requests (点单 → 评单) ─────────────────────────────────────────────────────────────────────
+
+/** A request's process id on member streams: the record's activity, so a record is recognised as the request's. */
+export const requestProcessId = (requestId: string): string => `request.${requestId}`;
+
+/** The volunteer's hours for a confirmed request: honour hours (typed in by the volunteer, confirmed by the requester), once. */
+function recordRequestService(command: Command<'RecordRequestService'>, state: MemberState, context: MemberDecisionContext): Decision {
+  const processId = requestProcessId(command.requestId);
+  const existing = state.records.get(command.recordId);
+  if (existing) return existing.activityId === processId ? ok([]) : err(alreadyExists('service record', command.recordId));
+  const categoryError = activeCategory(context, command.category);
+  if (categoryError) return err(categoryError);
+  const hours = Hours.of(command.hours);
+  const hoursError = hoursAreSane(hours, currentPolicy(context.community).policy);
+  if (hoursError) return err(hoursError);
+  return ok([
+    {
+      type: 'ServiceRecorded',
+      data: {
+        recordId: command.recordId,
+        kind: 'reported',
+        category: command.category,
+        activityId: processId,
+        serviceDate: command.serviceDate,
+        hours: hours.toString(),
+        checkedInAt: null,
+        checkedOutAt: null,
+        activityHours: hours.toString(),
+        recordedBy: context.actor.id,
+      },
+    },
+  ]);
+}
+
+/** The requester's hold ends in a payment to the volunteer: its lot portions leave with their expiry (member → in-transit). */
+function payHold(command: Command<'PayHold'>, state: MemberState): Decision {
+  if (state.paymentsOut.has(command.requestId)) return ok([]);
+  if (command.to === state.memberId) return err(domainError('validation', 'a request cannot pay its own requester'));
+  const hold = holdToEnd(state, holdKey('service-request', command.requestId), command.requestId);
+  if (!hold.ok) return hold;
+  // Only a payment ends a request's hold in a spend, and it is recorded in paymentsOut, checked above.
+  invariant(hold.value !== null, () => `${state.memberId}: request ${command.requestId}'s hold was spent without a payment`);
+  const fromLots: TransferredPortion[] = hold.value.fromLots.map((take) => {
+    const lot = state.lots.get(take.lotId);
+    invariant(lot !== undefined, () => `${state.memberId}: held lot ${take.lotId} is gone`);
+    return { lotId: take.lotId, points: take.points, accruedAt: lot.accruedAt, expiresAt: lot.expiresAt };
+  });
+  return ok([{ type: 'HeldPointsPaid', data: { requestId: command.requestId, holdId: command.requestId, to: command.to, points: hold.value.points.toString(), fromLots } }]);
+}
+
+/** The volunteer receives the payment as the payer's stream recorded it (looked up by the runtime): in-transit → member. */
+function receivePayment(command: Command<'ReceivePayment'>, state: MemberState, context: MemberDecisionContext): Decision {
+  if (state.paymentsIn.has(command.requestId)) return ok([]);
+  const payment = context.payment;
+  if (!payment) return err(notFound('payment of request', command.requestId));
+  if (payment.to !== state.memberId) return err(invalidState(`request ${command.requestId} paid ${payment.to}, not ${state.memberId}`));
+  if (payment.returned) return err(invalidState(`the payment of request ${command.requestId} went back to ${command.from}; it can no longer be received`));
+  const cap = currentPolicy(context.community).policy.maxBalance;
+  if (cap && state.balance.plus(payment.points).gt(Points.of(cap.points))) {
+    return err(domainError('max-balance-exceeded', `${state.memberId} holds ${state.balance}; receiving ${payment.points} would pass the maximum balance of ${cap.points}`));
+  }
+  const { deficitSettled, lots } = creditPortions(state, payment.portions, `pay:${command.requestId}`);
+  return ok([
+    {
+      type: 'ServicePaymentReceived',
+      data: { requestId: command.requestId, from: command.from, points: payment.points.toString(), deficitSettled: deficitSettled.toString(), lots },
+    },
+  ]);
+}
+
+/** The payment goes back to the requester, lot portions and expiry as they left (in-transit → member). */
+function returnPayment(command: Command<'ReturnPayment'>, state: MemberState): Decision {
+  if (state.paymentsReturned.has(command.requestId)) return ok([]);
+  const sent = state.paymentsOut.get(command.requestId);
+  if (!sent) return err(notFound('payment of request', command.requestId));
+  const { deficitSettled, lots } = creditPortions(state, sent.portions, `return:${command.requestId}`);
+  return ok([
+    {
+      type: 'ServicePaymentReturned',
+      data: { requestId: command.requestId, points: sent.points.toString(), deficitSettled: deficitSettled.toString(), lots, reason: command.reason },
     },
   ]);
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../events.js';
-import { accountIdSchema, communityIdSchema, idSchema, instantSchema, memberIdSchema } from '../ids.js';
+import { accountIdSchema, communityIdSchema, idSchema, instantSchema, memberIdSchema, processIdSchema } from '../ids.js';
 import { categoryIdSchema, factorString, hoursString, pointsString } from '../policy.js';
 import { calendarDatePattern } from '../time.js';
 
@@ -61,10 +61,19 @@ export const ServiceRecorded = defineEvent(
   }),
 );
 
+/**
+ * 信用时长 / 荣誉时长: credit hours were measured by the ledger (checked in and out), honour hours typed in afterwards.
+ * Both count for levels and certificates; the policy says whether honour hours earn points.
+ */
+export const hoursKindSchema = z.enum(['credit', 'honour']);
+export type HoursKind = z.output<typeof hoursKindSchema>;
+
 export const ServiceApproved = defineEvent(
   'ServiceApproved',
   z.object({
     recordId: idSchema,
+    /** Credit or honour hours (absent in events written before the distinction: then the record's kind says it). */
+    hoursKind: hoursKindSchema.optional(),
     approvedBy: z.string(),
     /** Approved by the policy at check-in rather than by an organiser. */
     automatic: z.boolean(),
@@ -119,10 +128,19 @@ export const LevelReached = defineEvent(
   z.object({ level: z.number().int().positive(), thresholdHours: hoursString, totalHours: hoursString }),
 );
 
-/** 冻结: points set aside for a redemption; not available, not yet spent. */
+/**
+ * What kind of process holds points: a redemption (兑换), a service request's offer (点单), a micro-wish the pool
+ * claimed (微心愿). Hold ids are unique within a purpose, so a caller's redemption id can never name a request's hold.
+ */
+export const holdPurposeSchema = z.enum(['redemption', 'service-request', 'wish']);
+export type HoldPurpose = z.output<typeof holdPurposeSchema>;
+/** Absent in events of redemptions (and in every hold event written before there were other purposes). */
+const purpose = holdPurposeSchema.optional();
+
+/** 冻结: points set aside for a process (a redemption unless `purpose` says otherwise); not available, not yet spent. */
 export const PointsHeld = defineEvent(
   'PointsHeld',
-  z.object({ holdId: idSchema, redemptionId: idSchema, points: pointsString, fromLots: z.array(lotTakeSchema), expiresAt: instantSchema }),
+  z.object({ holdId: idSchema, redemptionId: idSchema, points: pointsString, fromLots: z.array(lotTakeSchema), expiresAt: instantSchema, purpose }),
 );
 
 /** The hold ends without a spend; freed points settle any deficit first. */
@@ -134,13 +152,14 @@ export const HoldReleased = defineEvent(
     points: pointsString,
     reason: z.enum(['cancelled', 'expired']),
     deficitSettledFromLots: z.array(lotTakeSchema),
+    purpose,
   }),
 );
 
 /** member → redeemed: the hold ends in a spend of exactly its points. */
 export const HeldPointsSpent = defineEvent(
   'HeldPointsSpent',
-  z.object({ holdId: idSchema, redemptionId: idSchema, points: pointsString, fromLots: z.array(lotTakeSchema) }),
+  z.object({ holdId: idSchema, redemptionId: idSchema, points: pointsString, fromLots: z.array(lotTakeSchema), purpose }),
 );
 
 /** Lot portions leaving with a transfer keep their expiry, so a gift cannot launder an expiry date. */
@@ -184,6 +203,30 @@ export const PointsExpired = defineEvent(
   z.object({ lotId: z.string(), points: pointsString, expiresAt: instantSchema, asOf: instantSchema }),
 );
 
+/** 签到: present at an activity from `at`; `until` is the activity's end, past which the presence counts for nothing. */
+export const PresenceBegan = defineEvent('PresenceBegan', z.object({ activityId: processIdSchema, at: instantSchema, until: instantSchema }));
+/** 签退 (or the activity's closing): the presence ended at `at`. */
+export const PresenceEnded = defineEvent('PresenceEnded', z.object({ activityId: processIdSchema, at: instantSchema }));
+
+/**
+ * member → in-transit: a service request's hold ends in a payment to the volunteer (点单 with points offered).
+ * The lot portions leave with their expiry, as a gift's do.
+ */
+export const HeldPointsPaid = defineEvent(
+  'HeldPointsPaid',
+  z.object({ requestId: processIdSchema, holdId: idSchema, to: memberIdSchema, points: pointsString, fromLots: z.array(transferredPortionSchema) }),
+);
+/** in-transit → member (the volunteer): a request's payment arrives; a deficit is settled first. */
+export const ServicePaymentReceived = defineEvent(
+  'ServicePaymentReceived',
+  z.object({ requestId: processIdSchema, from: memberIdSchema, points: pointsString, deficitSettled: pointsString, lots: z.array(newLotSchema) }),
+);
+/** in-transit → member (the requester): a payment the volunteer could not take comes back. */
+export const ServicePaymentReturned = defineEvent(
+  'ServicePaymentReturned',
+  z.object({ requestId: processIdSchema, points: pointsString, deficitSettled: pointsString, lots: z.array(newLotSchema), reason: z.string() }),
+);
+
 export const memberEventDefinitions = [
   MemberRegistered,
   MemberProfileRecorded,
@@ -202,6 +245,11 @@ export const memberEventDefinitions = [
   PointsTransferredIn,
   TransferRefunded,
   PointsExpired,
+  PresenceBegan,
+  PresenceEnded,
+  HeldPointsPaid,
+  ServicePaymentReceived,
+  ServicePaymentReturned,
 ] as const;
 
 export type MemberEvent = EventOf<typeof memberEventDefinitions>;

@@ -1,7 +1,7 @@
 /** The member account as folded from its stream, and the fold itself. */
 import { Hours, Points } from '../money.js';
 import { invariant } from '../errors.js';
-import type { LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
+import type { HoldPurpose, LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
 import type { Lot } from './lots.js';
 import type { CalendarDate } from '../time.js';
 
@@ -11,6 +11,8 @@ export interface ServiceRecordState {
   readonly recordId: string;
   readonly kind: 'checked-in' | 'reported';
   readonly category: string;
+  /** The activity (or `redemption.`/`request.` process) the record is for, if any. */
+  readonly activityId: string | null;
   readonly serviceDate: CalendarDate;
   readonly hours: Hours;
   status: RecordStatus;
@@ -22,10 +24,35 @@ export interface ServiceRecordState {
 
 export interface Hold {
   readonly holdId: string;
+  readonly purpose: HoldPurpose;
   readonly redemptionId: string;
   readonly points: Points;
   readonly fromLots: readonly LotTake[];
   readonly expiresAt: string;
+}
+
+/**
+ * Holds are kept under their purpose and id: a redemption's hold under its id alone (as before there were other
+ * purposes), another purpose's as `purpose/id` — no caller's id can contain `/`, so no two processes share a hold.
+ */
+export const holdKey = (purpose: HoldPurpose | undefined, holdId: string): string =>
+  purpose === undefined || purpose === 'redemption' ? holdId : `${purpose}/${holdId}`;
+
+/** 签到: where the member was present. `until` is the activity's end; an open presence counts until then at most. */
+export interface Presence {
+  readonly at: string;
+  readonly until: string;
+  endedAt: string | null;
+}
+
+/** When a presence stops counting: its end, or the activity's end if the member never checked out. */
+export const presenceEnd = (p: Presence): string => (p.endedAt === null || p.endedAt > p.until ? p.until : p.endedAt);
+
+/** A request's payment as the payer's stream recorded it: what the volunteer receives (or the payer gets back). */
+export interface PaymentOut {
+  readonly to: string;
+  readonly points: Points;
+  readonly portions: readonly TransferredPortion[];
 }
 
 export interface MemberState {
@@ -51,8 +78,16 @@ export interface MemberState {
   /** Σ open holds. */
   held: Points;
   readonly openHolds: Map<string, Hold>;
-  /** Every hold that ever ended, so a process step repeated after a crash is recognised. */
+  /** Every hold that ever ended, so a process step repeated after a crash is recognised. Keyed by `holdKey`. */
   readonly closedHolds: Map<string, 'spent' | 'cancelled' | 'expired'>;
+  /** Presences at activities, by activity id: intervals that never overlap (the rule checked in `BeginPresence`). */
+  readonly presences: Map<string, Presence>;
+  /** Payments for service requests made from this account, by request id. */
+  readonly paymentsOut: Map<string, PaymentOut>;
+  /** Requests whose payment this account received. */
+  readonly paymentsIn: Set<string>;
+  /** Requests whose payment came back to this account. */
+  readonly paymentsReturned: Set<string>;
   /** Approved hours net of reversals: levels and certificates count these. */
   hoursTotal: Hours;
   /** All points ever accrued (grants included). */
@@ -82,6 +117,10 @@ export const initialMemberState = (): MemberState => ({
   held: Points.zero,
   openHolds: new Map(),
   closedHolds: new Map(),
+  presences: new Map(),
+  paymentsOut: new Map(),
+  paymentsIn: new Set(),
+  paymentsReturned: new Set(),
   hoursTotal: Hours.zero,
   pointsAccruedTotal: Points.zero,
   level: 0,
@@ -97,6 +136,7 @@ export function recordedService(d: Extract<MemberEvent, { type: 'ServiceRecorded
     recordId: d.recordId,
     kind: d.kind,
     category: d.category,
+    activityId: d.activityId,
     serviceDate: d.serviceDate,
     hours: Hours.of(d.hours),
     status: 'pending',
@@ -148,12 +188,12 @@ function credit(state: MemberState, points: Points, deficitSettled: Points, lots
   state.balance = state.balance.plus(points);
 }
 
-function releaseHold(state: MemberState, holdId: string, ending: 'spent' | 'cancelled' | 'expired'): Hold {
-  const hold = state.openHolds.get(holdId);
-  invariant(hold !== undefined, () => `${state.memberId}: hold ${holdId} is not open`);
+function releaseHold(state: MemberState, key: string, ending: 'spent' | 'cancelled' | 'expired'): Hold {
+  const hold = state.openHolds.get(key);
+  invariant(hold !== undefined, () => `${state.memberId}: hold ${key} is not open`);
   for (const take of hold.fromLots) adjustLot(state, take, { held: -1 });
-  state.openHolds.delete(holdId);
-  state.closedHolds.set(holdId, ending);
+  state.openHolds.delete(key);
+  state.closedHolds.set(key, ending);
   state.held = state.held.minus(hold.points);
   return hold;
 }
@@ -237,24 +277,59 @@ export function evolveMember(state: MemberState, event: MemberEvent): MemberStat
       break;
     case 'PointsHeld': {
       const d = event.data;
-      invariant(!state.openHolds.has(d.holdId) && !state.closedHolds.has(d.holdId), () => `${state.memberId}: hold ${d.holdId} placed twice`);
+      const key = holdKey(d.purpose, d.holdId);
+      invariant(!state.openHolds.has(key) && !state.closedHolds.has(key), () => `${state.memberId}: hold ${key} placed twice`);
       for (const take of d.fromLots) adjustLot(state, take, { held: 1 });
       const points = Points.of(d.points);
-      state.openHolds.set(d.holdId, { holdId: d.holdId, redemptionId: d.redemptionId, points, fromLots: d.fromLots, expiresAt: d.expiresAt });
+      state.openHolds.set(key, { holdId: d.holdId, purpose: d.purpose ?? 'redemption', redemptionId: d.redemptionId, points, fromLots: d.fromLots, expiresAt: d.expiresAt });
       state.held = state.held.plus(points);
       break;
     }
     case 'HoldReleased': {
-      releaseHold(state, event.data.holdId, event.data.reason);
+      releaseHold(state, holdKey(event.data.purpose, event.data.holdId), event.data.reason);
       // Freed points settle a deficit before anything else (rule 2).
       for (const take of event.data.deficitSettledFromLots) adjustLot(state, take, { remaining: -1 });
       state.deficit = state.deficit.minus(Points.sum(event.data.deficitSettledFromLots.map((t) => Points.of(t.points))));
       break;
     }
     case 'HeldPointsSpent': {
-      const hold = releaseHold(state, event.data.holdId, 'spent');
+      const hold = releaseHold(state, holdKey(event.data.purpose, event.data.holdId), 'spent');
       for (const take of hold.fromLots) adjustLot(state, take, { remaining: -1 });
       state.balance = state.balance.minus(hold.points);
+      break;
+    }
+    case 'HeldPointsPaid': {
+      const d = event.data;
+      invariant(!state.paymentsOut.has(d.requestId), () => `${state.memberId}: request ${d.requestId} paid twice`);
+      const hold = releaseHold(state, holdKey('service-request', d.holdId), 'spent');
+      const points = Points.of(d.points);
+      invariant(hold.points.eq(points), () => `${state.memberId}: request ${d.requestId} paid ${points} from a hold of ${hold.points}`);
+      invariant(Points.sum(d.fromLots.map((p) => Points.of(p.points))).eq(points), () => `${state.memberId}: request ${d.requestId} paid from portions that do not add up`);
+      for (const take of d.fromLots) adjustLot(state, take, { remaining: -1 });
+      state.balance = state.balance.minus(points);
+      state.paymentsOut.set(d.requestId, { to: d.to, points, portions: d.fromLots });
+      break;
+    }
+    case 'ServicePaymentReceived':
+      invariant(!state.paymentsIn.has(event.data.requestId), () => `${state.memberId}: payment for request ${event.data.requestId} received twice`);
+      state.paymentsIn.add(event.data.requestId);
+      credit(state, Points.of(event.data.points), Points.of(event.data.deficitSettled), event.data.lots);
+      break;
+    case 'ServicePaymentReturned':
+      invariant(state.paymentsOut.has(event.data.requestId) && !state.paymentsReturned.has(event.data.requestId), () => `${state.memberId}: payment for request ${event.data.requestId} returned twice or never made`);
+      state.paymentsReturned.add(event.data.requestId);
+      credit(state, Points.of(event.data.points), Points.of(event.data.deficitSettled), event.data.lots);
+      break;
+    case 'PresenceBegan': {
+      const d = event.data;
+      invariant(!state.presences.has(d.activityId), () => `${state.memberId}: presence at ${d.activityId} began twice`);
+      state.presences.set(d.activityId, { at: d.at, until: d.until, endedAt: null });
+      break;
+    }
+    case 'PresenceEnded': {
+      const presence = state.presences.get(event.data.activityId);
+      invariant(presence !== undefined && presence.endedAt === null, () => `${state.memberId}: presence at ${event.data.activityId} ended without being open`);
+      presence.endedAt = event.data.at;
       break;
     }
     case 'PointsTransferredOut': {

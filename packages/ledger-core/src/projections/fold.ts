@@ -61,7 +61,7 @@ export const keyOf = (...parts: readonly string[]): string => parts.join(sep);
 export type EntryKind = 'ref' | 'community' | 'account' | 'record' | 'item' | 'redemption' | 'transfer';
 export const cacheKey = (kind: EntryKind, key: string): string => `${kind}${sep}${key}`;
 
-const firstEventTypes = new Set(['CommunityRegistered', 'MemberRegistered', 'ItemListed', 'RedemptionRequested', 'TransferRequested']);
+const firstEventTypes = new Set(['CommunityRegistered', 'MemberRegistered', 'ItemListed', 'RedemptionRequested', 'TransferRequested', 'ActivityPublished', 'ServiceRequestPosted', 'WishPosted']);
 
 /** The ref a stream's first event establishes, or null if `event` is not a first event. */
 export function refFromFirstEvent(event: Pick<RecordedEvent, 'streamName' | 'type' | 'data'>): StreamRef | null {
@@ -80,6 +80,12 @@ export function refFromFirstEvent(event: Pick<RecordedEvent, 'streamName' | 'typ
       return { streamName: name, kind: 'reward', communityId: between(String(data['itemId']), 'reward-'), id: String(data['itemId']) };
     case 'RedemptionRequested':
       return { streamName: name, kind: 'redemption', communityId: between(String(data['redemptionId']), 'redemption-'), id: String(data['redemptionId']) };
+    case 'ActivityPublished':
+      return { streamName: name, kind: 'activity', communityId: between(String(data['activityId']), 'activity-'), id: String(data['activityId']) };
+    case 'ServiceRequestPosted':
+      return { streamName: name, kind: 'service-request', communityId: between(String(data['requestId']), 'request-'), id: String(data['requestId']) };
+    case 'WishPosted':
+      return { streamName: name, kind: 'wish', communityId: between(String(data['wishId']), 'wish-'), id: String(data['wishId']) };
     default:
       return { streamName: name, kind: 'transfer', communityId: between(String(data['transferId']), 'transfer-'), id: String(data['transferId']) };
   }
@@ -244,6 +250,11 @@ export class FoldBatch {
         break;
       case 'transfer':
         this.foldTransfer(ref.communityId, ref.id, recorded, event as TransferEvent);
+        break;
+      case 'activity':
+      case 'service-request':
+      case 'wish':
+        // Their own streams have no rows yet; what they do to accounts arrives on the member streams.
         break;
     }
   }

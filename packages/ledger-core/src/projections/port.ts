@@ -18,7 +18,7 @@
 /** Bumped when the meaning of a row changes: a projection folded by another version is rebuilt from scratch. */
 export const projectionVersion = 1;
 
-export type StreamCategory = 'community' | 'member' | 'reward' | 'redemption' | 'transfer';
+export type StreamCategory = 'community' | 'member' | 'reward' | 'redemption' | 'transfer' | 'activity' | 'service-request' | 'wish';
 
 /** Which stream an event belongs to, learnt from the stream's first event (stream names are not parsed alone). */
 export interface StreamRef {

@@ -11,7 +11,7 @@ import { InvariantViolation } from '../errors.js';
 import type { SealedProfile } from '../member/events.js';
 import type { Lot } from '../member/lots.js';
 import { freeOf } from '../member/lots.js';
-import { type Hold, initialMemberState, type MemberState, type ServiceRecordState } from '../member/state.js';
+import { type Hold, holdKey, initialMemberState, type MemberState, type ServiceRecordState } from '../member/state.js';
 import { Hours, Points } from '../money.js';
 import type { RedemptionState } from '../redemption/events.js';
 import type { RewardState } from '../reward/decider.js';
@@ -166,6 +166,8 @@ export const lotView = (lot: Lot): LotView => ({
 
 interface HoldPayload {
   holdId: string;
+  /** Absent in rows written before holds had purposes: a redemption's. */
+  purpose?: Hold['purpose'];
   redemptionId: string;
   points: string;
   fromLots: Hold['fromLots'];
@@ -218,7 +220,7 @@ export function encodeAccount(entry: AccountEntry): AccountRow {
     pointsAccruedTotal: s.pointsAccruedTotal.toString(),
     level: s.level,
     lots: [...s.lots.values()].map(lotView),
-    openHolds: [...s.openHolds.values()].map((h) => ({ holdId: h.holdId, redemptionId: h.redemptionId, points: h.points.toString(), fromLots: h.fromLots, expiresAt: h.expiresAt })),
+    openHolds: [...s.openHolds.values()].map((h) => ({ holdId: h.holdId, purpose: h.purpose, redemptionId: h.redemptionId, points: h.points.toString(), fromLots: h.fromLots, expiresAt: h.expiresAt })),
     registeredAt: entry.registeredAt,
     sealedProfile: entry.sealedProfile,
     pointsSpentTotal: entry.pointsSpentTotal.toString(),
@@ -265,7 +267,10 @@ export function decodeAccount(row: AccountRow): AccountEntry {
     };
     state.lots.set(lot.lotId, decoded);
   }
-  for (const hold of p.openHolds) state.openHolds.set(hold.holdId, { ...hold, points: Points.of(hold.points) });
+  for (const hold of p.openHolds) {
+    const purpose = hold.purpose ?? 'redemption';
+    state.openHolds.set(holdKey(purpose, hold.holdId), { ...hold, purpose, points: Points.of(hold.points) });
+  }
   return {
     communityId: row.communityId,
     memberId: row.memberId,
@@ -281,6 +286,8 @@ export function decodeAccount(row: AccountRow): AccountEntry {
 interface RecordPayload {
   kind: ServiceRecordState['kind'];
   category: string;
+  /** Absent in rows written before records named their activity. */
+  activityId?: string | null;
   serviceDate: string;
   hours: string;
   hoursApproved: string;
@@ -297,6 +304,7 @@ export function encodeRecord(entry: RecordEntry): RecordRow {
   const payload: RecordPayload = {
     kind: r.kind,
     category: r.category,
+    activityId: r.activityId,
     serviceDate: r.serviceDate,
     hours: r.hours.toString(),
     hoursApproved: r.hoursApproved.toString(),
@@ -333,6 +341,7 @@ export function decodeRecord(row: RecordRow): RecordEntry {
       recordId: row.recordId,
       kind: p.kind,
       category: p.category,
+      activityId: p.activityId ?? null,
       serviceDate: p.serviceDate,
       hours: Hours.of(p.hours),
       status: row.status as ServiceRecordState['status'],

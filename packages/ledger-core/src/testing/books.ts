@@ -22,7 +22,8 @@ export interface Posting {
 export const memberAccount = (streamName: string): string => `member:${streamName}`;
 
 /**
- * The postings of one member-stream event: what leaves one account enters another. Holds move nothing
+ * The postings of one member-stream event: what leaves one account enters another. Written apart from
+ * `accounting.ts` (which the read models use), so a property can hold one against the other. Holds move nothing
  * between accounts (the points stay the member's until spent), so they post nothing.
  */
 export function postingsOf(event: DomainEvent, streamName: string): Posting[] {
@@ -45,9 +46,12 @@ export function postingsOf(event: DomainEvent, streamName: string): Posting[] {
     case 'PointsExpired':
       return move(member, systemAccounts.expired, e.data.points);
     case 'PointsTransferredOut':
+    case 'HeldPointsPaid':
       return move(member, systemAccounts.inTransit, e.data.points);
     case 'PointsTransferredIn':
     case 'TransferRefunded':
+    case 'ServicePaymentReceived':
+    case 'ServicePaymentReturned':
       return move(systemAccounts.inTransit, member, e.data.points);
     default:
       return [];

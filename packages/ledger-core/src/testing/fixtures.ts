@@ -115,11 +115,13 @@ export const approved = (
   recordId: string,
   serviceDate: string,
   hoursRecorded: string,
-  options: { hoursApproved?: string; approvedBy?: string; automatic?: boolean; policyVersion?: number } = {},
+  options: { hoursApproved?: string; approvedBy?: string; automatic?: boolean; policyVersion?: number; hoursKind?: 'credit' | 'honour' } = {},
 ): EventOfType<'ServiceApproved'> => ({
   type: 'ServiceApproved',
   data: {
     recordId,
+    // Automatic approvals are of checked-in (credit) hours; an organiser's, in these specs, of reported (honour) ones.
+    hoursKind: options.hoursKind ?? (options.automatic ? 'credit' : 'honour'),
     approvedBy: options.approvedBy ?? specOrganiser.id,
     automatic: options.automatic ?? false,
     serviceDate,

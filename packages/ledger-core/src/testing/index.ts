@@ -5,8 +5,10 @@
  * and fast-check arbitraries. It depends on fast-check, which a consumer installs alongside.
  */
 export * from './spec.js';
+export * from './activity-spec.js';
 export * from './fixtures.js';
 export * from './books.js';
 export * from './harness.js';
 export * from './arbitraries.js';
 export * from './forwarding-store.js';
+export * from './yielding-store.js';
