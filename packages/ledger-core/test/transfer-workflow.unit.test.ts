@@ -134,19 +134,30 @@ describe('the recipient cannot take the points: they go back to the sender', () 
     expect(then.decision().refusal).toEqual({ code: overCap.code, message: overCap.message, details: { transfer: 'returned' } });
   });
 
-  it('a refund that names no code is returned as "returned"', () => {
+  it('a refund that names no code, or one no domain error has, is returned as invalid-state', () => {
     const uncoded: StepCommand = { type: 'RefundTransfer', communityId: c, memberId: 'alice', transferId, reason: 'recipient left the community' };
-    given(history.debited).when(phaseDone(uncoded)).then({ record: [returned('returned', 'recipient left the community')], refusal: 'returned' as never });
+    given(history.debited).when(phaseDone(uncoded)).then({ record: [returned('invalid-state', 'recipient left the community')], refusal: 'invalid-state' });
+    given(history.debited).when(phaseDone({ ...uncoded, code: 'gone' })).then({ record: [returned('invalid-state', 'recipient left the community')], refusal: 'invalid-state' });
   });
 
-  it('refunded before a crash (the sender’s stream says so): resumed, it ends returned, the points already back', () => {
+  // Was a bug (found by these specs and workflow-crashes.unit.test.ts): a transfer refunded just before a crash
+  // was recorded as returned with the code 'returned', which is no domain error code, and the retry that
+  // recorded it answered as if the transfer had gone through; the next retry got the unknown code (a 500 at
+  // the HTTP edge). Now it ends like any return: a known code, and the caller is told.
+  const lost = 'transfer t1 could not be delivered to bob and was refunded to alice';
+
+  it('refunded before a crash (the sender’s stream says so): resumed, it ends returned, and the caller hears it', () => {
     const refunded = { ...debit, refunded: true };
-    given(history.debited).when(phaseDone(debitReceipt(sendPoints(), refunded))).then({ record: [returned('returned', 'refunded to the sender')] });
+    given(history.debited).when(phaseDone(debitReceipt(sendPoints(), refunded))).then({ record: [returned('invalid-state', lost)], refusal: 'invalid-state' });
   });
 
   it('refunded before the debit was even recorded here: records the debit and the return together', () => {
     const refunded = { ...debit, refunded: true };
-    given(history.requested).when(phaseDone(debitReceipt(sendPoints(), refunded))).then({ record: [debited, returned('returned', 'refunded to the sender')] });
+    given(history.requested).when(phaseDone(debitReceipt(sendPoints(), refunded))).then({ record: [debited, returned('invalid-state', lost)], refusal: 'invalid-state' });
+  });
+
+  it('a return recorded with the old unknown code answers a repeat with invalid-state', () => {
+    given([requested, debited, returned('returned', 'refunded to the sender')]).when(request()).thenError('invalid-state');
   });
 });
 
