@@ -251,6 +251,27 @@ describe('a volunteer’s service handed over (时间银行)', () => {
     given([...fulfilling, abandoned(inDeficit)]).when(fulfil()).then({ record: [decided()], send: fulfilPhase });
   });
 
+  // Was a bug (found by workflow-crashes.unit.test.ts): the next attempt sent the same record id, which the
+  // volunteer's stream already held (withdrawn), so the service they then gave was never recorded.
+  it('tried again naming the volunteer: a record of its own, the withdrawn one stays withdrawn', () => {
+    const abandonedOnce = [...history.held, decided('bob', haircut), abandoned(inDeficit)];
+    const second = { ...haircut, recordId: 'redemption.d1.2' };
+    given(abandonedOnce).when(fulfilByBob()).then({ record: [decided('bob', second)], send: [{ ...recordServiceGiven, recordId: 'redemption.d1.2' } as StepCommand, ...fulfilPhase] });
+    const third = { ...haircut, recordId: 'redemption.d1.3' };
+    given([...abandonedOnce, decided('bob', second), abandoned(inDeficit)]).when(fulfilByBob()).then({ record: [decided('bob', third)], send: [{ ...recordServiceGiven, recordId: 'redemption.d1.3' } as StepCommand, ...fulfilPhase] });
+  });
+
+  it('a later attempt’s record id stays within the 64 characters an id may hold', () => {
+    const long = { ...haircut, recordId: `redemption.${'x'.repeat(53)}` };
+    const [event] = given([...history.held, decided('bob', long), abandoned(inDeficit)]).when(fulfilByBob({ service: long })).decision().record;
+    expect(event?.type === 'FulfilmentDecided' && event.data.service?.recordId).toBe(`redemption.${'x'.repeat(51)}.2`);
+  });
+
+  it('an abandoned attempt that named nobody still counts: the next record id is fresh all the same', () => {
+    const abandonedOnce = [...history.fulfilling, abandoned(inDeficit)];
+    given(abandonedOnce).when(fulfilByBob()).then({ record: [decided('bob', { ...haircut, recordId: 'redemption.d1.2' })], send: [{ ...recordServiceGiven, recordId: 'redemption.d1.2' } as StepCommand, ...fulfilPhase] });
+  });
+
   it('a volunteer is named only for a service item, not for goods', () => {
     given(history.held).when(fulfilByBob({ itemKind: 'goods' })).thenError('validation');
   });
@@ -425,9 +446,14 @@ describe('terminal and unfinished states', () => {
 });
 
 describe('what the state remembers', () => {
-  it('a fulfilment abandoned forgets who handed over and the volunteer’s record', () => {
+  it('a fulfilment abandoned forgets who handed over and the volunteer’s record, and counts the attempt', () => {
     const state = given([...history.held, decided('bob', haircut), abandoned(inDeficit)]).state();
-    expect({ fulfilledBy: state.fulfilledBy, volunteerId: state.volunteerId, service: state.service }).toEqual({ fulfilledBy: null, volunteerId: null, service: null });
+    expect({ fulfilledBy: state.fulfilledBy, volunteerId: state.volunteerId, service: state.service, abandoned: state.fulfilmentsAbandoned }).toEqual({
+      fulfilledBy: null,
+      volunteerId: null,
+      service: null,
+      abandoned: 1,
+    });
   });
 
   it('fulfilled keeps who handed over and the volunteer, and lets go of the record sent', () => {

@@ -27,6 +27,8 @@ export interface RedemptionState {
   service: ServiceGiven | null;
   /** While cancelling: why, and who asked. */
   cancellation: { reason: 'cancelled' | 'expired'; requestedBy: string } | null;
+  /** Fulfilments abandoned so far: each withdrew its volunteer's record, so the next one needs a record of its own. */
+  fulfilmentsAbandoned: number;
 }
 
 export const initialRedemptionState = (): RedemptionState => ({
@@ -42,6 +44,7 @@ export const initialRedemptionState = (): RedemptionState => ({
   volunteerId: null,
   service: null,
   cancellation: null,
+  fulfilmentsAbandoned: 0,
 });
 
 export function evolveRedemption(state: RedemptionState, event: RedemptionEvent): RedemptionState {
@@ -55,7 +58,7 @@ export function evolveRedemption(state: RedemptionState, event: RedemptionEvent)
     case 'FulfilmentDecided':
       return { ...state, status: 'fulfilling', fulfilledBy: event.data.fulfilledBy, volunteerId: event.data.volunteerId, service: event.data.service ?? null };
     case 'FulfilmentAbandoned':
-      return { ...state, status: 'held', fulfilledBy: null, volunteerId: null, service: null };
+      return { ...state, status: 'held', fulfilledBy: null, volunteerId: null, service: null, fulfilmentsAbandoned: state.fulfilmentsAbandoned + 1 };
     case 'RedemptionFulfilled':
       return { ...state, status: 'fulfilled', service: null };
     case 'CancellationRequested':
