@@ -332,6 +332,21 @@ describe('ReceivePoints: the points arrive (in-transit → member), keeping thei
   const soon = iso(now + 10 * day);
   const later = iso(now + 40 * day);
 
+  // Was a bug (found by these specs): portions were sorted with localeCompare and '~' standing for "never",
+  // but locale collation puts '~' before digits, so never-expiring points settled a deficit first and the
+  // soonest-expiring ones were kept, to expire.
+  it('each portion becomes a lot of the recipient with the sender’s dates, soonest-expiring first, never locked', () => {
+    given([alice])
+      .when(receive('alice', 't1', '15.00', [portion('lot:x', '5.00', null), portion('lot:y', '4.00', later), portion('lot:z', '6.00', soon)]), on)
+      .then([
+        arrived('t1', '15.00', [
+          { lotId: 'in:t1:lot:z', points: '6.00', accruedAt: specNow.toISOString(), expiresAt: soon, unlocksAt: null },
+          { lotId: 'in:t1:lot:y', points: '4.00', accruedAt: specNow.toISOString(), expiresAt: later, unlocksAt: null },
+          { lotId: 'in:t1:lot:x', points: '5.00', accruedAt: specNow.toISOString(), expiresAt: null, unlocksAt: null },
+        ]),
+      ]);
+  });
+
   it('repeated (same transfer id): nothing more', () => {
     const once = arrived('t1', '5.00', [{ lotId: 'in:t1:lot:x', points: '5.00', accruedAt: specNow.toISOString(), expiresAt: null, unlocksAt: null }]);
     given([alice, once]).when(receive('alice', 't1', '5.00', [portion('lot:x', '5.00')]), on).thenNothing();
@@ -348,6 +363,13 @@ describe('ReceivePoints: the points arrive (in-transit → member), keeping thei
         { type: 'MemberRegistered', data: { communityId: c, memberId: '_pool', householdId: null, compound: null, building: null } },
         arrived('t1', '5.00', [{ lotId: 'in:t1:lot:x', points: '5.00', accruedAt: specNow.toISOString(), expiresAt: null, unlocksAt: null }]),
       ]);
+  });
+
+  it('in deficit: the arrival settles it first, soonest-expiring portions first; the rest become lots', () => {
+    const inDeficit = [alice, ...approvedService('r1', '2026-03-01', '1.00', '10.00'), reversed('r1', '2026-03-01', '1.00'), clawedBack('r1', '10.00', [], '7.00')];
+    given(inDeficit)
+      .when(receive('alice', 't1', '15.00', [portion('lot:x', '10.00', null), portion('lot:z', '5.00', soon)]), on)
+      .then([arrived('t1', '15.00', [{ lotId: 'in:t1:lot:x', points: '8.00', accruedAt: specNow.toISOString(), expiresAt: null, unlocksAt: null }], '7.00')]);
   });
 
   describe('a maximum balance of 50.00', () => {
