@@ -61,7 +61,10 @@ const expired = (lotId: string, points: string): Event<'PointsExpired'> => ({
 });
 const rejected = (recordId: string): Event<'ServiceRejected'> => ({ type: 'ServiceRejected', data: { recordId, rejectedBy: 'org-1', reason: 'no' } });
 
-const corrupt = (events: MemberEvent[], message: RegExp) => expect(() => foldMember(events)).toThrow(InvariantViolation) && expect(() => foldMember(events)).toThrow(message);
+function corrupt(events: MemberEvent[], message: RegExp): void {
+  expect(() => foldMember(events)).toThrow(InvariantViolation);
+  expect(() => foldMember(events)).toThrow(message);
+}
 
 describe('a corrupt history throws at the event that breaks an invariant', () => {
   it('a lot created twice', () => corrupt([alice, grant, grant], /lot lot:grant:g1 created twice/));
