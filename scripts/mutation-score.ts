@@ -7,6 +7,8 @@
 export interface ReportMutant {
   readonly mutatorName: string;
   readonly status: string;
+  readonly replacement?: string;
+  readonly location: { readonly start: { readonly line: number; readonly column: number } };
 }
 export interface Report {
   readonly files: Record<string, { readonly mutants: readonly ReportMutant[] }>;
@@ -31,6 +33,9 @@ export interface Tally {
   timeout: number;
   survived: number;
   noCoverage: number;
+  /** Left out of the run: static mutants (only reached while modules load) under `ignoreStatic`. */
+  ignored: number;
+  /** Did not compile or crashed the run. */
   invalid: number;
 }
 
@@ -40,13 +45,14 @@ export interface FolderScore {
   readonly nonString: Tally;
 }
 
-const emptyTally = (): Tally => ({ killed: 0, timeout: 0, survived: 0, noCoverage: 0, invalid: 0 });
+const emptyTally = (): Tally => ({ killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, invalid: 0 });
 
 function count(tally: Tally, status: string): void {
   if (status === 'Killed') tally.killed += 1;
   else if (status === 'Timeout') tally.timeout += 1;
   else if (status === 'Survived') tally.survived += 1;
   else if (status === 'NoCoverage') tally.noCoverage += 1;
+  else if (status === 'Ignored') tally.ignored += 1;
   else tally.invalid += 1;
 }
 
@@ -74,13 +80,30 @@ export function summarise(report: Report): FolderScore[] {
 const percent = (value: number | null): string => (value === null ? '   n/a' : `${value.toFixed(1).padStart(5)}%`);
 
 export function formatSummary(scores: readonly FolderScore[]): string {
-  const lines = ['folder                                  non-string score (killed+timeout / counted)   all mutants'];
-  for (const { folder, all, nonString } of scores) {
-    const detected = nonString.killed + nonString.timeout;
-    const counted = detected + nonString.survived + nonString.noCoverage;
+  const lines = [
+    'Non-string mutants per folder: score = (killed + timed out) / (those + survived + not covered); ignored = static, left out.',
+    `${'folder'.padEnd(40)}${'score'.padStart(7)}${'detected'.padStart(12)}${'survived'.padStart(10)}${'no cover'.padStart(10)}${'timeout'.padStart(9)}${'ignored'.padStart(9)}   all mutants`,
+  ];
+  for (const { folder, all, nonString: t } of scores) {
+    const detected = t.killed + t.timeout;
+    const counted = detected + t.survived + t.noCoverage;
     lines.push(
-      `${folder.padEnd(40)}${percent(scoreOf(nonString))}  ${`${detected}/${counted}`.padStart(9)}  survived ${String(nonString.survived).padStart(3)}, no coverage ${String(nonString.noCoverage).padStart(3)}   ${percent(scoreOf(all))}`,
+      `${folder.padEnd(40)}${percent(scoreOf(t)).padStart(7)}${`${detected}/${counted}`.padStart(12)}${String(t.survived).padStart(10)}${String(t.noCoverage).padStart(10)}${String(t.timeout).padStart(9)}${String(t.ignored).padStart(9)}   ${percent(scoreOf(all))}`,
     );
   }
   return lines.join('\n');
+}
+
+/** Mutants no test detected (survived or not covered), non-string ones, in files whose path contains `filter`. */
+export function undetected(report: Report, filter = ''): string[] {
+  const lines: string[] = [];
+  for (const [path, file] of Object.entries(report.files)) {
+    if (!path.includes(filter)) continue;
+    for (const mutant of file.mutants) {
+      if ((mutant.status !== 'Survived' && mutant.status !== 'NoCoverage') || mutant.mutatorName === 'StringLiteral') continue;
+      const { line, column } = mutant.location.start;
+      lines.push(`${path}:${line}:${column}  ${mutant.status.padEnd(10)} ${mutant.mutatorName.padEnd(22)} ${JSON.stringify(mutant.replacement ?? '').slice(0, 100)}`);
+    }
+  }
+  return lines;
 }
