@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Actor } from '../src/events.js';
 import type { MemberCommandInput } from '../src/member/commands.js';
 import type { MemberEvent, NewLot } from '../src/member/events.js';
-import { accruedForGrant, approvedService, clawedBack, communityState, given, historyOf, registerMember, registered, reversed, specNow } from '../src/testing/index.js';
+import { accruedForGrant, approved, approvedService, clawedBack, communityState, given, historyOf, registerMember, registered, reported, reversed, specNow } from '../src/testing/index.js';
 
 const system: Actor = { id: 'system:redemptions', role: 'system', communityId: '*' };
 const on = { actor: system };
@@ -518,6 +518,23 @@ describe('an accrual’s lot follows the policy in force', () => {
         .when(grant('g1', '10.00'), { actor: admin, community })
         .then([accruedForGrant('g1', '10.00'), sentOut('overflow-grant:g1', '10.00', [portion('lot:grant:g1', '10.00')], { to: '_pool', reason: 'overflow' })]);
     });
+  });
+});
+
+describe('a policy that pays nothing for a category (×0)', () => {
+  const community = communityState({ policy: { categoryMultipliers: { 'elder-care': '0' } } });
+  const organiser: Actor = { id: 'org-1', role: 'organiser', communityId: c };
+
+  it('approval counts the hours and accrues nothing: no zero-point lot', () => {
+    given([alice, reported('r1', '2026-03-09', '2.00')])
+      .when({ type: 'ApproveService', communityId: c, memberId: 'alice', recordId: 'r1' }, { actor: organiser, community })
+      .then([approved('r1', '2026-03-09', '2.00')]);
+  });
+
+  it('reversing such a record takes back the hours and claws back nothing', () => {
+    given([alice, reported('r1', '2026-03-09', '2.00'), approved('r1', '2026-03-09', '2.00')])
+      .when({ type: 'ReverseService', communityId: c, memberId: 'alice', recordId: 'r1', reason: 'wrong day' }, { actor: organiser, community })
+      .then([reversed('r1', '2026-03-09', '2.00', organiser.id, 'wrong day')]);
   });
 });
 
