@@ -14,7 +14,7 @@ import { addDays, addMonths, calendarDateIn, msPerHour } from '../time.js';
 import { clockSkewToleranceMs, maxHoursPerRecordText } from '../limits.js';
 import type { MemberCommand } from './commands.js';
 import type { HoldPurpose, LotTake, MemberEvent, NewLot, TransferredPortion } from './events.js';
-import { freeOf, freePoints, isUsable, sumTakes, takeFree } from './lots.js';
+import { compareSpendOrder, freeOf, freePoints, isUsable, sumTakes, takeFree } from './lots.js';
 import { type Hold, type MemberState, type PaymentOut, type ServiceRecordState, holdKey, presenceEnd, recordedService } from './state.js';
 
 export interface MemberDecisionContext {
@@ -657,7 +657,8 @@ function transferRefusal(command: Command<'SendPoints'>, state: MemberState, pol
 function creditPortions(state: MemberState, portions: readonly TransferredPortion[], lotPrefix: string): { deficitSettled: Points; lots: NewLot[] } {
   let owed = state.deficit;
   const lots: NewLot[] = [];
-  const ordered = [...portions].sort((a, b) => (a.expiresAt ?? '~').localeCompare(b.expiresAt ?? '~'));
+  // In spend order (soonest-expiring first, never-expiring last), so a deficit takes the points closest to expiry.
+  const ordered = [...portions].sort(compareSpendOrder);
   for (const portion of ordered) {
     let points = Points.of(portion.points);
     const settle = points.min(owed);

@@ -22,8 +22,11 @@ export const freeOf = (lot: Lot): Points => lot.remaining.minus(lot.held);
 export const isUsable = (lot: Lot, asOf: string): boolean =>
   (lot.unlocksAt === null || lot.unlocksAt <= asOf) && (lot.expiresAt === null || lot.expiresAt > asOf);
 
+/** What the spend order looks at: a lot, or a portion of one travelling with a transfer. */
+export type SpendOrdered = Pick<Lot, 'lotId' | 'accruedAt' | 'expiresAt'>;
+
 /** Spend order: earliest expiry first, never-expiring last; then oldest accrual; then id, for a total order. */
-export function compareSpendOrder(a: Lot, b: Lot): number {
+export function compareSpendOrder(a: SpendOrdered, b: SpendOrdered): number {
   if (a.expiresAt !== b.expiresAt) {
     if (a.expiresAt === null) return 1;
     if (b.expiresAt === null) return -1;

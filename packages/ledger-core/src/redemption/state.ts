@@ -29,6 +29,8 @@ export interface RedemptionState {
   requestedBy: string;
   /** While cancelling: why, and who asked. */
   cancellation: { reason: 'cancelled' | 'expired'; requestedBy: string } | null;
+  /** Fulfilments abandoned so far: each withdrew its volunteer's record, so the next one needs a record of its own. */
+  fulfilmentsAbandoned: number;
 }
 
 export const initialRedemptionState = (): RedemptionState => ({
@@ -45,6 +47,7 @@ export const initialRedemptionState = (): RedemptionState => ({
   service: null,
   cancellation: null,
   requestedBy: '',
+  fulfilmentsAbandoned: 0,
 });
 
 export function evolveRedemption(state: RedemptionState, event: RedemptionEvent): RedemptionState {
@@ -58,7 +61,7 @@ export function evolveRedemption(state: RedemptionState, event: RedemptionEvent)
     case 'FulfilmentDecided':
       return { ...state, status: 'fulfilling', fulfilledBy: event.data.fulfilledBy, volunteerId: event.data.volunteerId, service: event.data.service ?? null };
     case 'FulfilmentAbandoned':
-      return { ...state, status: 'held', fulfilledBy: null, volunteerId: null, service: null };
+      return { ...state, status: 'held', fulfilledBy: null, volunteerId: null, service: null, fulfilmentsAbandoned: state.fulfilmentsAbandoned + 1 };
     case 'RedemptionFulfilled':
       return { ...state, status: 'fulfilled', service: null };
     case 'CancellationRequested':

@@ -92,6 +92,19 @@ function cancelPhase(c: string, s: RedemptionState, reason: 'cancelled' | 'expir
   ];
 }
 
+/** Ids are at most 64 characters (`idPattern`). */
+const maxIdLength = 64;
+
+/**
+ * The volunteer's record for one fulfilment attempt. An abandoned attempt withdrew (rejected) the record it
+ * made, and a record id is never recorded twice, so a later attempt gets an id of its own: `….2`, `….3`.
+ */
+function serviceOfAttempt(service: ServiceGiven, attempt: number): ServiceGiven {
+  if (attempt === 1) return service;
+  const suffix = `.${attempt}`;
+  return { ...service, recordId: `${service.recordId.slice(0, maxIdLength - suffix.length)}${suffix}` };
+}
+
 // ── Inputs from callers ─────────────────────────────────────────────────────────────────────────────
 
 function request(input: RequestRedemptionInput, state: RedemptionState): Decision {
@@ -122,10 +135,8 @@ function fulfil(input: FulfilRedemptionInput, state: RedemptionState): Decision 
     if (input.itemKind !== 'service') return err(domainError('validation', `item ${state.itemId} is goods; a volunteer is named only for a service`));
     if (input.volunteerId === state.memberId) return err(domainError('validation', 'the volunteer giving a service cannot be the member receiving it'));
   }
-  const event: RedemptionEvent = {
-    type: 'FulfilmentDecided',
-    data: { fulfilledBy: input.fulfilledBy, volunteerId: input.volunteerId, service: input.volunteerId === null ? null : input.service },
-  };
+  const service = input.volunteerId === null || input.service === null ? null : serviceOfAttempt(input.service, state.fulfilmentsAbandoned + 1);
+  const event: RedemptionEvent = { type: 'FulfilmentDecided', data: { fulfilledBy: input.fulfilledBy, volunteerId: input.volunteerId, service } };
   return decided([event], fulfilPhase(input.communityId, evolveRedemption({ ...state }, event)));
 }
 

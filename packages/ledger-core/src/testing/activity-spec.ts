@@ -12,7 +12,7 @@
 import { canonicalJson } from '../hash.js';
 import type { DomainError, DomainErrorCode } from '../errors.js';
 import type { StepCommand } from '../steps.js';
-import type { PhaseResult, StepReceipt, Workflow, WorkflowDecision } from '../workflow.js';
+import type { PhaseResult, Workflow, WorkflowDecision } from '../workflow.js';
 import { decideActivity, type ActivityDeciderCommand, type ActivityDecisionContext } from '../activity/decide.js';
 import type { ActivityEvent } from '../activity/events.js';
 import { type ActivityState, evolveActivity, initialActivityState } from '../activity/state.js';
@@ -98,12 +98,3 @@ export function givenWorkflow<I, S, E>(workflow: Workflow<I, S, E>) {
     },
   });
 }
-
-/** The result of a phase whose steps were all done (each appended what it lists, or nothing when repeated). */
-export const phaseDone = (...receipts: ReadonlyArray<StepCommand | StepReceipt>): PhaseResult => ({
-  type: 'PhaseDone',
-  receipts: receipts.map((r) => ('step' in r ? r : { step: r, events: [] })),
-});
-
-/** The result of a phase one of whose steps was refused (the earlier ones undone by the runner). */
-export const phaseRefused = (refused: StepCommand, error: DomainError): PhaseResult => ({ type: 'PhaseRefused', refused, error });

@@ -23,6 +23,8 @@ import { type MemberDecisionContext, decideMember } from '../member/decide.js';
 import type { MemberEvent } from '../member/events.js';
 import { type MemberState, evolveMember, initialMemberState } from '../member/state.js';
 import type { PolicyInput } from '../policy.js';
+import type { DebitFacts, StepCommand } from '../steps.js';
+import type { PhaseResult, StepReceipt, Workflow, WorkflowDecision } from '../workflow.js';
 
 /** The community every spec runs in unless told otherwise. */
 export const specCommunityId = 'c1';
@@ -242,4 +244,120 @@ export function specFor<C, S, E, X = undefined>(decider: DeciderLike<C, S, E, X>
     when: (command, context) => thenFor(events, () => decider.decide(command, fold(events), context as X), fold, `when ${(command as { type?: string }).type ?? 'command'}`),
     state: () => fold(events),
   });
+}
+
+// ── Workflows ───────────────────────────────────────────────────────────────────────────────────────
+
+/** What a workflow decides, as a spec expects it: events recorded, steps sent, and the refusal's code, if any. */
+export interface ExpectedWorkflowDecision<E> {
+  /** Events appended to the workflow's own stream (none when left out). */
+  readonly record?: readonly E[];
+  /** The next phase's steps, in order (none when left out). */
+  readonly send?: readonly StepCommand[];
+  /** The process ends in this refusal (none when left out). */
+  readonly refusal?: DomainErrorCode;
+}
+
+export interface WorkflowThen<E> {
+  /** The input is accepted and decides exactly this (events and steps compared as JSON, the refusal by code). */
+  then(expected: ExpectedWorkflowDecision<E>): void;
+  /** The input is refused with this error code before anything is recorded or sent; returns the error. */
+  thenError(code: DomainErrorCode): DomainError;
+  /** The input is accepted and changes nothing: no event, no step, no refusal (a repeat, or a process past this point). */
+  thenNothing(): void;
+  /** Deciding throws (an invariant broken: the workflow was handed a result it cannot have caused); returns the error. */
+  thenThrows(message?: RegExp): Error;
+  /** The accepted decision, for checks the exact form does not suit. */
+  decision(): WorkflowDecision<E>;
+}
+
+export interface WorkflowSpec<I, S, E> {
+  /** When this input — a caller's, or the result of a phase (`PhaseDone` / `PhaseRefused`)… */
+  when(input: I | PhaseResult): WorkflowThen<E>;
+  /** The workflow state folded from the given events. */
+  state(): S;
+}
+
+/** A phase whose steps all went through (each appending nothing, unless told); a SendPoints step carries the debit read back. */
+export function phaseDone(...receipts: ReadonlyArray<StepCommand | StepReceipt>): PhaseResult {
+  return { type: 'PhaseDone', receipts: receipts.map((r) => ('step' in r ? r : { step: r, events: [] })) };
+}
+
+/** The receipt of a SendPoints step: the debit as the sender's stream holds it now. */
+export function debitReceipt(step: Extract<StepCommand, { type: 'SendPoints' }>, debit: DebitFacts | null): StepReceipt {
+  return { step, events: [], debit };
+}
+
+/** A phase in which `refused` was refused with `error` (the runner has undone the steps before it). */
+export const phaseRefused = (refused: StepCommand, error: DomainError): PhaseResult => ({ type: 'PhaseRefused', refused, error });
+
+/**
+ * A given / when / then for a workflow (Emmett's WorkflowSpecification): given the events already on the
+ * process's stream, when an input, then what it records, what it sends next, and whether it ends in a refusal:
+ *
+ *   const given = workflowSpecFor(redemptionWorkflow);
+ *   given([requested]).when(phaseDone()).then({ record: [held] });
+ *   given([requested]).when(phaseRefused(placeHold, insufficient)).then({ record: [rejected], refusal: 'insufficient-points' });
+ *
+ * Like `then` for deciders, an accepted decision's events are folded onto the given ones with `evolve`, so an
+ * event the workflow records but its own `evolve` would refuse fails the spec that decided it.
+ */
+export function workflowSpecFor<I extends { readonly type: string }, S, E>(workflow: Workflow<I, S, E>): (events: readonly E[]) => WorkflowSpec<I, S, E> {
+  const fold = (events: readonly E[]): S => events.reduce((state, event) => workflow.evolve(state, event), workflow.initialState());
+  return (given) => ({
+    when: (input) => workflowThen(given, () => workflow.decide(input, fold(given)), fold, `when ${input.type}`),
+    state: () => fold(given),
+  });
+}
+
+type WorkflowResult<E> = Result<WorkflowDecision<E>, DomainError>;
+
+function workflowThen<S, E>(given: readonly E[], decide: () => WorkflowResult<E>, fold: (events: readonly E[]) => S, describe: string): WorkflowThen<E> {
+  let memo: WorkflowResult<E> | undefined;
+  const result = () => (memo ??= decide());
+  const accepted = (): WorkflowDecision<E> => {
+    const r = result();
+    if (!r.ok) throw new SpecFailure(`${describe}: expected the input to be accepted, but it was refused: ${r.error.code}: ${r.error.message}`, 'accepted', r.error);
+    // evolve must accept what decide records.
+    fold([...given, ...r.value.record]);
+    return r.value;
+  };
+  const shapeOf = (decision: WorkflowDecision<E> | ExpectedWorkflowDecision<E>) => ({
+    record: plain(decision.record ?? []),
+    send: plain(decision.send ?? []),
+    refusal: typeof decision.refusal === 'string' ? decision.refusal : (decision.refusal?.code ?? null),
+  });
+  return {
+    then(expected) {
+      const actual = shapeOf(accepted());
+      const wanted = shapeOf(expected);
+      if (canonicalJson(actual) !== canonicalJson(wanted)) {
+        const differs = (['record', 'send', 'refusal'] as const).filter((part) => canonicalJson(actual[part]) !== canonicalJson(wanted[part]));
+        throw new SpecFailure(`${describe}: the decision differs from the one expected in ${differs.join(', ')}`, wanted, actual);
+      }
+    },
+    thenError(code) {
+      const r = result();
+      if (r.ok) throw new SpecFailure(`${describe}: expected refusal ${code}, but the input was accepted`, code, shapeOf(r.value));
+      if (r.error.code !== code) throw new SpecFailure(`${describe}: refused with ${r.error.code} (${r.error.message}), expected ${code}`, code, r.error.code);
+      return r.error;
+    },
+    thenNothing() {
+      const actual = shapeOf(accepted());
+      const nothing = { record: [], send: [], refusal: null };
+      if (canonicalJson(actual) !== canonicalJson(nothing)) throw new SpecFailure(`${describe}: expected nothing to be recorded, sent or refused`, nothing, actual);
+    },
+    thenThrows(message) {
+      let outcome: WorkflowResult<E>;
+      try {
+        outcome = decide();
+      } catch (error) {
+        if (!(error instanceof Error)) throw new SpecFailure(`${describe}: threw a non-error`, 'an Error', error);
+        if (message && !message.test(error.message)) throw new SpecFailure(`${describe}: threw "${error.message}", expected a message matching ${message}`, String(message), error.message);
+        return error;
+      }
+      throw new SpecFailure(`${describe}: expected deciding to throw, but it returned`, 'a throw', outcome.ok ? shapeOf(outcome.value) : outcome.error);
+    },
+    decision: accepted,
+  };
 }

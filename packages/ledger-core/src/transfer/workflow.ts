@@ -9,7 +9,7 @@
  * it learns it from the receipt of SendPoints, which answers with the debit whether it makes it now or made
  * it before — so a transfer interrupted anywhere is carried on by sending SendPoints again.
  */
-import { type DomainError, InvariantViolation, domainError } from '../errors.js';
+import { type DomainError, type DomainErrorCode, InvariantViolation, domainError, domainErrorCodes } from '../errors.js';
 import { err, ok } from '../result.js';
 import type { DebitFacts, StepCommand } from '../steps.js';
 import { type PhaseResult, type Workflow, type WorkflowDecision, nothingToDo } from '../workflow.js';
@@ -67,8 +67,24 @@ const refundPhase = (c: string, s: TransferState, error: DomainError): StepComma
   { type: 'RefundTransfer', communityId: c, memberId: s.from, transferId: s.transferId, reason: error.message, code: error.code },
 ];
 
+/**
+ * A recorded refusal's code as a domain error code. Codes come from domain errors, except that a return
+ * recorded before this was fixed says 'returned', which no caller (nor the HTTP edge) knows: it reads as
+ * `returnedCode`.
+ */
+const knownCode = (code: string): DomainErrorCode => ((domainErrorCodes as readonly string[]).includes(code) ? (code as DomainErrorCode) : returnedCode);
+
+/** A transfer returned for a reason no longer known (the recipient's answer was lost in a crash before it was recorded). */
+const returnedCode: DomainErrorCode = 'invalid-state';
+
 const problemOf = (state: TransferState): DomainError =>
-  domainError(state.problem!.code as DomainError['code'], state.problem!.message, { transfer: state.status });
+  domainError(knownCode(state.problem!.code), state.problem!.message, { transfer: state.status });
+
+/** The points came back to the sender: the transfer ends returned, and the caller is told why. */
+function returnedWith(code: string, message: string, before: TransferEvent[] = []): Decision {
+  const returned = { code: knownCode(code), message };
+  return decided([...before, { type: 'TransferReturned', data: returned }], [], domainError(returned.code, message, { transfer: 'returned' }));
+}
 
 function request(input: RequestTransferInput, state: TransferState): Decision {
   if (state.status === 'none') {
@@ -116,16 +132,17 @@ function phaseDone(state: TransferState, step: StepCommand, debit: DebitFacts | 
     case 'SendPoints': {
       if (!debit) throw new InvariantViolation(`transfer ${state.transferId}: the sender's stream holds no debit after SendPoints`);
       const debited: TransferEvent[] = state.status === 'requested' ? [{ type: 'TransferDebited', data: {} }] : [];
-      // A refund already made (before a crash) ends the transfer where it stands: the points are back.
-      if (debit.refunded) return decided([...debited, { type: 'TransferReturned', data: { code: 'returned', message: 'refunded to the sender' } }]);
+      // A refund already made (before a crash) ends the transfer where it stands: the points are back, and the
+      // caller hears it was returned, as the attempt the crash interrupted would have answered.
+      if (debit.refunded) {
+        return returnedWith(returnedCode, `transfer ${state.transferId} could not be delivered to ${state.to} and was refunded to ${state.from}`, debited);
+      }
       return decided(debited, deliverPhase(c, state, debit));
     }
     case 'ReceivePoints':
       return decided([{ type: 'TransferCompleted', data: {} }]);
-    case 'RefundTransfer': {
-      const returned = { code: step.code ?? 'returned', message: step.reason };
-      return decided([{ type: 'TransferReturned', data: returned }], [], domainError(returned.code as DomainError['code'], returned.message, { transfer: 'returned' }));
-    }
+    case 'RefundTransfer':
+      return returnedWith(step.code ?? returnedCode, step.reason);
     default:
       throw new InvariantViolation(`transfer ${state.transferId}: unexpected step ${step.type}`);
   }

@@ -1,0 +1,137 @@
+/**
+ * Workflows interrupted by a crash and carried on by a new ledger on the same store (DESIGN §3: "after a
+ * crash between steps a recovery pass finishes or compensates every unfinished process"; rule 11: "a process
+ * id whose attempt failed can be retried and finishes"). The crash is an append that throws, once, on the
+ * stream and event named; everything else is the real ledger on the in-memory store.
+ */
+import { describe, expect, it } from 'vitest';
+import { domainErrorCodes } from '../src/errors.js';
+import type { Actor } from '../src/events.js';
+import { Ledger } from '../src/ledger.js';
+import type { ExecuteResult } from '../src/outcome.js';
+import type { AppendResult, EventStore, ExpectedRevision, NewEvent } from '../src/store/port.js';
+import { InMemoryEventStore } from '../src/store/in-memory.js';
+import { ForwardingEventStore, createTestLedger, mustOk } from '../src/testing/index.js';
+
+class Crash extends Error {}
+
+/** Throws once, instead of appending, when an append to `streamName` carries an event of `eventType`. */
+class CrashOnce extends ForwardingEventStore {
+  private armed = true;
+  constructor(
+    inner: EventStore,
+    private readonly streamName: string,
+    private readonly eventType: string,
+  ) {
+    super(inner);
+  }
+  override appendToStream(streamName: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    if (this.armed && streamName === this.streamName && events.some((e) => e.type === this.eventType)) {
+      this.armed = false;
+      return Promise.reject(new Crash(`crash before appending ${this.eventType} to ${streamName}`));
+    }
+    return super.appendToStream(streamName, events, options);
+  }
+}
+
+/** Runs `meanwhile` once, just before an append to `streamName` carrying an event of `eventType`: another command landing between two steps. */
+class Meanwhile extends ForwardingEventStore {
+  meanwhile: (() => Promise<void>) | null = null;
+  constructor(
+    inner: EventStore,
+    private readonly streamName: string,
+    private readonly eventType: string,
+  ) {
+    super(inner);
+  }
+  override async appendToStream(streamName: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    const meanwhile = this.meanwhile;
+    if (meanwhile && streamName === this.streamName && events.some((e) => e.type === this.eventType)) {
+      this.meanwhile = null;
+      await meanwhile();
+    }
+    return super.appendToStream(streamName, events, options);
+  }
+}
+
+const errorOf = (result: ExecuteResult) => (result.ok ? null : result.error);
+
+describe('a transfer the recipient refused, refunded just before a crash', () => {
+  async function refundedThenCrashed() {
+    const inner = new InMemoryEventStore();
+    const meanwhile = new Meanwhile(inner, 'transfer-c1-t1', 'TransferDebited');
+    const crashing = new CrashOnce(meanwhile, 'transfer-c1-t1', 'TransferReturned');
+    const t = await createTestLedger({ store: crashing, members: ['alice', 'bob'], policy: { maxBalance: { points: '50.00', overflow: 'refuse' } } });
+    const admin = t.admin;
+    mustOk(await t.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'alice', grantId: 'g1', points: '30.00', reason: 'seed' }, admin));
+    mustOk(await t.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'bob', grantId: 'g2', points: '25.00', reason: 'seed' }, admin));
+    const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+    const give = { type: 'RequestTransfer', communityId: 'c1', memberId: 'alice', transferId: 't1', to: 'bob', points: '20.00' } as const;
+    // When alice asks, bob could take 20 more (25 + 20 ≤ 50), so the transfer starts. Between the debit and the
+    // delivery bob is granted 15 more: 40 + 20 would pass his cap, the delivery is refused, the points go back
+    // to alice, and the ledger crashes before the transfer's stream records the return.
+    meanwhile.meanwhile = async () => {
+      mustOk(await t.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'bob', grantId: 'g3', points: '15.00', reason: 'seed' }, admin));
+    };
+    await expect(t.execute(give, alice)).rejects.toThrow(Crash);
+    const restarted = new Ledger({ store: inner, clock: t.clock });
+    return { restarted, give, alice };
+  }
+
+  it('the points are back with the sender', async () => {
+    const { restarted } = await refundedThenCrashed();
+    expect((await restarted.account('c1', 'alice')).balance.toString()).toBe('30.00');
+    expect((await restarted.account('c1', 'bob')).balance.toString()).toBe('40.00');
+  });
+
+  it('the same request retried is refused, as the first attempt would have been, with a code the service knows', async () => {
+    const { restarted, give, alice } = await refundedThenCrashed();
+    const first = errorOf(await restarted.execute(give, { actor: alice }));
+    const again = errorOf(await restarted.execute(give, { actor: alice }));
+    expect(first).not.toBeNull();
+    expect(domainErrorCodes).toContain(first!.code);
+    expect(again?.code).toBe(first!.code);
+    expect((await restarted.transfer('c1', 't1')).status).toBe('returned');
+  });
+
+  it('the recovery pass finishes it as returned', async () => {
+    const { restarted } = await refundedThenCrashed();
+    const resumed = errorOf(await restarted.resumeTransfer('c1', 't1'));
+    expect(resumed === null || domainErrorCodes.includes(resumed.code)).toBe(true);
+    expect((await restarted.transfer('c1', 't1')).status).toBe('returned');
+  });
+});
+
+describe('a volunteer’s service whose first fulfilment was abandoned', () => {
+  it('is recorded for the volunteer when the redemption is fulfilled at last', async () => {
+    const inner = new InMemoryEventStore();
+    // The first fulfilment crashes after it was decided, before bob's record was made.
+    const crashing = new CrashOnce(inner, 'member-c1-bob', 'ServiceRecorded');
+    const t = await createTestLedger({ store: crashing, members: ['alice', 'bob'] });
+    const organiser = t.organisers[0]!;
+    const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+    const today = '2026-03-01';
+    mustOk(await t.execute({ type: 'ListItem', communityId: 'c1', itemId: 'haircut', name: '理发', kind: 'service', pointsCost: '15.00', serviceHours: '1.00', serviceCategory: 'culture' }));
+    mustOk(await t.execute({ type: 'ReportHours', communityId: 'c1', memberId: 'alice', recordId: 'r1', category: 'elder-care', serviceDate: today, hours: '2.00', activityHours: '2.00' }));
+    mustOk(await t.execute({ type: 'ApproveService', communityId: 'c1', memberId: 'alice', recordId: 'r1' }));
+    mustOk(await t.execute({ type: 'RequestRedemption', communityId: 'c1', memberId: 'alice', redemptionId: 'd1', itemId: 'haircut' }, alice));
+    await expect(t.execute({ type: 'FulfilRedemption', communityId: 'c1', redemptionId: 'd1', volunteerId: 'bob' })).rejects.toThrow(Crash);
+
+    const ledger = new Ledger({ store: inner, clock: t.clock });
+    const run = (command: Parameters<Ledger['execute']>[0], actor: Actor = organiser) => ledger.execute(command, { actor });
+    // r1 is reversed meanwhile: 5 free points are clawed back, 15 become a deficit, so the spend is refused
+    // when the recovery pass carries the fulfilment on, and the fulfilment is abandoned (bob's record withdrawn).
+    mustOk(await run({ type: 'ReverseService', communityId: 'c1', memberId: 'alice', recordId: 'r1', reason: 'wrong day' }));
+    expect(errorOf(await ledger.resumeRedemption('c1', 'd1'))?.code).toBe('in-deficit');
+    expect((await ledger.redemption('c1', 'd1')).status).toBe('held');
+    // alice earns again (the deficit is settled), and the organiser hands the haircut over, naming bob.
+    mustOk(await run({ type: 'ReportHours', communityId: 'c1', memberId: 'alice', recordId: 'r2', category: 'elder-care', serviceDate: today, hours: '2.00', activityHours: '2.00' }));
+    mustOk(await run({ type: 'ApproveService', communityId: 'c1', memberId: 'alice', recordId: 'r2' }));
+    mustOk(await run({ type: 'FulfilRedemption', communityId: 'c1', redemptionId: 'd1', volunteerId: 'bob' }));
+    expect((await ledger.redemption('c1', 'd1')).status).toBe('fulfilled');
+
+    const bob = await ledger.account('c1', 'bob');
+    const pending = [...bob.records.values()].filter((record) => record.status === 'pending');
+    expect(pending.map((record) => [record.category, record.hours.toString()])).toEqual([['culture', '1.00']]);
+  });
+});
