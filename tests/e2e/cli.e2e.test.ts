@@ -72,7 +72,10 @@ describe('ledger CLI', () => {
     expect(created.stdout.trim()).toMatch(/^vlk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     const listed = await ledger(dir, 'admin-key', 'list');
     expect(listed.stdout).toContain('"communityId":"sunshine"');
-    expect(listed.stdout).not.toContain(created.stdout.trim().split('_')[2]);
+    // The secret is everything after the id (it may itself contain '_').
+    const secret = created.stdout.trim().slice('vlk_'.length + 16 + 1);
+    expect(secret).toHaveLength(43);
+    expect(listed.stdout).not.toContain(secret);
     expect((await ledger(dir, 'nonsense')).code).toBe(2);
     const badConfig = await exec(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'verify'], { env: { ...process.env, LEDGER_PORT: 'eighty' } }).catch((e: { code: number; stderr: string }) => e);
     expect((badConfig as { code: number }).code).toBe(2);

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTypesText } from '../../packages/ledger-server/openapi/generate.js';
 import { exampleJourney } from '../../packages/ledger-server/src/openapi-examples.js';
 import { documentText } from '../../packages/ledger-server/src/openapi-snapshot.js';
-import { startService, type TestService } from './support.js';
+import { exampleTarget, startService, type TestService } from './support.js';
 
 const exec = promisify(execFile);
 const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
@@ -82,13 +82,7 @@ describe('the OpenAPI document', () => {
       const found = operations.get(operationId);
       expect(found, `${step}: no such operation`).toBeDefined();
       const { method, path, operation } = found!;
-      let url = path;
-      const query = new URLSearchParams();
-      for (const parameter of operation.parameters ?? []) {
-        if (parameter.example === undefined) continue;
-        if (parameter.in === 'path') url = url.replace(`{${parameter.name}}`, encodeURIComponent(String(parameter.example)));
-        if (parameter.in === 'query') query.set(parameter.name, String(parameter.example));
-      }
+      const url = exampleTarget(path, operation);
       expect(url, `${step}: a path parameter has no example`).not.toContain('{');
       const media = operation.requestBody?.content?.['application/json'];
       let body: unknown;
@@ -98,7 +92,7 @@ describe('the OpenAPI document', () => {
         body = media.examples[name].value;
         sentExamples.add(`${operationId}:${name}`);
       }
-      const res = await fetch(`${service.url}${url}${query.size ? `?${query}` : ''}`, {
+      const res = await fetch(`${service.url}${url}`, {
         method: method.toUpperCase(),
         headers: { authorization: `Bearer ${service.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

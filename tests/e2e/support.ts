@@ -75,3 +75,15 @@ export function client(url: string, token: string | null) {
     return { status: res.status, headers: res.headers, body: parsed };
   };
 }
+
+/** An OpenAPI operation's path with its documented parameter examples filled in (path and query), as "Try it out" sends it. */
+export function exampleTarget(path: string, operation: { parameters?: Array<{ in: string; name: string; example?: unknown }> }): string {
+  let url = path;
+  const query = new URLSearchParams();
+  for (const parameter of operation.parameters ?? []) {
+    if (parameter.example === undefined) continue;
+    if (parameter.in === 'path') url = url.replace(`{${parameter.name}}`, encodeURIComponent(String(parameter.example)));
+    if (parameter.in === 'query') query.set(parameter.name, String(parameter.example));
+  }
+  return query.size ? `${url}?${query}` : url;
+}

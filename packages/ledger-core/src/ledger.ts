@@ -13,7 +13,7 @@ import { authorize, authorizeRead, type ReadTarget } from './authorization.js';
 import { type CommandRuntime, type StateReader, specOf, stepDecision } from './command-table.js';
 import { type CommandInput, type Command, parseCommand } from './commands.js';
 import type { CommunityState } from './community/decider.js';
-import { type DomainError, domainError, notFound } from './errors.js';
+import { type DomainError, alreadyExists, domainError, notFound } from './errors.js';
 import { type Actor, type DomainEvent, systemActor } from './events.js';
 import { canonicalJson } from './hash.js';
 import { streamNames } from './ids.js';
@@ -21,6 +21,7 @@ import { defaultIdempotencyRetentionMs, defaultMaxCachedStreams } from './limits
 import type { MemberState } from './member/state.js';
 import { type ExecuteResult } from './outcome.js';
 import { IdempotentCommands, checkKey, idempotencyContext } from './pipeline/idempotency.js';
+import { ProcessAnswers, commandFingerprint, withoutPersonalData } from './pipeline/repeats.js';
 import { StreamQueues, type StreamQueueLimits, defaultStreamQueueLimits } from './pipeline/stream-queue.js';
 import { type DecideOptions, type StreamKind, Streams } from './pipeline/streams.js';
 import { type RunOptions, type StepRunner, runWorkflow } from './pipeline/workflow-runner.js';
@@ -89,6 +90,7 @@ export class Ledger implements CommandRuntime {
   private readonly streams: Streams;
   private readonly queues: StreamQueues;
   private readonly idempotent: IdempotentCommands;
+  private readonly processAnswers: ProcessAnswers;
   private readonly onEffectFault: (fault: unknown, what: string) => void;
 
   constructor(options: LedgerOptions) {
@@ -105,6 +107,7 @@ export class Ledger implements CommandRuntime {
     });
     this.queues = new StreamQueues(options.queueLimits ?? defaultStreamQueueLimits);
     this.idempotent = new IdempotentCommands(options.store.idempotency, this.clock, options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs);
+    this.processAnswers = new ProcessAnswers(options.store.idempotency, this.clock, options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs);
   }
 
   /** Parses, authorises and carries out one command. Domain refusals come back as values; store faults throw. */
@@ -126,7 +129,17 @@ export class Ledger implements CommandRuntime {
       recognizeKey: true,
       ...(options.expectedRevision === undefined ? {} : { expectedRevision: options.expectedRevision }),
     };
-    if (options.idempotencyKey === undefined) return spec.handle(command, this, context);
+    if (options.idempotencyKey === undefined) {
+      // No key: the command's fingerprint lets a repeat of it be answered as the first was (pipeline/repeats.ts).
+      const fingerprint = commandFingerprint(command, options.actor.id);
+      const unkeyed = { ...context, fingerprint };
+      if (!processCommandTypes.has(command.type)) {
+        const result = await this.samePersonalData(command, await spec.handle(command, this, unkeyed));
+        // The same ids with other personal data is not a repeat: it is refused as what it is.
+        return !result.ok && result.error.code === 'idempotency-key-reused' ? err(alreadyExists('member', (command as { memberId: string }).memberId)) : result;
+      }
+      return this.processAnswers.once(command.communityId, fingerprint, () => spec.handle(command, this, unkeyed));
+    }
     const idempotency = await idempotencyContext(command.communityId, options.actor.id, options.idempotencyKey, withoutPersonalData(command));
     const result = await this.idempotent.once(idempotency, () => spec.handle(command, this, { ...context, idempotency, fresh: true }), !processCommandTypes.has(command.type));
     return this.samePersonalData(command, result);
@@ -264,7 +277,7 @@ export class Ledger implements CommandRuntime {
 
   /** Steps of workflows: decided on their own streams as the ledger itself, without authorisation or keys of their own. */
   private readonly steps: StepRunner = {
-    send: (step: StepCommand, context) => {
+    send: (step: StepCommand, { fingerprint: _callers, ...context }) => {
       const decision = stepDecision(step, this, context);
       return this.decideOn<unknown, DomainEvent>(decision.streamName, decision.kind as StreamKind<unknown, DomainEvent>, decision.decide as never, {
         ...context,
@@ -323,10 +336,3 @@ const carryOn: RunOptions = { fromCaller: false };
 
 /** Commands that run a workflow (their outcome spans streams). */
 const processCommandTypes = new Set<string>([...Object.keys(redemptionCommandSchemas), ...Object.keys(transferCommandSchemas)]);
-
-/** What an idempotency hash may see of a command: which personal fields it carries, never their values. */
-function withoutPersonalData(command: Command): unknown {
-  if ((command.type !== 'RegisterMember' && command.type !== 'RecordProfile') || !command.profile) return command;
-  return { ...command, profile: { personalData: Object.keys(command.profile).sort() } };
-}
-

@@ -29,6 +29,11 @@ export const defaultIdempotencyRetentionMs = 24 * 60 * 60_000;
 export const idempotencyLeaseMs = 30_000;
 /** Longest idempotency key a caller may send. */
 export const maxIdempotencyKeyLength = 255;
+/**
+ * How far back in a stream a refused command looks for an identical earlier one whose answer it repeats (a
+ * command sent again without an Idempotency-Key); older repeats get the refusal itself.
+ */
+export const maxRepeatLookbackEvents = 1_000;
 
 // ── Processes and jobs ──────────────────────────────────────────────────────────────────────────────
 /** A process step older than this with nothing after it is taken as abandoned by whoever ran it. */

@@ -13,6 +13,7 @@ import { eventRegistry } from '../event-registry.js';
 import type { Actor, DomainEvent } from '../events.js';
 import { pooledRandom } from '../ids.js';
 import { maxConflictRetries } from '../limits.js';
+import { earlierAnswer } from './repeats.js';
 import { type CommandOutcome, type ExecuteResult, outcomeEvent, unchanged } from '../outcome.js';
 import { err, ok, type Result } from '../result.js';
 import { type EventStore, type JsonObject, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../store/port.js';
@@ -52,6 +53,8 @@ export interface EventContext {
   readonly correlationId: string;
   readonly causationId: string;
   readonly idempotency: IdempotencyContext | null;
+  /** The caller's command's fingerprint (pipeline/repeats.ts): a refused repeat of it gets its first answer. */
+  readonly fingerprint?: string;
   /**
    * 'deferred' for a step in the middle of a process: nobody waits on it, and the process's last append (durable)
    * makes it durable too (see AppendOptions). Durable by default.
@@ -157,7 +160,11 @@ export class Streams {
         attempt -= 1;
         continue;
       }
-      if (!decision.ok) return decision;
+      if (!decision.ok) {
+        // Refused because the same command was done before (sent again without a key): its answer, not "already".
+        const earlier = options.recognizeKey && options.fingerprint ? await earlierAnswer(this.options.store, streamName, revision, options.fingerprint) : null;
+        return earlier ? ok(earlier) : decision;
+      }
       if (decision.value.length === 0) return ok(unchanged(streamName, revision));
       const appended = await this.append(streamName, entry, kind, decision.value, options);
       if (appended !== 'conflict') return ok(appended);
@@ -260,6 +267,7 @@ export class Streams {
         causationId: context.causationId,
         idempotencyKey: context.idempotency?.key ?? null,
         requestHash: context.idempotency?.requestHash ?? null,
+        ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
         recordedAt,
       },
     };

@@ -27,6 +27,11 @@ export interface EventMetadata {
   readonly idempotencyKey: string | null;
   /** SHA-256 (hex) of the canonical command that carried the key, so a stream alone proves what a key did. */
   readonly requestHash: string | null;
+  /**
+   * A fingerprint of the command that wrote it (pipeline/repeats.ts), so the same command sent again without a
+   * key gets this answer back; absent on events written before it existed, and on the ledger's own steps.
+   */
+  readonly commandFingerprint?: string;
   /** ISO-8601 UTC instant from the injected clock. */
   readonly recordedAt: string;
 }
