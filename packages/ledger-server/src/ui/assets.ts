@@ -40,10 +40,17 @@ body.resident input, body.resident select { min-height: 56px; font-size: 1.05em;
 .facts { display: grid; grid-template-columns: 1fr 1fr; gap: .5em; } .facts div { border: 2px solid #767676; border-radius: 8px; padding: .5em .7em; }
 .facts strong { display: block; font-size: 1.4em; }
 progress { width: 100%; height: 1.2em; }
-.qr svg { width: 60mm; height: 60mm; display: block; }
+.qr svg { width: 60mm; height: 60mm; display: block; margin: 0 auto; }
 .print-card { border: 3px dashed #333; padding: 1.5em; max-width: 120mm; margin: 1em auto; text-align: center; font-size: 20px; }
 @media print { header.bar, .no-print { display: none; } main { padding: 0; } }
-@media (max-width: 480px) { table.wide { font-size: .9em; } .facts { grid-template-columns: 1fr; } }
+@media (max-width: 480px) {
+  .facts { grid-template-columns: 1fr; }
+  /* A table too wide for a phone becomes one block per row, each value labelled. */
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.stack tr { display: block; border-bottom: 1px solid #767676; padding: .4em 0; }
+  table.stack td { display: block; border: 0; padding: .1em 0; text-align: left; }
+  table.stack td[data-label]::before { content: attr(data-label) "："; font-weight: 600; }
+}
 `;
 
 export const script = `(function () {

@@ -61,7 +61,8 @@ export function FormKeys(props: { csrf: string }) {
 export async function respond(c: Context, page: { toString(): string | Promise<string> }, status: 200 | 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 500 | 503 = 200): Promise<Response> {
   c.header('content-security-policy', uiSecurityPolicy);
   c.header('cache-control', 'no-store');
-  c.header('referrer-policy', 'no-referrer');
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, which checkOrigin refuses.
+  c.header('referrer-policy', 'same-origin');
   c.header('x-content-type-options', 'nosniff');
   return c.html(`<!doctype html>${await page.toString()}`, status);
 }

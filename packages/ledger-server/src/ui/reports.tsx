@@ -254,6 +254,9 @@ export function reportRoutes(app: Hono, deps: UiDeps, staff: (c: Context) => Pro
   }
 }
 
+/** Numbers are right-aligned; names and months are not. */
+const numeric = (value: string | number | undefined): boolean => typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value));
+
 function HtmlTable(props: { table: Table; caption: string }) {
   return (
     <table>
@@ -261,14 +264,14 @@ function HtmlTable(props: { table: Table; caption: string }) {
       <thead>
         <tr>
           {props.table.head.map((h, i) => (
-            <th class={i === 0 ? undefined : 'n'}>{h}</th>
+            <th class={numeric(props.table.rows[0]?.[i]) ? 'n' : undefined}>{h}</th>
           ))}
         </tr>
       </thead>
       <tbody>
         {props.table.rows.map((row) => (
           <tr>
-            {row.map((v, i) => (i === 0 ? <td>{v}</td> : <td class="n">{v}</td>))}
+            {row.map((v) => (numeric(v) ? <td class="n">{v}</td> : <td>{v}</td>))}
           </tr>
         ))}
       </tbody>

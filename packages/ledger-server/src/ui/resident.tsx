@@ -390,7 +390,7 @@ function ResidentPage(props: {
       <section aria-labelledby="statement">
         <h2 id="statement">积分明细（最近 {statementLinesShown} 条）</h2>
         {props.entries.length === 0 ? <p>还没有积分记录。</p> : null}
-        <table class="wide">
+        <table class="stack">
           <thead>
             <tr>
               <th>时间</th>
@@ -404,8 +404,12 @@ function ResidentPage(props: {
               <tr>
                 <td>{dateTimeIn(e.recordedAt, tz)}</td>
                 <td>{e.description}</td>
-                <td class="n">{e.amount.startsWith('-') ? e.amount : `+${e.amount}`}</td>
-                <td class="n">{e.runningBalance}</td>
+                <td class="n" data-label="积分">
+                  {e.amount.startsWith('-') || !isPositive(e.amount) ? e.amount : `+${e.amount}`}
+                </td>
+                <td class="n" data-label="余额">
+                  {e.runningBalance}
+                </td>
               </tr>
             ))}
           </tbody>
