@@ -162,6 +162,75 @@ describe('CSRF', () => {
   });
 });
 
+describe("the console's actions are the ledger's commands", () => {
+  const api = () => client(service.url, service.adminKey);
+  const form = (extra: Record<string, string | string[]> = {}) => ({ _csrf: organiser.csrf, _once: crypto.randomUUID(), ...extra });
+  const recordStatus = async (memberId: string, recordId: string) =>
+    ((await api()('GET', `/v1/communities/${communityId}/members/${memberId}/service-records`)).body.records as Array<{ recordId: string; status: string }>).find((r) => r.recordId === recordId)?.status;
+
+  it('reject needs a reason; with one the record is rejected; an approved record is reversed', async () => {
+    const noReason = await organiser.client.post('/console/records/bulk', form({ action: 'reject', record: 'helper-4/pending-4' }));
+    expect(noReason.status).toBe(400);
+    expect(await recordStatus('helper-4', 'pending-4')).toBe('pending');
+    const rejected = await organiser.client.post('/console/records/bulk', form({ action: 'reject', reason: '重复登记', record: 'helper-4/pending-4' }));
+    expect(rejected.location).toBe('/console?done=rejected&count=1');
+    expect(await recordStatus('helper-4', 'pending-4')).toBe('rejected');
+
+    const approved = await organiser.client.post('/console/records/bulk', form({ action: 'approve', record: 'helper-5/pending-5' }));
+    expect(approved.location).toBe('/console?done=approved&count=1');
+    const reversed = await organiser.client.post('/console/records/reverse', form({ memberId: 'helper-5', recordId: 'pending-5', reason: '登记错误' }));
+    expect(reversed.status).toBe(303);
+    expect(await recordStatus('helper-5', 'pending-5')).toBe('reversed');
+  });
+
+  it('the same form sent twice does the command once', async () => {
+    const once = form({ action: 'approve', record: 'helper-6/pending-6' });
+    const first = await organiser.client.post('/console/records/bulk', once);
+    const second = await organiser.client.post('/console/records/bulk', once);
+    expect([first.location, second.location]).toEqual(['/console?done=approved&count=1', '/console?done=approved&count=1']);
+    const account = (await api()('GET', `/v1/communities/${communityId}/members/helper-6`)).body;
+    expect(account.balance).toBe('10.00');
+  });
+
+  it('registers a member, records a profile, lists, reprices and delists an item, hands a redemption over', async () => {
+    expect((await organiser.client.post('/console/members', form({ memberId: 'zhao-lei', name: '赵磊', building: '5号楼' }))).status).toBe(303);
+    expect((await organiser.client.post('/console/members/zhao-lei/profile', form({ name: '赵磊', phone: '13800000000' }))).status).toBe(303);
+    const profile = (await api()('GET', `/v1/communities/${communityId}/members/zhao-lei/profile`)).body.profile;
+    expect(profile).toEqual({ name: '赵磊', phone: '13800000000' });
+
+    expect((await organiser.client.post('/console/shop/items', form({ itemId: 'soap', name: '肥皂', kind: 'goods', pointsCost: '5', stock: '3' }))).status).toBe(303);
+    expect((await organiser.client.post('/console/shop/items/soap/reprice', form({ pointsCost: '6.5' }))).status).toBe(303);
+    let soap = (await api()('GET', `/v1/communities/${communityId}/catalogue`)).body.items.find((i: { itemId: string }) => i.itemId === 'soap');
+    expect([soap.pointsCost, soap.available]).toEqual(['6.50', 3]);
+    expect((await organiser.client.post('/console/shop/items/soap/delist', form())).status).toBe(303);
+    soap = (await api()('GET', `/v1/communities/${communityId}/catalogue`)).body.items.find((i: { itemId: string }) => i.itemId === 'soap');
+    expect(soap).toBeUndefined();
+
+    // A refused command is a page that says why, and changes nothing.
+    const bad = await organiser.client.post('/console/shop/items', form({ itemId: 'soap', name: '肥皂', kind: 'goods', pointsCost: '5' }));
+    expect(bad.status).toBe(409);
+    expect(bad.text).toContain('already-exists');
+
+    const resident = await residentOf('zhang-min');
+    await resident.client.post('/app/redeem', { _csrf: resident.csrf, _once: crypto.randomUUID(), itemId: 'haircut' });
+    const held = (await api()('GET', `/v1/communities/${communityId}/redemptions?memberId=zhang-min&status=held`)).body.redemptions;
+    expect(held).toHaveLength(1);
+    const shop = await organiser.client.get('/console/shop');
+    expect(shop.text).toContain(`/console/redemptions/${held[0].redemptionId}/fulfil`);
+    expect((await organiser.client.post(`/console/redemptions/${held[0].redemptionId}/fulfil`, form())).status).toBe(303);
+    expect((await api()('GET', `/v1/communities/${communityId}/redemptions/${held[0].redemptionId}`)).body.status).toBe('fulfilled');
+  });
+
+  it("erasure goes through the ledger's rules: the console's answer is the API's for the same organiser", async () => {
+    const viaApi = await client(service.url, service.organiserKey)('POST', `/v1/communities/${communityId}/members/helper-7/erasure`, { reason: '本人申请' });
+    const viaConsole = await organiser.client.post('/console/members/helper-8/erasure', form({ reason: '本人申请' }));
+    const erased = async (memberId: string) => (await api()('GET', `/v1/communities/${communityId}/members/${memberId}/profile`)).body.erased as boolean;
+    expect(viaConsole.status).toBe(viaApi.status === 200 ? 303 : viaApi.status);
+    expect(await erased('helper-8')).toBe(await erased('helper-7'));
+  });
+});
+
+// Last: it closes the service the other tests share.
 describe('across a restart', () => {
   it('sessions and unused cards survive it', async () => {
     const signedIn = await residentOf('li-wei');
