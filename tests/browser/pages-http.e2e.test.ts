@@ -154,6 +154,13 @@ describe('CSRF', () => {
     expect(pending).toEqual(expect.arrayContaining(['pending-1', 'pending-2']));
   });
 
+  it('a form larger than any page makes is refused before it is read', async () => {
+    const res = await organiser.client.post('/console/records/bulk', { _csrf: organiser.csrf, action: 'approve', record: Array.from({ length: 20_000 }, (_, i) => `helper-3/pending-${i}`) });
+    expect(res.status).toBe(413);
+    const pending = (await service.runtime.models.serviceRecords(communityId, { status: 'pending' })).map((r) => r.recordId);
+    expect(pending).toContain('pending-3');
+  });
+
   it('a form from another origin is refused even with the token', async () => {
     const res = await organiser.client.post('/console/records/bulk', { _csrf: organiser.csrf, action: 'approve', record: 'helper-3/pending-3' }, { origin: 'https://evil.example' });
     expect(res.status).toBe(403);

@@ -22,6 +22,8 @@ import { checkCsrf, checkOrigin, clearSessionCookie, type Done, field, fields, t
 
 /** Members listed on one page of the console. */
 export const membersPageSize = 100;
+/** Most records one bulk approval decides (each is its own command). */
+export const maxBulkRecords = 1000;
 
 export interface ConsoleContext {
   readonly session: UiSession;
@@ -253,6 +255,7 @@ export function consoleRoutes(app: Hono, deps: UiDeps): void {
     const reason = field(form, 'reason');
     const chosen = fields(form, 'record');
     if (chosen.length === 0) return refusal(c, cx, 'validation', cx.t('没有选择任何记录。', 'No record was chosen.'), '/console');
+    if (chosen.length > maxBulkRecords) return refusal(c, cx, 'validation', cx.t(`一次最多处理 ${maxBulkRecords} 条记录。`, `At most ${maxBulkRecords} records at a time.`), '/console');
     if (!approve && !reason) return refusal(c, cx, 'validation', cx.t('驳回需要填写原因。', 'A rejection needs a reason.'), '/console');
     const failures: Array<{ record: string; code: string; message: string }> = [];
     for (const value of chosen) {
