@@ -42,6 +42,9 @@ beforeAll(async () => {
     { type: 'RequestRedemption', communityId: c, memberId: 'zhou-qiang', redemptionId: 'red-1', itemId: 'tea' },
     { type: 'FulfilRedemption', communityId: c, redemptionId: 'red-1' },
     { type: 'ReverseService', communityId: c, memberId: 'zhou-qiang', recordId: 'r1', reason: '登记错误' },
+    // 吴敏: 25 statement lines, more than one page.
+    { type: 'RegisterMember', communityId: c, memberId: 'wu-min', profile: { name: '吴敏' } },
+    ...Array.from({ length: 25 }, (_, i): LedgerCommandInput => ({ type: 'GrantPoints', communityId: c, memberId: 'wu-min', grantId: `g${i}`, points: '1.00', reason: '社区活动奖励' })),
   ];
   for (const command of commands) {
     const result = await service.runtime.ledger.execute(command, { actor: admin });
@@ -74,6 +77,24 @@ describe('the resident page explains the account', () => {
     expect(page).toMatch(/<span class="big-number" data-testid="available">0\.00<\/span>/);
     expect(page).toContain('您目前欠 10.00 积分');
     expect(page).not.toContain('30 天内到期的积分');
+  });
+
+  it('the statement pages back through older lines', async () => {
+    const client = new FormClient(service.url);
+    const token = await signHs256Token(jwtSecret, { sub: 'wu-min', role: 'member', community: communityId });
+    await client.post('/app/sign-in', { token });
+    const lines = (html: string) => [...html.matchAll(/<td class="n" data-label="余额">([^<]+)</g)].map((m) => m[1]);
+    let page = (await client.get('/app')).text;
+    const seen: string[] = [];
+    for (let pages = 0; pages < 10; pages++) {
+      seen.push(...lines(page).map((l) => l!));
+      const more = /href="(\/app\?before=[^"#]+)#statement"/.exec(page);
+      if (!more) break;
+      page = (await client.get(more[1]!.replaceAll('&amp;', '&'))).text;
+    }
+    const all = await service.runtime.models.statement(communityId, 'wu-min', { order: 'newest', limit: 200 });
+    expect(seen).toHaveLength(25);
+    expect(all.ok && all.value ? all.value.entries.map((e) => e.runningBalance) : null).toEqual(seen);
   });
 
   it('where the policy lets points go only to the pool, there is a donation form and no gift form', async () => {

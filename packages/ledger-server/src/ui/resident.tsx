@@ -161,7 +161,8 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
     const [model, community] = await Promise.all([models.member(who.communityId, who.memberId), models.community(who.communityId)]);
     if (!model || !community) return message('没有找到账户', '没有找到您的积分账户，请联系社区工作人员。', 404, c);
     const now = ledger.clock.now();
-    const statement = await models.statement(who.communityId, who.memberId, { order: 'newest', limit: statementLinesShown });
+    const cursor = c.req.query('before');
+    const statement = await models.statement(who.communityId, who.memberId, { order: 'newest', limit: statementLinesShown, ...(cursor ? { cursor } : {}) });
     const [items, redemptions] = await Promise.all([models.catalogue(who.communityId), models.redemptions(who.communityId, { memberId: who.memberId })]);
     const profile = model.sealedProfile && !model.state.profileErased ? await ledger.vault.open(who.communityId, who.memberId, model.sealedProfile) : null;
     const done = c.req.query('done');
@@ -173,6 +174,8 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
         community={community}
         name={profile?.name ?? null}
         entries={statement.ok && statement.value ? statement.value.entries : []}
+        earlier={statement.ok && statement.value ? statement.value.nextCursor : null}
+        paged={cursor !== undefined}
         items={items}
         redemptions={redemptions}
         csrf={who.csrf}
@@ -265,6 +268,10 @@ function ResidentPage(props: {
   community: CommunityState;
   name: string | null;
   entries: readonly StatementEntry[];
+  /** The cursor of the next (older) page of the statement, if any. */
+  earlier: string | null;
+  /** Whether this is an older page of the statement, not the newest. */
+  paged: boolean;
   items: readonly CatalogueItemView[];
   redemptions: readonly RedemptionView[];
   csrf: string | null;
@@ -388,7 +395,7 @@ function ResidentPage(props: {
       </section>
 
       <section aria-labelledby="statement">
-        <h2 id="statement">积分明细（最近 {statementLinesShown} 条）</h2>
+        <h2 id="statement">{props.paged ? '更早的积分明细' : `积分明细（最近 ${statementLinesShown} 条）`}</h2>
         {props.entries.length === 0 ? <p>还没有积分记录。</p> : null}
         <table class="stack">
           <thead>
@@ -414,6 +421,13 @@ function ResidentPage(props: {
             ))}
           </tbody>
         </table>
+        {props.earlier ? (
+          <p>
+            <a class="button secondary" href={`/app?before=${encodeURIComponent(props.earlier)}#statement`}>
+              更早的记录
+            </a>
+          </p>
+        ) : null}
       </section>
     </Page>
   );
