@@ -23,6 +23,7 @@ import { reportRoutes } from './routes/reports.js';
 import { shopRoutes } from './routes/shop.js';
 import { minPositionHeader, parseMinPosition, positionHeader, ReadSide } from './read-side.js';
 import { systemRoutes } from './routes/system.js';
+import { SqliteSessionStore, type SessionStore, uiApp } from './ui/index.js';
 
 export interface AppDeps {
   readonly ledger: Ledger;
@@ -38,6 +39,8 @@ export interface AppDeps {
   readonly certificateSecret?: string;
   /** LEDGER_PUBLIC_URL: where the public reaches the service; the request's origin when absent. */
   readonly publicUrl?: string;
+  /** Browser sessions and sign-in cards of the pages (ui/sessions.ts); in memory when absent. */
+  readonly sessions?: SessionStore;
   /** Where unexpected faults are reported (never to the client). */
   readonly logFault?: (fault: unknown, context: { method: string; path: string; requestId: string }) => void;
 }
@@ -167,6 +170,8 @@ export function createApp(deps: AppDeps): LedgerApp {
   shopRoutes(app, routeDeps);
   reportRoutes(app, routeDeps);
   systemRoutes(app, { store: deps.store, metrics, isAccepting: () => accepting });
+  // The pages for residents (/app) and organisers (/console): the same commands and read rules as the API.
+  app.route('/', uiApp({ ...routeDeps, authenticator: deps.authenticator, sessions: deps.sessions ?? SqliteSessionStore.open(':memory:') }));
 
   let document: Record<string, unknown> | null = null;
   let documentText: string | null = null;

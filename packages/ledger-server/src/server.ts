@@ -12,6 +12,9 @@ import { createApp, type LedgerApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { ledgerJobs, Scheduler } from './jobs.js';
 import type { Runtime } from './runtime.js';
+import { join } from 'node:path';
+import { dataDirectory } from './secrets.js';
+import { SqliteSessionStore, sessionsFileName } from './ui/index.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -53,7 +56,10 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
   const { config } = runtime;
   const log = options.log ?? ((line: string) => console.log(line));
   const models = await runtime.openReadModels({ follow: true });
+  // The pages' sessions and sign-in cards live beside the credentials, so they survive a restart.
+  const sessions = SqliteSessionStore.open(config.LEDGER_STORE === 'memory' ? ':memory:' : join(dataDirectory(config), sessionsFileName));
   const ledgerApp = createApp({
+    sessions,
     ledger: runtime.ledger,
     store: runtime.store,
     models,
@@ -72,6 +78,7 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
     s.once('error', (fault: NodeJS.ErrnoException) => reject(ListenError.from(fault, host, wantedPort)));
   }).catch(async (fault: unknown) => {
     await scheduler.stop();
+    await sessions.close();
     throw fault;
   });
   // Requests Node's parser refuses before Hono sees them (oversized headers or URL, malformed HTTP) still
@@ -92,10 +99,12 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log(`ledger: organiser console ${config.LEDGER_PUBLIC_URL ?? url}/console — sign in there with an admin or organiser API key (\`ledger admin-key create\`) or JWT; residents open ${config.LEDGER_PUBLIC_URL ?? url}/app with a sign-in card printed from a member's page in the console`);
   scheduler.start();
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     ledgerApp,
     scheduler,
@@ -111,6 +120,7 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
           });
           server.closeIdleConnections();
         });
+        await sessions.close();
         await runtime.close();
       })();
       return closing;

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { monthsOf, toCsv } from './reports.js';
+import { SqliteSessionStore } from './sessions.js';
+
+const now = new Date('2026-05-01T08:00:00Z');
+const actor = { id: 'm1', role: 'member' as const, communityId: 'c1' };
+
+describe('sign-in cards and sessions', () => {
+  it('two instances sharing the file: a card is used once, and a session started on one is seen by the other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ui-sessions-'));
+    const a = SqliteSessionStore.open(join(dir, 's.sqlite'));
+    const b = SqliteSessionStore.open(join(dir, 's.sqlite'));
+    try {
+      const { card, token } = await a.createCard({ communityId: 'c1', memberId: 'm1', createdBy: 'o1', now });
+      const [first, second] = await Promise.all([a.useCard(token, now), b.useCard(token, now)]);
+      expect([first, second].filter((r) => typeof r === 'object')).toHaveLength(1);
+      expect([first, second]).toContain('used');
+      const started = await a.startSession({ kind: 'member', actor, communityId: 'c1', credentialId: `card:${card.cardId}`, cardId: card.cardId, now, ttlMs: 60_000 });
+      expect((await b.session(started.token, now))?.actor).toEqual(actor);
+      // Revoking the card on one instance ends its session on the other.
+      expect(await b.revokeCard('c1', card.cardId, now)).toBe(true);
+      expect(await a.session(started.token, now)).toBeNull();
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an expired card or session does not count; a card of another community is not revoked', async () => {
+    const store = SqliteSessionStore.open(':memory:');
+    const { card, token } = await store.createCard({ communityId: 'c1', memberId: 'm1', createdBy: 'o1', now, ttlMs: 1000 });
+    expect(await store.revokeCard('c2', card.cardId, now)).toBe(false);
+    expect(await store.useCard(token, new Date(now.getTime() + 1000))).toBe('expired');
+    const { token: sessionToken } = await store.startSession({ kind: 'organiser', actor, communityId: 'c1', credentialId: 'k', now, ttlMs: 1000 });
+    expect(await store.session(sessionToken, new Date(now.getTime() + 999))).not.toBeNull();
+    expect(await store.session(sessionToken, new Date(now.getTime() + 1000))).toBeNull();
+    await store.close();
+  });
+
+  it('a token with one character changed is not a token', async () => {
+    const store = SqliteSessionStore.open(':memory:');
+    const { token } = await store.startSession({ kind: 'member', actor, communityId: 'c1', credentialId: 'k', now, ttlMs: 60_000 });
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom(...'abcdefABCDEF0123456789-_'), async (at, ch) => {
+        fc.pre(token[at] !== ch && token[at] !== '.');
+        const altered = token.slice(0, at) + ch + token.slice(at + 1);
+        expect(await store.session(altered, now)).toBeNull();
+      }),
+      { numRuns: 50 },
+    );
+    await store.close();
+  });
+});
+
+describe('report helpers', () => {
+  it('months of a period are clipped to it and cover it without gaps', () => {
+    expect(monthsOf('2025-11-15', '2026-02-10')).toEqual([
+      { label: '2025-11', from: '2025-11-15', to: '2025-11-30' },
+      { label: '2025-12', from: '2025-12-01', to: '2025-12-31' },
+      { label: '2026-01', from: '2026-01-01', to: '2026-01-31' },
+      { label: '2026-02', from: '2026-02-01', to: '2026-02-10' },
+    ]);
+    expect(monthsOf('2024-02-01', '2024-02-29').map((m) => m.to)).toEqual(['2024-02-29']);
+  });
+
+  it('CSV quotes what needs it and defuses formulas, leaving negative numbers alone', () => {
+    const csv = toCsv({ head: ['名称', 'n'], rows: [['a,"b"', '-5.00'], ['=HYPERLINK("x")', 3]] });
+    expect(csv).toBe('\uFEFF名称,n\r\n"a,""b""",-5.00\r\n"\'=HYPERLINK(""x"")",3\r\n');
+  });
+});
