@@ -81,6 +81,18 @@ function describeSecrets(runtime: Runtime): string[] {
   } else if (jwt?.file) {
     lines.push(`JWTs (HS256) are checked with the secret kept in ${jwt.file}`);
   }
+  const { master } = runtime.secrets;
+  if (master.created && master.file) {
+    lines.push(
+      `no LEDGER_MASTER_KEY was set, so a master key was generated in ${master.file} (mode 0600); it wraps every member's profile key. ` +
+        'In production keep it elsewhere (a secret manager, passed as LEDGER_MASTER_KEY or LEDGER_MASTER_KEY_FILE) and back it up apart from the data: ' +
+        'whoever holds both the data and this key can read every profile, and without it no profile opens again.',
+    );
+  } else {
+    lines.push(`member keys are wrapped under master key ${master.key.id} (from ${master.from}${master.file ? `, ${master.file}` : ''})`);
+  }
+  const migrated = (runtime.credentials as { migratedKeys?: number }).migratedKeys ?? 0;
+  if (migrated > 0) lines.push(`wrapped ${migrated} member keys that an older version had stored in clear`);
   return lines;
 }
 
