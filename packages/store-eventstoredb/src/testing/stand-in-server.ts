@@ -21,6 +21,7 @@ import type * as FeaturesPb from '@eventstore/db-client/generated/serverfeatures
 import type * as FeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
 import {
   type AllPositionBound,
+  type DeleteOutcome,
   type EventFilter,
   type Expected,
   type ProposedEvent,
@@ -520,42 +521,43 @@ export class EventStoreStandIn {
 
   /** A soft delete (KurrentDB `Streams.Delete.cs`): the stream reads as not found until written again. */
   private deleteStream(request: DeleteReq, callback: grpc.sendUnaryData<DeleteResp>): void {
-    const options = request.getOptions();
-    const identifier = options?.getStreamIdentifier();
-    if (!options || !identifier) return callback(invalidArgument("'options' is a required argument"));
-    const Case = streamsPb.DeleteReq.Options.ExpectedStreamRevisionCase;
-    const expected = expectedOf(options.getExpectedStreamRevisionCase(), Case, () => BigInt(options.getRevision()));
-    if (expected === undefined) return callback(invalidArgument(`'${options.getExpectedStreamRevisionCase()}' is not a valid ExpectedStreamRevisionOneofCase`));
-    const name = Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
-    const outcome = this.log.softDelete(name, expected);
-    if (outcome.kind === 'stream_deleted') return callback(streamDeleted(name));
-    if (outcome.kind === 'wrong_expected_version') return callback(wrongExpectedVersion(name, expected, outcome.current));
+    const answer = this.removeStream(request.getOptions(), streamsPb.DeleteReq.Options.ExpectedStreamRevisionCase, (name, expected) =>
+      this.log.softDelete(name, expected),
+    );
+    if ('error' in answer) return callback(answer.error);
     const position = new streamsPb.DeleteResp.Position();
-    position.setCommitPosition(outcome.commit.toString());
-    position.setPreparePosition(outcome.prepare.toString());
-    const response = new streamsPb.DeleteResp();
-    response.setPosition(position);
-    callback(null, response);
+    position.setCommitPosition(answer.commit);
+    position.setPreparePosition(answer.prepare);
+    callback(null, new streamsPb.DeleteResp().setPosition(position));
   }
 
   /** A hard delete (KurrentDB `Streams.Tombstone.cs`): the stream is deleted for ever. */
   private tombstoneStream(request: TombstoneReq, callback: grpc.sendUnaryData<TombstoneResp>): void {
-    const options = request.getOptions();
-    const identifier = options?.getStreamIdentifier();
-    if (!options || !identifier) return callback(invalidArgument("'options' is a required argument"));
-    const Case = streamsPb.TombstoneReq.Options.ExpectedStreamRevisionCase;
-    const expected = expectedOf(options.getExpectedStreamRevisionCase(), Case, () => BigInt(options.getRevision()));
-    if (expected === undefined) return callback(invalidArgument(`'${options.getExpectedStreamRevisionCase()}' is not a valid ExpectedStreamRevisionOneofCase`));
-    const name = Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
-    const outcome = this.log.tombstone(name, expected);
-    if (outcome.kind === 'stream_deleted') return callback(streamDeleted(name));
-    if (outcome.kind === 'wrong_expected_version') return callback(wrongExpectedVersion(name, expected, outcome.current));
+    const answer = this.removeStream(request.getOptions(), streamsPb.TombstoneReq.Options.ExpectedStreamRevisionCase, (name, expected) =>
+      this.log.tombstone(name, expected),
+    );
+    if ('error' in answer) return callback(answer.error);
     const position = new streamsPb.TombstoneResp.Position();
-    position.setCommitPosition(outcome.commit.toString());
-    position.setPreparePosition(outcome.prepare.toString());
-    const response = new streamsPb.TombstoneResp();
-    response.setPosition(position);
-    callback(null, response);
+    position.setCommitPosition(answer.commit);
+    position.setPreparePosition(answer.prepare);
+    callback(null, new streamsPb.TombstoneResp().setPosition(position));
+  }
+
+  /** What Delete and Tombstone share: their options (same shape), the expected-revision check, the errors. */
+  private removeStream(
+    options: StreamsPb.DeleteReq.Options | StreamsPb.TombstoneReq.Options | undefined,
+    Case: { readonly REVISION: number; readonly NO_STREAM: number; readonly ANY: number; readonly STREAM_EXISTS: number },
+    remove: (name: string, expected: Expected) => DeleteOutcome,
+  ): { readonly commit: string; readonly prepare: string } | { readonly error: grpc.ServiceError } {
+    const identifier = options?.getStreamIdentifier();
+    if (!options || !identifier) return { error: invalidArgument("'options' is a required argument") };
+    const expected = expectedOf(options.getExpectedStreamRevisionCase(), Case, () => BigInt(options.getRevision()));
+    if (expected === undefined) return { error: invalidArgument(`'${options.getExpectedStreamRevisionCase()}' is not a valid ExpectedStreamRevisionOneofCase`) };
+    const name = Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
+    const outcome = remove(name, expected);
+    if (outcome.kind === 'stream_deleted') return { error: streamDeleted(name) };
+    if (outcome.kind === 'wrong_expected_version') return { error: wrongExpectedVersion(name, expected, outcome.current) };
+    return { commit: outcome.commit.toString(), prepare: outcome.prepare.toString() };
   }
 
   // ---------------------------------------------------------------- Streams.BatchAppend
