@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InMemoryKeyRecordStore, type KeyRecordKind, type KeyRecordStore, type KeyStore, keyRecordKinds, type Role } from '@volunteer-ledger/core';
-import { checkMasterKey, MasterKey, MasterKeyError, wrapLegacyKeys, wrappingKeyStore } from './master-key.js';
+import { checkMasterKey, MasterKey, MasterKeyError, memberKeyContext, wrapLegacyKeys, wrappingKeyStore } from './master-key.js';
 import { SqliteKeyRecords } from './sqlite-key-records.js';
 
 export type CredentialRole = Exclude<Role, 'system'>;
@@ -192,7 +192,7 @@ export class KeyRecordCredentialStore implements CredentialStore {
     for (const line of decoded) {
       if (line.kind === 'member-key') {
         try {
-          this.masterKey.unwrap(`member-key:${line.id}`, line.bytes);
+          this.masterKey.unwrap(memberKeyContext(line.id), line.bytes);
         } catch (fault) {
           throw new MasterKeyError(`the backup's member key ${line.id} does not open under master key ${this.masterKey.id}: ${(fault as Error).message}`);
         }

@@ -119,7 +119,8 @@ function readBlob(wrapped: Uint8Array): WrappedBlob {
   return blob as WrappedBlob;
 }
 
-const memberKeyContext = (keyId: string) => `member-key:${keyId}`;
+/** What a member key is bound to when wrapped: its kind and id, so a blob moved onto another record does not open. */
+export const memberKeyContext = (keyId: string): string => `member-key:${keyId}`;
 
 /** The vault's key store over key records: member keys go in wrapped and come out plain. */
 export function wrappingKeyStore(records: KeyRecordStore, master: MasterKey): KeyStore {
