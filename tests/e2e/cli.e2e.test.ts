@@ -66,7 +66,8 @@ describe('ledger CLI', () => {
     expect((await ledger(copy, 'import', '--in', out)).stderr).toContain('not empty');
     expect((await ledger(copy, 'rebuild')).stderr).toMatch(/\d+ events folded/);
     expect((await ledger(copy, 'jobs', 'run')).stdout).toContain('expiry: visited');
-  });
+    // Ten CLI processes, each ~5 s to start through tsx on a loaded two-core machine: more than the default 60 s.
+  }, 180_000);
 
   it('prints an API key only when asked, and never lists secrets', async () => {
     const dir = newDir();
