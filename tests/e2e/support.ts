@@ -8,6 +8,8 @@ import { configFrom, openRuntime, type Runtime, type RunningServer, startServer 
 export type StoreKind = 'sqlite' | 'memory' | 'eventstoredb';
 
 export const jwtSecret = 'e2e-test-secret-that-is-at-least-32-characters-long';
+/** The operator master key (32 bytes, hex) the EventStoreDB services of the tests share; it is required there. */
+export const testMasterKey = 'e2e0'.repeat(16);
 
 export interface TestService {
   readonly url: string;
@@ -30,6 +32,7 @@ export async function startService(
     LEDGER_JOBS_INTERVAL_SECONDS: '0',
     LEDGER_JWT_SECRET: jwtSecret,
     LEDGER_SHUTDOWN_TIMEOUT_MS: '2000',
+    ...(kind === 'eventstoredb' ? { LEDGER_MASTER_KEY: testMasterKey } : {}),
     ...options.env,
   });
   const runtime = await openRuntime(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.store ? { store: options.store } : {}) });

@@ -18,6 +18,56 @@ export interface KeyStore {
   delete(keyId: string): Promise<void>;
 }
 
+/** The kinds of record kept beside the events but never in them. */
+export const keyRecordKinds = ['member-key', 'api-key', 'meta'] as const;
+export type KeyRecordKind = (typeof keyRecordKinds)[number];
+
+/**
+ * Where an instance keeps what must never become an event: member keys (wrapped under the operator's master
+ * key), API-key credentials and their bookkeeping, as opaque bytes by kind and id. One implementation per
+ * backend (SQLite beside the embedded store, streams on EventStoreDB), so every instance over one backend
+ * sees the same records.
+ */
+export interface KeyRecordStore {
+  get(kind: KeyRecordKind, id: string): Promise<Uint8Array | null>;
+  /** Stores `value` unless a record is there already, atomically; returns the record stored (ours or the first one). */
+  putIfAbsent(kind: KeyRecordKind, id: string, value: Uint8Array): Promise<Uint8Array>;
+  /** Replaces an existing record (a revocation, a re-wrap); false when there is none. */
+  replace(kind: KeyRecordKind, id: string, value: Uint8Array): Promise<boolean>;
+  /** Destroys the record; a no-op once it is gone. */
+  delete(kind: KeyRecordKind, id: string): Promise<void>;
+  /** Every live record of a kind, in no promised order. */
+  list(kind: KeyRecordKind): Promise<Array<{ readonly id: string; readonly value: Uint8Array }>>;
+  close(): Promise<void>;
+}
+
+export class InMemoryKeyRecordStore implements KeyRecordStore {
+  private readonly records = new Map<string, Uint8Array>();
+  private readonly at = (kind: KeyRecordKind, id: string) => `${kind}\u0000${id}`;
+  async get(kind: KeyRecordKind, id: string) {
+    return this.records.get(this.at(kind, id)) ?? null;
+  }
+  async putIfAbsent(kind: KeyRecordKind, id: string, value: Uint8Array) {
+    const existing = this.records.get(this.at(kind, id));
+    if (existing) return existing;
+    this.records.set(this.at(kind, id), new Uint8Array(value));
+    return value;
+  }
+  async replace(kind: KeyRecordKind, id: string, value: Uint8Array) {
+    if (!this.records.has(this.at(kind, id))) return false;
+    this.records.set(this.at(kind, id), new Uint8Array(value));
+    return true;
+  }
+  async delete(kind: KeyRecordKind, id: string) {
+    this.records.delete(this.at(kind, id));
+  }
+  async list(kind: KeyRecordKind) {
+    const prefix = this.at(kind, '');
+    return [...this.records].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => ({ id: key.slice(prefix.length), value }));
+  }
+  async close() {}
+}
+
 export class InMemoryKeyStore implements KeyStore {
   private readonly keys = new Map<string, Uint8Array>();
   async get(keyId: string) {

@@ -5,17 +5,31 @@
  * `--help`; relative paths are taken from the directory the command was typed in (paths.ts) and printed
  * absolute; long jobs draw a progress line on a terminal (progress.ts).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { claimsSchema } from './auth.js';
 import { demoCommunityId, seedDemo } from './demo.js';
 import { ledgerJobs, Scheduler } from './jobs.js';
-import { eventTotal, exportBalancesCsv, exportEvents, exportHoursCsv, importEvents, importFileBytes, verifyLedger } from './maintenance.js';
+import { privateFileMode } from './file-modes.js';
+import {
+  eventTotal,
+  exportBalancesCsv,
+  exportEvents,
+  exportHoursCsv,
+  exportKeys,
+  importEvents,
+  importFileBytes,
+  keysFileFor,
+  type KeysFile,
+  readKeysFile,
+  verifyLedger,
+} from './maintenance.js';
 import { fromCaller } from './paths.js';
 import { progress } from './progress.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
-import { jwtSecret } from './secrets.js';
+import { configuredMasterKey, dataDirectory, jwtSecret, masterKeyFileName } from './secrets.js';
 import { ListenError, startServer } from './server.js';
 import { signHs256Token } from './tokens.js';
 
@@ -63,7 +77,8 @@ async function withRuntime<T>(config: ServerConfig, run: (runtime: Runtime) => P
 }
 
 function writerTo(file: string | null): { write: (chunk: string) => Promise<void>; end: () => Promise<void> } {
-  const stream: WriteStream | NodeJS.WriteStream = file ? createWriteStream(file) : process.stdout;
+  // Exports hold members' records: private to the user, like the data directory.
+  const stream: WriteStream | NodeJS.WriteStream = file ? createWriteStream(file, { mode: privateFileMode }) : process.stdout;
   return {
     write: (chunk) => (stream.write(chunk) ? Promise.resolve() : new Promise((resolve) => stream.once('drain', () => resolve()))),
     end: () => (file ? new Promise((resolve) => (stream as WriteStream).end(() => resolve())) : Promise.resolve()),
@@ -81,6 +96,18 @@ function describeSecrets(runtime: Runtime): string[] {
   } else if (jwt?.file) {
     lines.push(`JWTs (HS256) are checked with the secret kept in ${jwt.file}`);
   }
+  const { master } = runtime.secrets;
+  if (master.created && master.file) {
+    lines.push(
+      `no LEDGER_MASTER_KEY was set, so a master key was generated in ${master.file} (mode 0600); it wraps every member's profile key. ` +
+        'In production keep it elsewhere (a secret manager, passed as LEDGER_MASTER_KEY or LEDGER_MASTER_KEY_FILE) and back it up apart from the data: ' +
+        'whoever holds both the data and this key can read every profile, and without it no profile opens again.',
+    );
+  } else {
+    lines.push(`member keys are wrapped under master key ${master.key.id} (from ${master.from}${master.file ? `, ${master.file}` : ''})`);
+  }
+  const migrated = (runtime.credentials as { migratedKeys?: number }).migratedKeys ?? 0;
+  if (migrated > 0) lines.push(`wrapped ${migrated} member keys that an older version had stored in clear`);
   return lines;
 }
 
@@ -274,12 +301,18 @@ const commands: readonly Command[] = [
   },
   {
     name: 'export',
-    synopsis: 'export [--out FILE] [--balances FILE] [--hours FILE]',
-    summary: 'events as JSONL (stdout without --out); balances and hours as CSV',
-    details: 'Relative paths are taken from the directory the command was typed in.',
-    options: { out: { type: 'string' }, balances: { type: 'string' }, hours: { type: 'string' } },
+    synopsis: 'export [--out FILE [--without-keys]] [--balances FILE] [--hours FILE]',
+    summary: 'events as JSONL (stdout without --out) and key records in FILE.keys; balances and hours as CSV',
+    details:
+      '--out FILE       events to FILE, and beside it FILE.keys: the member keys (still wrapped under the master key, so\n' +
+      '                 useless without it) and the API keys (hashes only). Both files are mode 0600.\n' +
+      '--without-keys   leave FILE.keys out: after an import, no member profile written before will open.\n' +
+      'A backup is FILE + FILE.keys + the master key (kept apart). Relative paths are taken from the directory the command was typed in.',
+    options: { out: { type: 'string' }, 'without-keys': { type: 'boolean' }, balances: { type: 'string' }, hours: { type: 'string' } },
     run: ({ config, values }) => {
       const out = pathOption(values.out);
+      const withoutKeys = values['without-keys'] === true;
+      if (withoutKeys && !out) return Promise.resolve(refuse('--without-keys goes with --out FILE (events on stdout never carry keys)'));
       const csvs = [
         [pathOption(values.balances), exportBalancesCsv],
         [pathOption(values.hours), exportHoursCsv],
@@ -291,6 +324,13 @@ const commands: readonly Command[] = [
         await events.end();
         bar.done();
         log(`${count} events exported${out ? ` to ${out}` : ''}`);
+        if (out && !withoutKeys) {
+          const records = await exportKeys(runtime.credentials, keysFileFor(out));
+          log(`${records} key records (member keys wrapped under master key ${runtime.credentials.masterKey.id}, API keys) exported to ${keysFileFor(out)}`);
+          log(`keep the master key apart from these files: ${describeMasterKey(runtime)}; without it the member keys cannot be unwrapped`);
+        } else {
+          log(withoutKeysWarning(out));
+        }
         if (csvs.some(([file]) => file)) {
           const models = await runtime.openReadModels();
           for (const [file, run] of csvs) {
@@ -307,17 +347,46 @@ const commands: readonly Command[] = [
   {
     name: 'import',
     synopsis: 'import --in FILE',
-    summary: 'load a JSONL export into an empty store',
-    details: 'Relative paths are taken from the directory the command was typed in.',
+    summary: 'load a JSONL export into an empty store, and its key records from FILE.keys when there',
+    details:
+      'FILE.keys holds member keys wrapped under the master key of the exporting service: start this command with that\n' +
+      'master key (LEDGER_MASTER_KEY, LEDGER_MASTER_KEY_FILE, or its master-key file copied into the data directory).\n' +
+      'Relative paths are taken from the directory the command was typed in.',
     options: { in: { type: 'string' } },
     run: ({ config, values }) => {
       const file = pathOption(values.in);
       if (!file) return Promise.resolve(refuse('name the export to load: ledger import --in FILE.jsonl'));
-      return withRuntime(config, async ({ store }) => {
+      const keysFile = keysFileFor(file);
+      let keys: KeysFile | null = null;
+      if (existsSync(keysFile)) {
+        keys = readKeysFile(keysFile);
+        // Checked before anything is opened, so a wrong key creates no data directory and no new master key.
+        const configured = configuredMasterKey(config);
+        if (configured?.key.id !== keys.masterKeyId) {
+          return Promise.resolve(
+            refuse(
+              `${keysFile} holds member keys wrapped under master key ${keys.masterKeyId}, but ${configured ? `the master key in use is ${configured.key.id} (from ${configured.from})` : 'no master key is configured'}. ` +
+                `Import with the exporting service's master key: set LEDGER_MASTER_KEY or LEDGER_MASTER_KEY_FILE to it` +
+                (config.LEDGER_STORE === 'sqlite' ? `, or copy its master-key file to ${join(dataDirectory(config), masterKeyFileName)} (mode 0600)` : '') +
+                '. Nothing was imported.',
+            ),
+          );
+        }
+      }
+      return withRuntime(config, async ({ store, credentials }) => {
         const bar = progress({ label: 'import', unit: 'bytes', total: importFileBytes(file) });
         const count = await importEvents(store, file, bar.advance);
         bar.done();
         log(`${count} events imported from ${file}`);
+        if (keys) {
+          const added = await credentials.importRecords(keys.records);
+          log(`${added} key records (member keys, API keys) restored from ${keysFile}`);
+        } else {
+          log(
+            `WARNING: no ${keysFile} beside the export, so no member keys were restored: every member profile recorded before ` +
+              'the export reads as erased (names, phones, ID numbers cannot be opened), and API keys from before do not work.',
+          );
+        }
         return 0;
       });
     },
@@ -361,6 +430,19 @@ const commands: readonly Command[] = [
 
 const isCredentialRole = (role: string): role is (typeof credentialRoles)[number] => (credentialRoles as readonly string[]).includes(role);
 
+function describeMasterKey(runtime: Runtime): string {
+  const { master } = runtime.secrets;
+  return master.file ? `it is ${master.key.id}, kept in ${master.file}` : `it is ${master.key.id}, from ${master.from}`;
+}
+
+function withoutKeysWarning(out: string | null): string {
+  return (
+    `WARNING: ${out ? `--without-keys: ${out} holds` : 'stdout got'} the events only, no member keys and no API keys. ` +
+    'A ledger imported from it will show every member profile recorded before the export as erased (names, phones, ID numbers ' +
+    `cannot be opened), and API keys from before will not work.${out ? '' : ' Use --out FILE to get the keys in FILE.keys.'}`
+  );
+}
+
 function refuse(message: string): number {
   console.error(message);
   return 2;
@@ -368,7 +450,7 @@ function refuse(message: string): number {
 
 const environment = `Environment: LEDGER_STORE=sqlite|eventstoredb|memory, LEDGER_DATA_DIR (.data, from the directory you are in),
 LEDGER_ESDB_CONNECTION_STRING, LEDGER_PORT (else PORT; LEDGER_PORT wins), LEDGER_HOST, LEDGER_JWT_SECRET, LEDGER_JWKS,
-LEDGER_JWKS_URL, LEDGER_CERTIFICATE_SECRET, LEDGER_PUBLIC_URL (see the server's README.md).`;
+LEDGER_JWKS_URL, LEDGER_CERTIFICATE_SECRET, LEDGER_PUBLIC_URL, LEDGER_MASTER_KEY or LEDGER_MASTER_KEY_FILE (see the server's README.md).`;
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -28,6 +28,13 @@ export const configSchema = z
     LEDGER_JWT_SECRET: z.string().min(32, 'LEDGER_JWT_SECRET must be at least 32 characters (use a random 256-bit secret)').optional(),
     /** Signs certificates' verification codes and print links; kept in the data directory when unset. */
     LEDGER_CERTIFICATE_SECRET: z.string().min(32, 'LEDGER_CERTIFICATE_SECRET must be at least 32 characters (use a random 256-bit secret)').optional(),
+    /**
+     * The operator master key that wraps every member key (32 bytes, base64 or hex): required on
+     * EventStoreDB (the same on every instance); on SQLite, generated into the data directory when unset.
+     */
+    LEDGER_MASTER_KEY: z.string().optional(),
+    /** A file holding the master key instead (mode 0600). */
+    LEDGER_MASTER_KEY_FILE: z.string().optional(),
     /** Where the public reaches the service (for certificates' QR codes and links), e.g. https://ledger.example.org; else the request's own origin. */
     LEDGER_PUBLIC_URL: z
       .url({ protocol: /^https?$/, error: 'LEDGER_PUBLIC_URL must be an http(s) URL, like https://ledger.example.org' })
@@ -56,6 +63,9 @@ export const configSchema = z
         message: 'LEDGER_STORE=eventstoredb needs LEDGER_ESDB_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false',
       });
     }
+    if (env.LEDGER_MASTER_KEY && env.LEDGER_MASTER_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['LEDGER_MASTER_KEY'], message: 'set LEDGER_MASTER_KEY or LEDGER_MASTER_KEY_FILE, not both' });
+    }
     if (env.LEDGER_JWKS && env.LEDGER_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['LEDGER_JWKS'], message: 'set LEDGER_JWKS or LEDGER_JWKS_URL, not both' });
     }
@@ -82,7 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       const name = field === 'LEDGER_PORT' && portFromPort ? 'PORT' : field;
       const got = relevant[field];
       // Secrets are never echoed back.
-      const shown = got === undefined ? 'unset' : /SECRET|JWKS$/.test(name) ? '(hidden)' : JSON.stringify(got);
+      const shown = got === undefined ? 'unset' : /SECRET|JWKS$|MASTER_KEY$/.test(name) ? '(hidden)' : JSON.stringify(got);
       return `  ${name} (${shown}): ${issue.message.replace('LEDGER_PORT', name)}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -2,12 +2,16 @@
  * Credentials and member keys, kept apart from the event store (keys must never become events):
  * - API keys for machines: `vlk_<id>_<secret>`; only SHA-256 of the secret is stored, so a leaked
  *   database does not leak a usable key. The secret is shown once, when it is created.
- * - The vault's per-member keys (DESIGN §6): deleting one erases that member's personal data.
- * Durable in one small SQLite file in the data directory, or in memory for tests and the memory store.
+ * - The vault's per-member keys (DESIGN §6), wrapped under the operator's master key (master-key.ts):
+ *   deleting one erases that member's personal data.
+ * Both live in a key-record store of the backend the operator chose (`KeyRecordStore`): a small SQLite file
+ * in the data directory (sqlite-key-records.ts), streams on EventStoreDB (so every instance sees the same
+ * records), or memory for tests and the memory store.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import Database from 'better-sqlite3';
-import type { KeyStore, Role } from '@volunteer-ledger/core';
+import { InMemoryKeyRecordStore, type KeyRecordKind, type KeyRecordStore, type KeyStore, keyRecordKinds, type Role } from '@volunteer-ledger/core';
+import { checkMasterKey, MasterKey, MasterKeyError, memberKeyContext, wrapLegacyKeys, wrappingKeyStore } from './master-key.js';
+import { SqliteKeyRecords } from './sqlite-key-records.js';
 
 export type CredentialRole = Exclude<Role, 'system'>;
 
@@ -32,11 +36,20 @@ export interface NewApiKey {
 
 export interface CredentialStore {
   readonly keyStore: KeyStore;
+  /** The master key member keys are wrapped under. */
+  readonly masterKey: MasterKey;
   createApiKey(input: NewApiKey): Promise<{ record: ApiKeyRecord; token: string }>;
   /** The key's record if the token is a live key; null otherwise. */
   verifyApiKey(token: string): Promise<ApiKeyRecord | null>;
   revokeApiKey(id: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Every key record as stored (member keys still wrapped), for a backup's FILE.keys. */
+  exportRecords(): Promise<KeyRecordLine[]>;
+  /**
+   * Restores records from a backup; those already present are kept. Member keys must be wrapped under
+   * this store's master key (checked first: nothing is written otherwise). Returns how many were added.
+   */
+  importRecords(lines: readonly KeyRecordLine[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -57,6 +70,13 @@ export function looksLikeApiKey(token: string): boolean {
 
 interface StoredKey extends ApiKeyRecord {
   readonly secretHash: Buffer;
+}
+
+/** One key record in a backup: base64 bytes exactly as stored. */
+export interface KeyRecordLine {
+  readonly kind: KeyRecordKind;
+  readonly id: string;
+  readonly value: string;
 }
 
 function checkNew(input: NewApiKey): void {
@@ -84,135 +104,49 @@ function matches(stored: StoredKey | undefined, secret: string): stored is Store
   return timingSafeEqual(stored.secretHash, sha256(secret));
 }
 
-export class InMemoryCredentialStore implements CredentialStore {
-  readonly keyStore: KeyStore;
-  private readonly keys = new Map<string, StoredKey>();
-  private readonly memberKeys = new Map<string, Uint8Array>();
-
-  constructor() {
-    const memberKeys = this.memberKeys;
-    this.keyStore = {
-      get: async (id) => memberKeys.get(id) ?? null,
-      putIfAbsent: async (id, key) => {
-        const existing = memberKeys.get(id);
-        if (existing) return existing;
-        memberKeys.set(id, new Uint8Array(key));
-        return key;
-      },
-      delete: async (id) => void memberKeys.delete(id),
-    };
-  }
-
-  async createApiKey(input: NewApiKey) {
-    const { record, secret, token } = newKey(input);
-    this.keys.set(record.id, { ...record, secretHash: sha256(secret) });
-    return { record, token };
-  }
-
-  async verifyApiKey(token: string) {
-    const match = apiKeyPattern.exec(token);
-    if (!match) return null;
-    const stored = this.keys.get(match[1]!);
-    if (!matches(stored, match[2]!)) return null;
-    const { secretHash: _hash, ...record } = stored;
-    return record;
-  }
-
-  async revokeApiKey(id: string) {
-    const stored = this.keys.get(id);
-    if (!stored || stored.revokedAt) return false;
-    this.keys.set(id, { ...stored, revokedAt: new Date().toISOString() });
-    return true;
-  }
-
-  async listApiKeys() {
-    return [...this.keys.values()].map(({ secretHash: _hash, ...record }) => record);
-  }
-
-  async close() {}
-}
-
-interface KeyRow {
-  id: string;
-  secret_hash: Buffer;
-  role: CredentialRole;
-  community_id: string;
-  subject: string;
-  label: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const fromRow = (row: KeyRow): StoredKey => ({
-  id: row.id,
-  secretHash: row.secret_hash,
-  role: row.role,
-  communityId: row.community_id,
-  subject: row.subject,
-  label: row.label,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at,
-});
-
-/** How long a verified API key is trusted without looking it up again; a revocation in another process takes effect within it. */
+/** How long a verified API key is trusted without looking it up again; a revocation through another instance takes effect within it. */
 export const apiKeyCacheMs = 5_000;
 /** Most verified keys kept in the cache. */
 export const maxCachedApiKeys = 10_000;
 
-export class SqliteCredentialStore implements CredentialStore {
+const encodeKey = (key: StoredKey): Uint8Array => Buffer.from(JSON.stringify({ ...key, secretHash: key.secretHash.toString('hex') }), 'utf8');
+function decodeKey(value: Uint8Array): StoredKey {
+  const parsed = JSON.parse(Buffer.from(value).toString('utf8')) as ApiKeyRecord & { secretHash: string };
+  return { ...parsed, secretHash: Buffer.from(parsed.secretHash, 'hex') };
+}
+const withoutHash = ({ secretHash: _hash, ...record }: StoredKey): ApiKeyRecord => record;
+
+/**
+ * API keys and wrapped member keys over any key-record store. Opening checks the master key against the
+ * store's check value and wraps member keys stored raw by older versions (see `open`).
+ */
+export class KeyRecordCredentialStore implements CredentialStore {
   readonly keyStore: KeyStore;
-  private readonly db: Database.Database;
-  private readonly selectKey: Database.Statement<[string], KeyRow>;
   private readonly verified = new Map<string, { record: ApiKeyRecord; until: number }>();
 
-  private constructor(readonly filename: string) {
-    this.db = new Database(filename);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS api_keys (
-        id TEXT PRIMARY KEY,
-        secret_hash BLOB NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('admin', 'organiser', 'member')),
-        community_id TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        label TEXT NOT NULL DEFAULT '',
-        created_at TEXT NOT NULL,
-        revoked_at TEXT
-      );
-      CREATE TABLE IF NOT EXISTS member_keys (
-        key_id TEXT PRIMARY KEY,
-        key BLOB NOT NULL
-      );
-    `);
-    const db = this.db;
-    this.selectKey = db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?');
-    const getKey = db.prepare<[string], { key: Buffer }>('SELECT key FROM member_keys WHERE key_id = ?');
-    // Never overwrites: two instances sealing for one member at once must end up with one key.
-    const putKey = db.prepare<[string, Buffer]>('INSERT INTO member_keys (key_id, key) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING');
-    const deleteKey = db.prepare<[string]>('DELETE FROM member_keys WHERE key_id = ?');
-    this.keyStore = {
-      get: async (id) => {
-        const row = getKey.get(id);
-        return row ? new Uint8Array(row.key) : null;
-      },
-      putIfAbsent: async (id, key) => {
-        putKey.run(id, Buffer.from(key));
-        return new Uint8Array(getKey.get(id)!.key);
-      },
-      delete: async (id) => void deleteKey.run(id),
-    };
+  protected constructor(
+    readonly records: KeyRecordStore,
+    readonly masterKey: MasterKey,
+    /** How many raw member keys the opening wrapped (an upgrade from before envelope encryption). */
+    readonly migratedKeys: number,
+  ) {
+    this.keyStore = wrappingKeyStore(records, masterKey);
   }
 
-  static open(filename: string): SqliteCredentialStore {
-    return new SqliteCredentialStore(filename);
+  /** Checks `master` against the store (a MasterKeyError if it is not the store's) and wraps raw legacy keys. */
+  static async open(records: KeyRecordStore, master: MasterKey): Promise<KeyRecordCredentialStore> {
+    try {
+      await checkMasterKey(records, master);
+      return new KeyRecordCredentialStore(records, master, await wrapLegacyKeys(records, master));
+    } catch (fault) {
+      await records.close();
+      throw fault;
+    }
   }
 
   async createApiKey(input: NewApiKey) {
     const { record, secret, token } = newKey(input);
-    this.db
-      .prepare('INSERT INTO api_keys (id, secret_hash, role, community_id, subject, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(record.id, sha256(secret), record.role, record.communityId, record.subject, record.label, record.createdAt);
+    await this.records.putIfAbsent('api-key', record.id, encodeKey({ ...record, secretHash: sha256(secret) }));
     return { record, token };
   }
 
@@ -221,10 +155,10 @@ export class SqliteCredentialStore implements CredentialStore {
     if (cached && cached.until > Date.now()) return cached.record;
     const match = apiKeyPattern.exec(token);
     if (!match) return null;
-    const row = this.selectKey.get(match[1]!);
-    const stored = row ? fromRow(row) : undefined;
+    const value = await this.records.get('api-key', match[1]!);
+    const stored = value ? decodeKey(value) : undefined;
     if (!matches(stored, match[2]!)) return null;
-    const { secretHash: _hash, ...record } = stored;
+    const record = withoutHash(stored);
     if (this.verified.size >= maxCachedApiKeys) this.verified.clear();
     this.verified.set(token, { record, until: Date.now() + apiKeyCacheMs });
     return record;
@@ -232,20 +166,61 @@ export class SqliteCredentialStore implements CredentialStore {
 
   async revokeApiKey(id: string) {
     for (const [token, entry] of this.verified) if (entry.record.id === id) this.verified.delete(token);
-    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
+    const value = await this.records.get('api-key', id);
+    if (!value) return false;
+    const stored = decodeKey(value);
+    if (stored.revokedAt !== null) return false;
+    return this.records.replace('api-key', id, encodeKey({ ...stored, revokedAt: new Date().toISOString() }));
   }
 
   async listApiKeys() {
-    return this.db
-      .prepare<[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at')
-      .all()
-      .map((row) => {
-        const { secretHash: _hash, ...record } = fromRow(row);
-        return record;
-      });
+    const keys = (await this.records.list('api-key')).map(({ value }) => withoutHash(decodeKey(value)));
+    return keys.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async exportRecords() {
+    const lines: KeyRecordLine[] = [];
+    for (const kind of keyRecordKinds) {
+      for (const { id, value } of await this.records.list(kind)) lines.push({ kind, id, value: Buffer.from(value).toString('base64') });
+    }
+    return lines;
+  }
+
+  async importRecords(lines: readonly KeyRecordLine[]) {
+    // Every member key must open under this master key before anything is written.
+    const decoded = lines.map((line) => ({ ...line, bytes: new Uint8Array(Buffer.from(line.value, 'base64')) }));
+    for (const line of decoded) {
+      if (line.kind === 'member-key') {
+        try {
+          this.masterKey.unwrap(memberKeyContext(line.id), line.bytes);
+        } catch (fault) {
+          throw new MasterKeyError(`the backup's member key ${line.id} does not open under master key ${this.masterKey.id}: ${(fault as Error).message}`);
+        }
+      }
+    }
+    let added = 0;
+    for (const line of decoded) {
+      // This store's own check value stays: it was just verified against the same master key.
+      if (line.kind === 'meta') continue;
+      const stored = await this.records.putIfAbsent(line.kind, line.id, line.bytes);
+      if (Buffer.from(stored).equals(Buffer.from(line.bytes))) added += 1;
+    }
+    return added;
   }
 
   async close() {
-    if (this.db.open) this.db.close();
+    await this.records.close();
   }
 }
+
+/** Everything in this process's memory under a master key of its own: for tests and the memory store. */
+export class InMemoryCredentialStore extends KeyRecordCredentialStore {
+  constructor(master: MasterKey = MasterKey.generate()) {
+    super(new InMemoryKeyRecordStore(), master, 0);
+  }
+}
+
+/** API keys and wrapped member keys in one SQLite file in the data directory (the embedded default). */
+export const SqliteCredentialStore = {
+  open: (filename: string, master: MasterKey): Promise<KeyRecordCredentialStore> => KeyRecordCredentialStore.open(SqliteKeyRecords.open(filename), master),
+};

@@ -1,9 +1,10 @@
 /**
- * Long jobs for the CLI: export and import events as JSONL, balances and hours as CSV, and `verify`,
+ * Long jobs for the CLI: export and import events as JSONL (with the key records in FILE.keys), balances
+ * and hours as CSV, and `verify`,
  * which replays the whole store into fresh read models and checks the ledger's rules. Each reports how
  * far it got through `onProgress` (events, or bytes for an import; the CLI draws a progress line).
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import {
   type AccountEntry,
@@ -20,7 +21,10 @@ import {
   type ReadAllOptions,
   streamNames,
   type TrialBalanceView,
+  keyRecordKinds,
 } from '@volunteer-ledger/core';
+import type { CredentialStore, KeyRecordLine } from './credentials.js';
+import { privateFileMode, restrictFile } from './file-modes.js';
 
 /** Events per read of the global order. */
 export const exportPageSize = 1_000;
@@ -204,4 +208,53 @@ export async function verifyLedger(store: EventStore, onProgress: OnProgress = i
     if (stored !== m.revision) breaches.push(`${where}: folded revision ${m.revision}, store has ${String(stored)}`);
   });
   return { events, communities, breaches };
+}
+
+/** The file beside an export that holds its key records: `FILE.keys`. */
+export const keysFileFor = (eventsFile: string): string => `${eventsFile}.keys`;
+export const keysFileFormat = 'volunteer-ledger-keys';
+export const keysFileVersion = 1;
+
+export interface KeysFile {
+  /** The master key every member key in it is wrapped under. */
+  readonly masterKeyId: string;
+  readonly records: KeyRecordLine[];
+}
+
+/**
+ * Writes the credential store's records (member keys still wrapped, API keys as stored: hashes, never
+ * secrets) as JSONL behind a header naming the master key, mode 0600. Returns how many records.
+ */
+export async function exportKeys(credentials: CredentialStore, file: string): Promise<number> {
+  const records = await credentials.exportRecords();
+  const header = { format: keysFileFormat, version: keysFileVersion, masterKeyId: credentials.masterKey.id, exportedAt: new Date().toISOString() };
+  const lines = [JSON.stringify(header), ...records.map((record) => JSON.stringify(record))];
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: privateFileMode });
+  // An existing file keeps its mode through writeFileSync: restrict it either way.
+  restrictFile(file);
+  return records.length;
+}
+
+/** Reads and checks a keys file whole (they are small: one line per member key and API key). */
+export function readKeysFile(file: string): KeysFile {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const parse = (line: string, at: number): Record<string, unknown> => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new Error(`${file}:${at}: not JSON; a keys file is what \`ledger export --out FILE\` wrote as FILE.keys`);
+    }
+  };
+  const header = parse(lines[0] ?? '{}', 1);
+  if (header['format'] !== keysFileFormat || header['version'] !== keysFileVersion || typeof header['masterKeyId'] !== 'string') {
+    throw new Error(`${file}:1: not a keys file of format ${keysFileFormat} version ${keysFileVersion}`);
+  }
+  const records = lines.slice(1).map((line, i) => {
+    const record = parse(line, i + 2);
+    if (!(keyRecordKinds as readonly unknown[]).includes(record['kind']) || typeof record['id'] !== 'string' || typeof record['value'] !== 'string') {
+      throw new Error(`${file}:${i + 2}: expected {"kind": ${keyRecordKinds.join('|')}, "id": …, "value": base64}`);
+    }
+    return record as unknown as KeyRecordLine;
+  });
+  return { masterKeyId: header['masterKeyId'], records };
 }

@@ -3,7 +3,7 @@
  * the vault's member keys, in their own file), this instance's projections, and the core `Ledger`. Shared by
  * `serve` and the CLI.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Clock,
@@ -18,15 +18,16 @@ import {
 } from '@volunteer-ledger/core';
 import { SqliteEventStore, SqliteProjectionStore } from '@volunteer-ledger/store-sqlite';
 import type { ServerConfig } from './config.js';
-import { type CredentialStore, InMemoryCredentialStore, SqliteCredentialStore } from './credentials.js';
+import { type CredentialStore, InMemoryCredentialStore, KeyRecordCredentialStore, SqliteCredentialStore } from './credentials.js';
+import { privateDirectory, restrictSqliteFile } from './file-modes.js';
 import { observingReads } from './maintenance.js';
-import { certificateSecret, dataDirectory, jwtSecret, type KeptSecret } from './secrets.js';
+import { certificateSecret, dataDirectory, jwtSecret, type KeptSecret, masterKey, type MasterKeySource } from './secrets.js';
 
 export interface Runtime {
   /** The configuration, with LEDGER_JWT_SECRET filled in from the data directory when it was unset (secrets.ts). */
   readonly config: ServerConfig;
   /** The secrets in use and where they are kept, for the start-up message. */
-  readonly secrets: { readonly jwt: KeptSecret | null; readonly certificate: KeptSecret };
+  readonly secrets: { readonly jwt: KeptSecret | null; readonly certificate: KeptSecret; readonly master: MasterKeySource };
   readonly store: EventStore;
   readonly credentials: CredentialStore;
   readonly ledger: Ledger;
@@ -56,6 +57,12 @@ async function openEventStoreDb(connectionString: string): Promise<EventStore> {
   return new EventStoreDbEventStore({ connectionString });
 }
 
+/** API keys and member keys in the cluster itself, so every instance over it sees the same ones. */
+async function openEventStoreDbCredentials(connectionString: string, master: MasterKeySource): Promise<CredentialStore> {
+  const { EventStoreDbKeyRecords } = await import('@volunteer-ledger/store-eventstoredb');
+  return KeyRecordCredentialStore.open(new EventStoreDbKeyRecords({ connectionString }), master.key);
+}
+
 export interface RuntimeOptions {
   readonly clock?: Clock;
   readonly store?: EventStore;
@@ -65,6 +72,8 @@ export interface RuntimeOptions {
 
 export async function openRuntime(config: ServerConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
+  // Before anything is opened: on EventStoreDB a missing master key stops start-up here.
+  const master = masterKey(config);
   let store: EventStore;
   let credentials: CredentialStore;
   let describe: string;
@@ -73,22 +82,23 @@ export async function openRuntime(config: ServerConfig, options: RuntimeOptions 
   if (config.LEDGER_STORE === 'memory') {
     projections = new InMemoryProjectionStore();
     store = options.store ?? new InMemoryEventStore();
-    credentials = new InMemoryCredentialStore();
+    credentials = new InMemoryCredentialStore(master.key);
     describe = 'in-memory store (nothing survives a restart)';
   } else {
-    dataDir = dataDirectory(config);
-    mkdirSync(dataDir, { recursive: true });
-    credentials = SqliteCredentialStore.open(join(dataDir, credentialsFileName));
-    projections = SqliteProjectionStore.open(join(dataDir, projectionsFileName));
+    dataDir = privateDirectory(dataDirectory(config));
     if (config.LEDGER_STORE === 'sqlite') {
-      store = options.store ?? SqliteEventStore.open(join(dataDir, eventStoreFileName));
+      credentials = await SqliteCredentialStore.open(join(dataDir, credentialsFileName), master.key);
+      projections = SqliteProjectionStore.open(restrictSqliteFile(join(dataDir, projectionsFileName)));
+      store = options.store ?? SqliteEventStore.open(restrictSqliteFile(join(dataDir, eventStoreFileName)));
       describe = `SQLite store at ${join(dataDir, eventStoreFileName)}, read models in ${projectionsFileName} beside it`;
     } else {
+      credentials = await openEventStoreDbCredentials(config.LEDGER_ESDB_CONNECTION_STRING!, master);
+      projections = SqliteProjectionStore.open(restrictSqliteFile(join(dataDir, projectionsFileName)));
       store = options.store ?? (await openEventStoreDb(config.LEDGER_ESDB_CONNECTION_STRING!));
-      describe = `EventStoreDB (credentials and this instance's read models in ${dataDir})`;
+      describe = `EventStoreDB (API keys and wrapped member keys in the cluster; this instance's read models in ${dataDir})`;
     }
   }
-  const secrets = { jwt: jwtSecret(config), certificate: certificateSecret(config) };
+  const secrets = { jwt: jwtSecret(config), certificate: certificateSecret(config), master };
   const ledger = new Ledger({
     store,
     clock,
@@ -126,8 +136,9 @@ export async function openRuntime(config: ServerConfig, options: RuntimeOptions 
         const scratch = new InMemoryProjectionStore();
         return { projections: scratch, dispose: () => scratch.close() };
       }
+      // mkdtemp makes the directory 0700.
       const dir = mkdtempSync(join(dataDir, 'scratch-projections-'));
-      const scratch = SqliteProjectionStore.open(join(dir, projectionsFileName));
+      const scratch = SqliteProjectionStore.open(restrictSqliteFile(join(dir, projectionsFileName)));
       return {
         projections: scratch,
         async dispose() {

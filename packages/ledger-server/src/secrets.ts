@@ -2,12 +2,16 @@
  * Secrets the service keeps for itself when the operator configured none, so that a first start needs
  * no set-up: the HS256 secret that signs and checks JWTs (`ledger token sign` works at once), and the
  * key that signs certificates' verification codes and print links. Each is a file in the data
- * directory, created once with mode 0600 and read by the service and the CLI alike.
+ * directory, created once with mode 0600 and read by the service and the CLI alike. And the operator master
+ * key that wraps member keys (master-key.ts): from the environment, or on the embedded default generated
+ * into the data directory on the first start.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
+import { privateDirectory } from './file-modes.js';
+import { MasterKey, MasterKeyError, parseMasterKey } from './master-key.js';
 import { fromCaller } from './paths.js';
 
 export const jwtSecretFileName = 'jwt-secret';
@@ -31,9 +35,7 @@ export function dataDirectory(config: ServerConfig): string {
 }
 
 function inDataDirectory(config: ServerConfig, fileName: string): string {
-  const dir = dataDirectory(config);
-  mkdirSync(dir, { recursive: true });
-  return join(dir, fileName);
+  return join(privateDirectory(dataDirectory(config)), fileName);
 }
 
 /**
@@ -73,4 +75,69 @@ export function certificateSecret(config: ServerConfig): KeptSecret {
   if (config.LEDGER_CERTIFICATE_SECRET) return { value: config.LEDGER_CERTIFICATE_SECRET, file: null, created: false };
   if (config.LEDGER_STORE === 'memory') return { value: randomBytes(secretBytes).toString('base64url'), file: null, created: true };
   return keptSecret(inDataDirectory(config, certificateSecretFileName));
+}
+
+export const masterKeyFileName = 'master-key';
+
+export interface MasterKeySource {
+  readonly key: MasterKey;
+  /** Where it came from, for the start-up message. */
+  readonly from: 'LEDGER_MASTER_KEY' | 'LEDGER_MASTER_KEY_FILE' | 'data directory' | 'this process';
+  /** The file it is kept in, when it is one. */
+  readonly file: string | null;
+  /** True when this call generated it. */
+  readonly created: boolean;
+}
+
+const masterKeyMissingOnEventStoreDb =
+  'LEDGER_STORE=eventstoredb needs the operator master key that wraps member keys (every instance must use the same one): ' +
+  'set LEDGER_MASTER_KEY to 32 random bytes as base64 or hex (`openssl rand -base64 32`), or LEDGER_MASTER_KEY_FILE to a file ' +
+  'holding it, mode 0600. Keep it in a secret manager, not beside the data: whoever has both can read every member profile.';
+
+function readMasterKeyFile(file: string, what: string): MasterKey {
+  if (process.platform !== 'win32') {
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0) throw new MasterKeyError(`${what} ${file} can be read by other users (mode ${mode.toString(8)}); run \`chmod 600 ${file}\` and start again`);
+  }
+  return new MasterKey(parseMasterKey(readFileSync(file, 'utf8'), `${what} ${file}`));
+}
+
+/**
+ * The master key configured or kept, without generating one: LEDGER_MASTER_KEY, else LEDGER_MASTER_KEY_FILE,
+ * else the data directory's `master-key` file when there is one. Null when there is none yet.
+ */
+export function configuredMasterKey(config: ServerConfig): MasterKeySource | null {
+  if (config.LEDGER_MASTER_KEY) {
+    return { key: new MasterKey(parseMasterKey(config.LEDGER_MASTER_KEY, 'LEDGER_MASTER_KEY')), from: 'LEDGER_MASTER_KEY', file: null, created: false };
+  }
+  if (config.LEDGER_MASTER_KEY_FILE) {
+    const file = fromCaller(config.LEDGER_MASTER_KEY_FILE);
+    if (!existsSync(file)) throw new MasterKeyError(`LEDGER_MASTER_KEY_FILE names ${file}, which does not exist; give the file that holds the master key`);
+    return { key: readMasterKeyFile(file, 'LEDGER_MASTER_KEY_FILE'), from: 'LEDGER_MASTER_KEY_FILE', file, created: false };
+  }
+  if (config.LEDGER_STORE === 'memory') return null;
+  const file = join(dataDirectory(config), masterKeyFileName);
+  return existsSync(file) ? { key: readMasterKeyFile(file, 'the master key file'), from: 'data directory', file, created: false } : null;
+}
+
+/**
+ * The master key member keys are wrapped under. Configured (see `configuredMasterKey`), else: with the
+ * memory store, one for this process; with SQLite, one generated into the data directory (mode 0600,
+ * created exclusively so two processes starting at once share it); with EventStoreDB, none — start-up
+ * stops, since instances generating keys of their own could not open each other's member keys.
+ */
+export function masterKey(config: ServerConfig): MasterKeySource {
+  const configured = configuredMasterKey(config);
+  if (configured) return configured;
+  if (config.LEDGER_STORE === 'memory') return { key: MasterKey.generate(), from: 'this process', file: null, created: true };
+  if (config.LEDGER_STORE === 'eventstoredb') throw new MasterKeyError(masterKeyMissingOnEventStoreDb);
+  const file = inDataDirectory(config, masterKeyFileName);
+  const generated = MasterKey.generate();
+  try {
+    writeFileSync(file, `${generated.exportBase64()}\n`, { flag: 'wx', mode: secretFileMode });
+    return { key: generated, from: 'data directory', file, created: true };
+  } catch (fault) {
+    if ((fault as NodeJS.ErrnoException).code !== 'EEXIST') throw fault;
+  }
+  return { key: readMasterKeyFile(file, 'the master key file'), from: 'data directory', file, created: false };
 }

@@ -3,3 +3,4 @@ export { EventStoreDbIdempotencyStore } from './idempotency.js';
 export { EventStoreDbCheckpointStore } from './checkpoints.js';
 export { ulidToUuid, uuidToUlid } from './ids.js';
 export { packPosition, unpackPosition, type AllPosition } from './positions.js';
+export { EventStoreDbKeyRecords, type EventStoreDbKeyRecordsOptions } from './key-records.js';

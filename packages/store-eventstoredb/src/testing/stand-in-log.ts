@@ -14,7 +14,13 @@
  *   (re-appending the same event ids right after the expected revision succeeds without writing);
  * - `$maxCount` stream metadata honoured on stream reads (scavenging is not modelled, so `$all` still
  *   returns truncated events, as a real server does until it scavenges);
- * - the default `$all` filter and stream-name / event-type filters, by prefix or regular expression.
+ * - the default `$all` filter and stream-name / event-type filters, by prefix or regular expression;
+ * - deleting streams as the server does: a soft delete (`Streams.Delete`) writes `$tb` (truncate before)
+ *   = 2^63 - 1 into the stream's metadata, so the stream reads as not found; appending to it again
+ *   recreates it, its revisions continuing after the old ones and `$tb` moved to the first new event, so
+ *   the old events stay hidden. A hard delete (`Streams.Tombstone`) writes a `$streamDeleted` tombstone
+ *   (revision 2^63 - 1) to `$all`; the stream then reads, appends and deletes as deleted, for ever.
+ *   Neither removes bytes: only a scavenge would, and scavenging is not modelled.
  */
 
 /** Unsigned 64-bit maximum: what the server reports for an unknown position. */
@@ -44,7 +50,18 @@ export type Expected = 'any' | 'no_stream' | 'stream_exists' | bigint;
 
 export type AppendOutcome =
   | { readonly kind: 'success'; readonly lastRevision: bigint; readonly commit: bigint; readonly prepare: bigint }
-  | { readonly kind: 'wrong_expected_version'; readonly current: bigint | 'no_stream' };
+  | { readonly kind: 'wrong_expected_version'; readonly current: bigint | 'no_stream' }
+  | { readonly kind: 'stream_deleted' };
+
+export type DeleteOutcome =
+  | { readonly kind: 'success'; readonly commit: bigint; readonly prepare: bigint }
+  | { readonly kind: 'wrong_expected_version'; readonly current: bigint | 'no_stream' }
+  | { readonly kind: 'stream_deleted' };
+
+/** The server's `EventNumber.DeletedStream` (long.MaxValue): a tombstone's revision and a soft delete's `$tb`. */
+export const deletedStreamRevision = (1n << 63n) - 1n;
+/** The event type of a tombstone. */
+export const tombstoneEventType = '$streamDeleted';
 
 export interface AllPositionBound {
   readonly commit: bigint;
@@ -84,6 +101,8 @@ export class StandInLog {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly listeners = new Set<(events: readonly StoredEvent[]) => void>();
+  /** Hard-deleted streams. */
+  private readonly tombstoned = new Set<string>();
   private nextLogPosition = firstLogPosition;
 
   /** The position after the last committed record, as a subscription from the end sees it. */
@@ -103,8 +122,10 @@ export class StandInLog {
 
   /** Appends atomically if `expected` holds, as `WriteEvents` does for one stream. */
   append(streamName: string, expected: Expected, events: readonly ProposedEvent[]): AppendOutcome {
+    if (this.tombstoned.has(streamName)) return { kind: 'stream_deleted' };
     const current = this.currentRevision(streamName);
-    if (!this.expectedHolds(expected, current)) {
+    const softDeleted = this.isSoftDeleted(streamName);
+    if (!this.expectedHolds(expected, current, softDeleted)) {
       const idempotent = this.idempotentReplay(streamName, expected, events);
       if (idempotent) return idempotent;
       return { kind: 'wrong_expected_version', current };
@@ -135,8 +156,46 @@ export class StandInLog {
       });
     }
     this.commit(streamName, stream, written);
+    // Recreating a soft-deleted stream: the old events stay hidden behind `$tb`, now the first new event.
+    if (softDeleted) this.writeMetadata(streamName, { ...this.metadata(streamName), $tb: Number(written[0]!.revision) });
     const last = written[written.length - 1]!;
     return { kind: 'success', lastRevision: last.revision, commit: last.commit, prepare: last.prepare };
+  }
+
+  /** `Streams.Delete`: a soft delete, as `$tb` = 2^63 - 1 in the stream's metadata. */
+  softDelete(streamName: string, expected: Expected): DeleteOutcome {
+    if (this.tombstoned.has(streamName)) return { kind: 'stream_deleted' };
+    const current = this.currentRevision(streamName);
+    if (!this.expectedHolds(expected, current, this.isSoftDeleted(streamName))) return { kind: 'wrong_expected_version', current };
+    const written = this.writeMetadata(streamName, { ...this.metadata(streamName), $tb: Number(deletedStreamRevision) });
+    return { kind: 'success', commit: written.commit, prepare: written.prepare };
+  }
+
+  /** `Streams.Tombstone`: a hard delete. The tombstone goes to `$all`; the stream is deleted for ever. */
+  tombstone(streamName: string, expected: Expected): DeleteOutcome {
+    if (this.tombstoned.has(streamName)) return { kind: 'stream_deleted' };
+    const current = this.currentRevision(streamName);
+    if (!this.expectedHolds(expected, current, this.isSoftDeleted(streamName))) return { kind: 'wrong_expected_version', current };
+    const event: ProposedEvent = { id: crypto.randomUUID(), type: tombstoneEventType, contentType: 'application/octet-stream', data: new Uint8Array(), metadata: new Uint8Array() };
+    const position = this.allocate(streamName, event);
+    const tombstone: StoredEvent = {
+      ...event,
+      streamName,
+      revision: deletedStreamRevision,
+      createdTicks: nowTicks(),
+      commit: position,
+      prepare: position,
+      selfCommitted: true,
+    };
+    this.tombstoned.add(streamName);
+    this.all.push(tombstone);
+    for (const listener of [...this.listeners]) listener([tombstone]);
+    return { kind: 'success', commit: position, prepare: position };
+  }
+
+  /** Whether the stream was hard-deleted (reads and writes of it fail with `StreamDeleted`). */
+  isTombstoned(streamName: string): boolean {
+    return this.tombstoned.has(streamName);
   }
 
   /**
@@ -168,19 +227,28 @@ export class StandInLog {
     this.commit(streamName, stream, written);
   }
 
-  /** The stream's events, or undefined when it has none. */
+  /** The stream's events, or undefined when it has none (or is soft-deleted: it reads as not found). */
   stream(streamName: string): readonly StoredEvent[] | undefined {
     const stream = this.streams.get(streamName);
-    return stream && stream.length > 0 ? stream : undefined;
+    return stream && stream.length > 0 && !this.isSoftDeleted(streamName) ? stream : undefined;
   }
 
-  /** The first revision a stream read may return, given the stream's `$maxCount` metadata. */
+  /** The first revision a stream read may return, given the stream's `$maxCount` and `$tb` metadata. */
   firstReadableRevision(streamName: string): bigint {
     const stream = this.streams.get(streamName);
     if (!stream) return 0n;
     const maxCount = this.maxCount(streamName);
-    if (maxCount === undefined) return 0n;
-    return BigInt(Math.max(0, stream.length - maxCount));
+    const byCount = maxCount === undefined ? 0 : Math.max(0, stream.length - maxCount);
+    const truncateBefore = this.metadata(streamName)['$tb'];
+    const byTruncation = typeof truncateBefore === 'number' && truncateBefore > 0 ? Math.min(truncateBefore, stream.length) : 0;
+    return BigInt(Math.max(byCount, byTruncation));
+  }
+
+  private isSoftDeleted(streamName: string): boolean {
+    const stream = this.streams.get(streamName);
+    if (!stream || stream.length === 0) return false;
+    const truncateBefore = this.metadata(streamName)['$tb'];
+    return typeof truncateBefore === 'number' && truncateBefore >= stream.length;
   }
 
   /** Events in `$all` order, forwards from `from` (inclusive) or backwards before `before` (exclusive). */
@@ -224,14 +292,15 @@ export class StandInLog {
     return () => this.listeners.delete(listener);
   }
 
-  private expectedHolds(expected: Expected, current: bigint | 'no_stream'): boolean {
+  /** A soft-deleted stream takes `no_stream` (it is recreated) and its last revision, not `stream_exists`. */
+  private expectedHolds(expected: Expected, current: bigint | 'no_stream', softDeleted = false): boolean {
     switch (expected) {
       case 'any':
         return true;
       case 'no_stream':
-        return current === 'no_stream';
+        return current === 'no_stream' || softDeleted;
       case 'stream_exists':
-        return current !== 'no_stream';
+        return current !== 'no_stream' && !softDeleted;
       default:
         return current === expected;
     }
@@ -271,14 +340,32 @@ export class StandInLog {
   }
 
   private maxCount(streamName: string): number | undefined {
+    const maxCount = this.metadata(streamName)['$maxCount'];
+    return typeof maxCount === 'number' && maxCount > 0 ? maxCount : undefined;
+  }
+
+  private metadata(streamName: string): Record<string, unknown> {
     const metadataEvent = this.streams.get(`$$${streamName}`)?.at(-1);
-    if (!metadataEvent) return undefined;
+    if (!metadataEvent) return {};
     try {
-      const metadata = JSON.parse(Buffer.from(metadataEvent.data).toString('utf8')) as { $maxCount?: unknown };
-      return typeof metadata.$maxCount === 'number' && metadata.$maxCount > 0 ? metadata.$maxCount : undefined;
+      const metadata = JSON.parse(Buffer.from(metadataEvent.data).toString('utf8')) as unknown;
+      return typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {};
     } catch {
-      return undefined;
+      return {};
     }
+  }
+
+  private writeMetadata(streamName: string, metadata: Record<string, unknown>): StoredEvent {
+    const event: ProposedEvent = {
+      id: crypto.randomUUID(),
+      type: '$metadata',
+      contentType: 'application/json',
+      data: utf8.encode(JSON.stringify(metadata)),
+      metadata: new Uint8Array(),
+    };
+    const outcome = this.append(`$$${streamName}`, 'any', [event]);
+    if (outcome.kind !== 'success') throw new Error(`could not write metadata of ${streamName}`);
+    return this.streams.get(`$$${streamName}`)!.at(-1)!;
   }
 }
 

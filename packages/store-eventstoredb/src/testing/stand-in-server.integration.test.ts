@@ -10,6 +10,7 @@ import {
   FORWARDS,
   NO_STREAM,
   START,
+  StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
   jsonEvent,
@@ -212,6 +213,41 @@ describe.each<[string, StandInOptions]>([
     });
     await new Promise((resolve) => setTimeout(resolve, 400));
     await expect(collect(client.readStream('orders-1'))).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  it('a soft-deleted stream reads as not found; appending recreates it, revisions continuing, the old events hidden', async () => {
+    await client.appendToStream('orders-1', [event(0), event(1)], { expectedRevision: NO_STREAM });
+    await expect(client.deleteStream('orders-1', { expectedRevision: 5n })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    const deleted = await client.deleteStream('orders-1', { expectedRevision: 1n });
+    expect(deleted.position).toBeDefined();
+    await expect(collect(client.readStream('orders-1'))).rejects.toBeInstanceOf(StreamNotFoundError);
+    const recreated = await client.appendToStream('orders-1', [event(2)], { expectedRevision: NO_STREAM });
+    expect(recreated.nextExpectedRevision).toBe(2n);
+    const read = await collect(client.readStream('orders-1'));
+    expect(read.map(n)).toEqual([2]);
+    expect(read[0]!.event!.revision).toBe(2n);
+    // $all keeps the old events until a scavenge.
+    expect((await collect(client.readAll())).filter((e) => e.event?.streamId === 'orders-1').map(n)).toEqual([0, 1, 2]);
+  });
+
+  it('a tombstoned stream reads, appends and deletes as deleted, for ever; its tombstone is in $all', async () => {
+    await client.appendToStream('orders-2', [event(0)], { expectedRevision: NO_STREAM });
+    await expect(client.tombstoneStream('orders-2', { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await client.tombstoneStream('orders-2', { expectedRevision: 0n });
+    await expect(collect(client.readStream('orders-2'))).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(client.appendToStream('orders-2', [event(1)], { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(client.appendToStream('orders-2', [event(1)])).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(client.tombstoneStream('orders-2')).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(client.deleteStream('orders-2')).rejects.toBeInstanceOf(StreamDeletedError);
+    const inAll = (await collect(client.readAll())).filter((e) => e.event?.streamId === 'orders-2');
+    expect(inAll.map((e) => e.event!.type)).toEqual(['Counted', '$streamDeleted']);
+    expect(inAll[1]!.event!.revision).toBe((1n << 63n) - 1n);
+    expect(server.calls.get('Tombstone')).toBe(3);
+  });
+
+  it('a stream never written can be tombstoned, and then never created', async () => {
+    await client.tombstoneStream('orders-3');
+    await expect(client.appendToStream('orders-3', [event(0)], { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(StreamDeletedError);
   });
 });
 

@@ -21,6 +21,7 @@ import type * as FeaturesPb from '@eventstore/db-client/generated/serverfeatures
 import type * as FeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
 import {
   type AllPositionBound,
+  type DeleteOutcome,
   type EventFilter,
   type Expected,
   type ProposedEvent,
@@ -49,6 +50,10 @@ type AppendReq = StreamsPb.AppendReq;
 type AppendResp = StreamsPb.AppendResp;
 type BatchAppendReq = StreamsPb.BatchAppendReq;
 type BatchAppendResp = StreamsPb.BatchAppendResp;
+type DeleteReq = StreamsPb.DeleteReq;
+type DeleteResp = StreamsPb.DeleteResp;
+type TombstoneReq = StreamsPb.TombstoneReq;
+type TombstoneResp = StreamsPb.TombstoneResp;
 type ReadOptions = StreamsPb.ReadReq.Options;
 /** What every server call has: cancellation and events (grpc-js does not export its own name for it). */
 type SurfaceCall = EventEmitter & { readonly cancelled: boolean };
@@ -128,6 +133,10 @@ export class EventStoreStandIn {
       read: (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => this.track('Read', call, () => this.read(call)),
       append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) =>
         this.track('Append', call, () => this.append(call, callback)),
+      delete: (call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>) =>
+        this.track('Delete', call, async () => this.deleteStream(call.request, callback)),
+      tombstone: (call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>) =>
+        this.track('Tombstone', call, async () => this.tombstoneStream(call.request, callback)),
     };
     if (this.options.batchAppend) {
       streams['batchAppend'] = (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) =>
@@ -182,6 +191,8 @@ export class EventStoreStandIn {
     };
     add(streamsGrpc.StreamsService.read.path, ['position', 'events']);
     add(streamsGrpc.StreamsService.append.path, []);
+    add(streamsGrpc.StreamsService.delete.path, []);
+    add(streamsGrpc.StreamsService.tombstone.path, []);
     if (this.options.batchAppend) add(streamsGrpc.StreamsService.batchAppend.path, []);
     add(featuresGrpc.ServerFeaturesService.getSupportedMethods.path, []);
     const result = new featuresPb.SupportedMethods();
@@ -239,6 +250,8 @@ export class EventStoreStandIn {
     const identifier = streamOptions.getStreamIdentifier();
     const name = identifier ? Buffer.from(identifier.getStreamName_asU8()).toString('utf8') : '';
     if (name.length === 0) return fail(call, invalidArgument("'streamIdentifier' is a required argument"));
+    // The server's enumerator fails a read of a hard-deleted stream with StreamDeleted (a soft-deleted one reads as not found).
+    if (this.log.isTombstoned(name)) return fail(call, streamDeleted(name));
     const stream = this.log.stream(name);
     if (!stream) {
       const notFound = new streamsPb.ReadResp.StreamNotFound();
@@ -466,6 +479,7 @@ export class EventStoreStandIn {
     if (call.cancelled) return;
 
     const outcome = this.log.append(name, expected, events);
+    if (outcome.kind === 'stream_deleted') return callback(streamDeleted(name));
     const response = new streamsPb.AppendResp();
     if (outcome.kind === 'success') {
       const success = new streamsPb.AppendResp.Success();
@@ -501,6 +515,49 @@ export class EventStoreStandIn {
       response.setWrongExpectedVersion(wrong);
     }
     callback(null, response);
+  }
+
+  // ---------------------------------------------------------------- Streams.Delete and Streams.Tombstone
+
+  /** A soft delete (KurrentDB `Streams.Delete.cs`): the stream reads as not found until written again. */
+  private deleteStream(request: DeleteReq, callback: grpc.sendUnaryData<DeleteResp>): void {
+    const answer = this.removeStream(request.getOptions(), streamsPb.DeleteReq.Options.ExpectedStreamRevisionCase, (name, expected) =>
+      this.log.softDelete(name, expected),
+    );
+    if ('error' in answer) return callback(answer.error);
+    const position = new streamsPb.DeleteResp.Position();
+    position.setCommitPosition(answer.commit);
+    position.setPreparePosition(answer.prepare);
+    callback(null, new streamsPb.DeleteResp().setPosition(position));
+  }
+
+  /** A hard delete (KurrentDB `Streams.Tombstone.cs`): the stream is deleted for ever. */
+  private tombstoneStream(request: TombstoneReq, callback: grpc.sendUnaryData<TombstoneResp>): void {
+    const answer = this.removeStream(request.getOptions(), streamsPb.TombstoneReq.Options.ExpectedStreamRevisionCase, (name, expected) =>
+      this.log.tombstone(name, expected),
+    );
+    if ('error' in answer) return callback(answer.error);
+    const position = new streamsPb.TombstoneResp.Position();
+    position.setCommitPosition(answer.commit);
+    position.setPreparePosition(answer.prepare);
+    callback(null, new streamsPb.TombstoneResp().setPosition(position));
+  }
+
+  /** What Delete and Tombstone share: their options (same shape), the expected-revision check, the errors. */
+  private removeStream(
+    options: StreamsPb.DeleteReq.Options | StreamsPb.TombstoneReq.Options | undefined,
+    Case: { readonly REVISION: number; readonly NO_STREAM: number; readonly ANY: number; readonly STREAM_EXISTS: number },
+    remove: (name: string, expected: Expected) => DeleteOutcome,
+  ): { readonly commit: string; readonly prepare: string } | { readonly error: grpc.ServiceError } {
+    const identifier = options?.getStreamIdentifier();
+    if (!options || !identifier) return { error: invalidArgument("'options' is a required argument") };
+    const expected = expectedOf(options.getExpectedStreamRevisionCase(), Case, () => BigInt(options.getRevision()));
+    if (expected === undefined) return { error: invalidArgument(`'${options.getExpectedStreamRevisionCase()}' is not a valid ExpectedStreamRevisionOneofCase`) };
+    const name = Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
+    const outcome = remove(name, expected);
+    if (outcome.kind === 'stream_deleted') return { error: streamDeleted(name) };
+    if (outcome.kind === 'wrong_expected_version') return { error: wrongExpectedVersion(name, expected, outcome.current) };
+    return { commit: outcome.commit.toString(), prepare: outcome.prepare.toString() };
   }
 
   // ---------------------------------------------------------------- Streams.BatchAppend
@@ -598,6 +655,8 @@ export class EventStoreStandIn {
               position.setPreparePosition(outcome.prepare.toString());
               success.setPosition(position);
               r.setSuccess(success);
+            } else if (outcome.kind === 'stream_deleted') {
+              r.setError(status(grpc.status.FAILED_PRECONDITION, 'StreamDeleted', streamDeletedDetails(write.identifier)));
             } else {
               r.setError(status(grpc.status.ALREADY_EXISTS, 'WrongExpectedVersion', wrongExpectedVersionDetails(outcome.current, write.expected)));
             }
@@ -763,6 +822,42 @@ function serviceError(code: grpc.status, details: string, metadata: Record<strin
   const trailers = new grpc.Metadata();
   for (const [key, value] of Object.entries(metadata)) trailers.set(key, value);
   return Object.assign(new Error(details), { code, details, metadata: trailers });
+}
+
+/** The oneof of a delete's or tombstone's expected revision, as the log's `Expected`; undefined when unset. */
+function expectedOf(
+  which: number,
+  Case: { readonly REVISION: number; readonly NO_STREAM: number; readonly ANY: number; readonly STREAM_EXISTS: number },
+  revision: () => bigint,
+): Expected | undefined {
+  if (which === Case.REVISION) return revision();
+  if (which === Case.NO_STREAM) return 'no_stream';
+  if (which === Case.ANY) return 'any';
+  if (which === Case.STREAM_EXISTS) return 'stream_exists';
+  return undefined;
+}
+
+/** The server's `RpcExceptions.StreamDeleted`. */
+function streamDeleted(streamName: string): grpc.ServiceError {
+  return serviceError(grpc.status.FAILED_PRECONDITION, `Event stream '${streamName}' is deleted.`, { exception: 'stream-deleted', 'stream-name': streamName });
+}
+
+/** The server's `RpcExceptions.WrongExpectedVersion` (unary calls; BatchAppend answers with a status instead). */
+function wrongExpectedVersion(streamName: string, expected: Expected, current: bigint | 'no_stream'): grpc.ServiceError {
+  // The server's numbers for the special expectations: NoStream -1, Any -2, StreamExists -4.
+  const expectedNumber = expected === 'no_stream' ? '-1' : expected === 'any' ? '-2' : expected === 'stream_exists' ? '-4' : expected.toString();
+  return serviceError(grpc.status.FAILED_PRECONDITION, `Append failed due to WrongExpectedVersion. Stream: ${streamName}, Expected version: ${expectedNumber}`, {
+    exception: 'wrong-expected-version',
+    'stream-name': streamName,
+    'expected-version': expectedNumber,
+    ...(current === 'no_stream' ? {} : { 'actual-version': current.toString() }),
+  });
+}
+
+function streamDeletedDetails(identifier: SharedPb.StreamIdentifier): { bytes: Uint8Array; typeName: string } {
+  const details = new sharedPb.StreamDeleted();
+  details.setStreamIdentifier(identifier);
+  return { bytes: details.serializeBinary(), typeName: 'event_store.client.StreamDeleted' };
 }
 
 function invalidArgument(details: string): grpc.ServiceError {
