@@ -245,6 +245,18 @@ export function pointsForHours(
   multiplier: string,
   rounding: { mode: RoundingMode; scale: 0 | 1 | 2 },
 ): Points {
+  // The same few products recur (a community has a handful of factors, hours come in 36-second steps), and
+  // decimal.js was a tenth of an accrual's CPU: each distinct product is computed once, by decimal.js.
+  const key = `${hours.hundredths} ${pointsPerHour} ${multiplier} ${rounding.mode} ${rounding.scale}`;
+  const known = accrualProducts.get(key);
+  if (known !== undefined) return known;
   const exact = new Exact(hours.hundredths).div(hundredthsPerUnit).times(new Exact(pointsPerHour)).times(new Exact(multiplier));
-  return Points.of(exact.toDecimalPlaces(rounding.scale, roundingModes[rounding.mode]).toFixed(amountScale));
+  const points = Points.of(exact.toDecimalPlaces(rounding.scale, roundingModes[rounding.mode]).toFixed(amountScale));
+  if (accrualProducts.size >= maxRememberedAccrualProducts) accrualProducts.clear();
+  accrualProducts.set(key, points);
+  return points;
 }
+
+/** How many distinct accrual products `pointsForHours` keeps; past it the memory starts over (bounded, never stale: a product never changes). */
+const maxRememberedAccrualProducts = 4_096;
+const accrualProducts = new Map<string, Points>();
