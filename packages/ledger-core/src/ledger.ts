@@ -57,6 +57,11 @@ export interface LedgerOptions {
    * checked either way, and `ledger import` checks every event of a file.
    */
   readonly validateStoredEvents?: boolean;
+  /**
+   * Keep snapshots of long streams (members') in the store, if it has a snapshot store, so that a stream not in
+   * the cache is read as snapshot + tail (default true). Ignored with `validateStoredEvents`.
+   */
+  readonly streamSnapshots?: boolean;
   /** Bounds of the per-stream queues (defaults in limits.ts). */
   readonly queueLimits?: StreamQueueLimits;
   /**
@@ -102,6 +107,7 @@ export class Ledger implements CommandRuntime {
       maxCachedStreams: options.maxCachedStreams ?? defaultMaxCachedStreams,
       validateOnAppend: options.validateOnAppend ?? false,
       validateStoredEvents: options.validateStoredEvents ?? false,
+      streamSnapshots: options.streamSnapshots ?? true,
     });
     this.queues = new StreamQueues(options.queueLimits ?? defaultStreamQueueLimits);
     this.idempotent = new IdempotentCommands(options.store.idempotency, this.clock, options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs);

@@ -195,6 +195,10 @@ export class Points extends FixedAmount<Points> {
   static of(text: string): Points {
     return new Points(parseHundredths(text, 'points'));
   }
+  /** From integer hundredths (a stored snapshot); range-checked like every result. */
+  static fromHundredths(hundredths: number): Points {
+    return new Points(checkedHundredths(hundredths, 'points', 'fromHundredths'));
+  }
   /** Every partial sum is range-checked, as a running `plus` would be. */
   static sum(amounts: Iterable<Points>): Points {
     let total = 0;
@@ -213,6 +217,10 @@ export class Hours extends FixedAmount<Hours> {
 
   static of(text: string): Hours {
     return new Hours(parseHundredths(text, 'hours'));
+  }
+  /** From integer hundredths (a stored snapshot); range-checked like every result. */
+  static fromHundredths(hundredths: number): Hours {
+    return new Hours(checkedHundredths(hundredths, 'hours', 'fromHundredths'));
   }
   /** Every partial sum is range-checked, as a running `plus` would be. */
   static sum(amounts: Iterable<Hours>): Hours {

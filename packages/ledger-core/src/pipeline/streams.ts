@@ -15,12 +15,19 @@ import { pooledRandom } from '../ids.js';
 import { maxConflictRetries } from '../limits.js';
 import { type CommandOutcome, type ExecuteResult, outcomeEvent, unchanged } from '../outcome.js';
 import { err, ok, type Result } from '../result.js';
-import { type EventStore, type JsonObject, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../store/port.js';
+import { type EventStore, type JsonObject, type NewEvent, type RecordedEvent, type StreamSnapshot, type StreamSnapshotStore, WrongExpectedRevisionError } from '../store/port.js';
 import type { Clock } from '../time.js';
+import { decodeState, encodeState, stateCodecVersion } from './state-codec.js';
 
 export interface StreamKind<S, E extends DomainEvent> {
   readonly initialState: () => S;
   readonly evolve: (state: S, event: E) => S;
+  /**
+   * Set for kinds whose streams grow long (a member's): their folded state is snapshotted now and then, so
+   * a read that misses the cache folds only the tail. `version` names the state's shape and fold: bump it
+   * whenever either changes, and every older snapshot is ignored.
+   */
+  readonly snapshot?: { readonly name: string; readonly version: number };
 }
 
 /** Where a key's events sit in a stream, and the request they answered. */
@@ -38,6 +45,8 @@ export interface StreamEntry<S> {
   readonly keys: Map<string, KeyedEvents>;
   /** Set while the entry's first read from the store is under way: nobody may use the entry before it ends. */
   loading: Promise<void> | null;
+  /** Revision of the last snapshot read or written for this stream; -1 when none. */
+  snapshotRevision: number;
 }
 
 /** The caller's idempotency key (scoped by the ledger) and the hash of the request that carried it. */
@@ -81,7 +90,21 @@ export interface StreamsOptions {
    * the deciders wrote it (cheap structural check only); older versions are always lifted and checked.
    */
   readonly validateStoredEvents: boolean;
+  /**
+   * Read and write stream snapshots where the kind and the store allow (default on). Never with
+   * `validateStoredEvents`: a store someone else writes to is folded event by event, each checked.
+   */
+  readonly streamSnapshots?: boolean;
 }
+
+/** Fewest events a snapshot's tail grows to before the next snapshot is written. */
+export const minSnapshotIntervalEvents = 32;
+/**
+ * A new snapshot is written once the tail reaches this share of the stream (or the minimum above): a cold read
+ * folds at most that share, and each snapshot's encoding (its cost grows with the state) is spread over as many
+ * events, so the cost per event stays flat as streams grow.
+ */
+export const snapshotTailShare = 1 / 8;
 
 export class Streams {
   private readonly cache: StreamCache;
@@ -99,9 +122,9 @@ export class Streams {
   async load<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, refresh: boolean): Promise<StreamEntry<S>> {
     const cached = this.cache.get(streamName) as StreamEntry<S> | undefined;
     if (!cached) {
-      const entry: StreamEntry<S> = { state: kind.initialState(), revision: -1, keys: new Map(), loading: null };
+      const entry: StreamEntry<S> = { state: kind.initialState(), revision: -1, keys: new Map(), loading: null, snapshotRevision: -1 };
       this.cache.set(streamName, entry as StreamEntry<unknown>);
-      entry.loading = this.catchUp(streamName, entry, kind);
+      entry.loading = this.firstLoad(streamName, entry, kind);
       try {
         await entry.loading;
       } catch (fault) {
@@ -120,6 +143,52 @@ export class Streams {
   private async catchUp<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
     const events = await this.options.store.readStream(streamName, { fromRevision: entry.revision + 1 });
     this.apply(entry, kind, events, null);
+    this.snapshotIfDue(streamName, entry, kind);
+  }
+
+  /** A new entry: from the stream's snapshot and its tail when there is a usable snapshot, else the whole stream. */
+  private async firstLoad<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
+    const snapshots = this.snapshotStore(kind);
+    const snapshot = snapshots === null ? null : restoreSnapshot<S>(await snapshots.read(streamName), snapshotVersion(kind));
+    if (snapshot !== null) {
+      const tail = await this.options.store.readStream(streamName, { fromRevision: snapshot.revision + 1 });
+      // An empty tail must mean the stream ends at the snapshot; a snapshot past the stream's end is not trusted.
+      if (tail.length > 0 || (await this.options.store.streamRevision(streamName)) === snapshot.revision) {
+        entry.state = snapshot.state;
+        entry.revision = snapshot.revision;
+        for (const [key, keyed] of snapshot.keys) entry.keys.set(key, keyed);
+        entry.snapshotRevision = snapshot.revision;
+        this.apply(entry, kind, tail, null);
+        this.snapshotIfDue(streamName, entry, kind);
+        return;
+      }
+    }
+    await this.catchUp(streamName, entry, kind);
+  }
+
+  private snapshotStore<S, E extends DomainEvent>(kind: StreamKind<S, E>): StreamSnapshotStore | null {
+    if (kind.snapshot === undefined || this.options.streamSnapshots === false || this.options.validateStoredEvents) return null;
+    return this.options.store.streamSnapshots ?? null;
+  }
+
+  /**
+   * Writes a snapshot once the tail since the last one is long enough (see `snapshotTailShare`). Encoded now,
+   * while the state is this revision's; written without waiting: a snapshot that fails to encode or to land
+   * costs later reads time, never a command.
+   */
+  private snapshotIfDue<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): void {
+    const tailLength = entry.revision - entry.snapshotRevision;
+    if (tailLength < Math.max(minSnapshotIntervalEvents, Math.floor((entry.revision + 1) * snapshotTailShare))) return;
+    const snapshots = this.snapshotStore(kind);
+    if (snapshots === null) return;
+    let state: string;
+    try {
+      state = encodeState({ state: entry.state, keys: entry.keys });
+    } catch {
+      return;
+    }
+    entry.snapshotRevision = entry.revision;
+    snapshots.write({ streamName, revision: entry.revision, stateVersion: snapshotVersion(kind), state }).catch(() => undefined);
   }
 
   /** Forgets a stream's folded state (after a fault left it unknown whether an append happened). */
@@ -214,6 +283,7 @@ export class Streams {
       position: appended.position,
     }));
     this.apply(entry, kind, recorded, events);
+    this.snapshotIfDue(streamName, entry, kind);
     return {
       streamName,
       revision: appended.nextExpectedRevision,
@@ -335,6 +405,22 @@ class StreamCache {
   delete(streamName: string): void {
     this.young.delete(streamName);
     this.old.delete(streamName);
+  }
+}
+
+/** What a kind's snapshots are stamped with: its name and state version, and the encoding's. */
+const snapshotVersion = <S, E extends DomainEvent>(kind: StreamKind<S, E>): string =>
+  `${kind.snapshot?.name}/${kind.snapshot?.version}/codec${stateCodecVersion}`;
+
+/** A stored snapshot decoded, or null when there is none, it is of another version, or it does not decode. */
+function restoreSnapshot<S>(snapshot: StreamSnapshot | null, stateVersion: string): { revision: number; state: S; keys: Map<string, KeyedEvents> } | null {
+  if (snapshot === null || snapshot.stateVersion !== stateVersion || !Number.isSafeInteger(snapshot.revision) || snapshot.revision < 0) return null;
+  try {
+    const decoded = decodeState(snapshot.state) as { state?: unknown; keys?: unknown };
+    if (decoded === null || typeof decoded !== 'object' || !isPlainObject(decoded.state) || !(decoded.keys instanceof Map)) return null;
+    return { revision: snapshot.revision, state: decoded.state as S, keys: decoded.keys as Map<string, KeyedEvents> };
+  } catch {
+    return null;
   }
 }
 
