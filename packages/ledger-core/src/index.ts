@@ -1,5 +1,5 @@
 export * from './store/port.js';
-export { InMemoryEventStore, InMemoryIdempotencyStore, expectedRevisionHolds, assertAppendable } from './store/in-memory.js';
+export { InMemoryEventStore, InMemoryIdempotencyStore, InMemoryStreamSnapshotStore, expectedRevisionHolds, assertAppendable } from './store/in-memory.js';
 export { AppendSignal, pollingSubscription } from './store/subscription.js';
 export * from './money.js';
 export * from './result.js';

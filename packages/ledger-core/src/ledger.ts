@@ -58,6 +58,11 @@ export interface LedgerOptions {
    * checked either way, and `ledger import` checks every event of a file.
    */
   readonly validateStoredEvents?: boolean;
+  /**
+   * Keep snapshots of long streams (members') in the store, if it has a snapshot store, so that a stream not in
+   * the cache is read as snapshot + tail (default true). Ignored with `validateStoredEvents`.
+   */
+  readonly streamSnapshots?: boolean;
   /** Bounds of the per-stream queues (defaults in limits.ts). */
   readonly queueLimits?: StreamQueueLimits;
   /**
@@ -104,6 +109,7 @@ export class Ledger implements CommandRuntime {
       maxCachedStreams: options.maxCachedStreams ?? defaultMaxCachedStreams,
       validateOnAppend: options.validateOnAppend ?? false,
       validateStoredEvents: options.validateStoredEvents ?? false,
+      streamSnapshots: options.streamSnapshots ?? true,
     });
     this.queues = new StreamQueues(options.queueLimits ?? defaultStreamQueueLimits);
     this.idempotent = new IdempotentCommands(options.store.idempotency, this.clock, options.idempotencyRetentionMs ?? defaultIdempotencyRetentionMs);
@@ -301,13 +307,15 @@ export class Ledger implements CommandRuntime {
   /** Authorisation against the community's set-up; a refusal on cached state is confirmed against the store. */
   private async authorizeCommand(command: Command, actor: Actor): Promise<DomainError | null> {
     if (actor.role === 'system') return null;
+    return (await this.authorizeAgainst(command, actor, false)) && this.authorizeAgainst(command, actor, true);
+  }
+
+  /** One authorisation check, on cached or fresh state (a method, not a closure per command: this is every command's path). */
+  private async authorizeAgainst(command: Command, actor: Actor, fresh: boolean): Promise<DomainError | null> {
     const spec = specOf(command);
-    const check = async (fresh: boolean) => {
-      const community = await this.communityState(command.communityId, fresh);
-      const memberId = await spec.owner(command, fresh ? this.fresh : this.read);
-      return authorize({ type: command.type, communityId: command.communityId, memberId }, actor, community.exists ? community : null, spec.permission);
-    };
-    return (await check(false)) && check(true);
+    const community = await this.communityState(command.communityId, fresh);
+    const memberId = await spec.owner(command, fresh ? this.fresh : this.read);
+    return authorize({ type: command.type, communityId: command.communityId, memberId }, actor, community.exists ? community : null, spec.permission);
   }
 
   private systemContext(actor: Actor): DecideOptions {

@@ -2,7 +2,7 @@
 import { type CommunityState, evolveCommunity, initialCommunityState } from './community/decider.js';
 import type { CommunityEvent } from './community/events.js';
 import type { MemberEvent } from './member/events.js';
-import { evolveMember, initialMemberState, type MemberState } from './member/state.js';
+import { evolveMember, initialMemberState, type MemberState, memberStateVersion } from './member/state.js';
 import type { StreamKind } from './pipeline/streams.js';
 import type { RedemptionEvent } from './redemption/events.js';
 import { evolveRedemption, initialRedemptionState, type RedemptionState } from './redemption/state.js';
@@ -18,7 +18,8 @@ import type { WishEvent } from './wish/events.js';
 import { type WishState, evolveWish, initialWishState } from './wish/state.js';
 
 export const communityKind: StreamKind<CommunityState, CommunityEvent> = { initialState: initialCommunityState, evolve: evolveCommunity };
-export const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember };
+/** Members' streams are the long ones (years of check-ins): snapshotted, so a cache miss folds only the tail. */
+export const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember, snapshot: { name: 'member', version: memberStateVersion } };
 export const rewardKind: StreamKind<RewardState, RewardEvent> = { initialState: initialRewardState, evolve: evolveReward };
 export const redemptionKind: StreamKind<RedemptionState, RedemptionEvent> = { initialState: initialRedemptionState, evolve: evolveRedemption };
 export const transferKind: StreamKind<TransferState, TransferEvent> = { initialState: initialTransferState, evolve: evolveTransfer };

@@ -93,6 +93,29 @@ describe('rule 3: a take is greedy in spend order', () => {
   });
 });
 
+describe('rule 3: a lot named first is taken first', () => {
+  it('takes the named lot first when it has free points, then the rest in the reference order', () => {
+    fc.assert(
+      fc.property(lotsArb, fc.integer({ min: 0, max: 30_000 }), fc.nat(), (lots, amountCents, pick) => {
+        const first = lots.length === 0 || pick % 4 === 0 ? 'no-such-lot' : lots[pick % lots.length]!.lotId;
+        const takes = takeFree(lots, Points.of(centsToText(amountCents)), () => true, first);
+        const sorted = lots.filter((lot) => freeOf(lot).isPositive()).sort(referenceOrder);
+        const named = sorted.findIndex((lot) => lot.lotId === first);
+        const ordered = named < 0 ? sorted : [sorted[named]!, ...sorted.filter((_, i) => i !== named)];
+        const expected: Array<{ lotId: string; points: string }> = [];
+        let left = amountCents;
+        for (const lot of ordered) {
+          if (left <= 0) break;
+          const take = Math.min(textToCents(freeOf(lot).toString()), left);
+          expected.push({ lotId: lot.lotId, points: centsToText(take) });
+          left -= take;
+        }
+        expect(takes).toEqual(expected);
+      }),
+    );
+  });
+});
+
 describe('rule 2: usable means unlocked at or before now and expiring after now', () => {
   it('agrees with the rule for every lock, expiry and instant', () => {
     fc.assert(

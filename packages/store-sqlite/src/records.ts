@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CheckpointStore, IdempotencyRecord, IdempotencyStore, WriteOptions } from '@volunteer-ledger/core';
+import type { CheckpointStore, IdempotencyRecord, IdempotencyStore, StreamSnapshot, StreamSnapshotStore, WriteOptions } from '@volunteer-ledger/core';
 import type { GroupWrite } from './sqlite-store.js';
 
 type RecordRow = [string, string, IdempotencyRecord['status'], string, string, string];
@@ -100,5 +100,41 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async putCheckpoint(name: string, position: bigint): Promise<void> {
     this.assertOpen();
     this.upsert.run(name, position);
+  }
+}
+
+type SnapshotRow = [string, number, string, string];
+
+/**
+ * Stream snapshots in the events' database. Writes join the group commit as deferred writes: nobody waits on a
+ * snapshot, and one lost in a crash only costs the next cold read a longer fold. A write keeps the row of the
+ * higher revision, so two ledgers on one file cannot move a snapshot backwards.
+ */
+export class SqliteStreamSnapshotStore implements StreamSnapshotStore {
+  private readonly selectOne: Database.Statement<[string], SnapshotRow>;
+  private readonly upsert: Database.Statement<[string, number, string, string]>;
+
+  constructor(
+    db: Database.Database,
+    private readonly assertOpen: () => void,
+    private readonly groupWrite: GroupWrite,
+  ) {
+    this.selectOne = db.prepare<[string], SnapshotRow>('SELECT stream_name, revision, state_version, state FROM stream_snapshots WHERE stream_name = ?').raw(true);
+    this.upsert = db.prepare(
+      `INSERT INTO stream_snapshots (stream_name, revision, state_version, state) VALUES (?, ?, ?, ?)
+       ON CONFLICT (stream_name) DO UPDATE SET revision = excluded.revision, state_version = excluded.state_version, state = excluded.state
+       WHERE excluded.revision > stream_snapshots.revision`,
+    );
+  }
+
+  async read(streamName: string): Promise<StreamSnapshot | null> {
+    this.assertOpen();
+    const row = this.selectOne.get(streamName);
+    return row ? { streamName: row[0], revision: Number(row[1]), stateVersion: row[2], state: row[3] } : null;
+  }
+
+  async write(snapshot: StreamSnapshot): Promise<void> {
+    this.assertOpen();
+    await this.groupWrite(() => this.upsert.run(snapshot.streamName, snapshot.revision, snapshot.stateVersion, snapshot.state), false);
   }
 }

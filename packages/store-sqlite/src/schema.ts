@@ -50,6 +50,16 @@ export const migrations: readonly string[] = [
   -- (SqliteProjectionStore): the JSON-document snapshots are no longer written or read.
   DROP TABLE snapshots;
   `,
+  `
+  -- Stream snapshots (the ledger's member states folded up to a revision, see StreamSnapshotStore): one row a
+  -- stream, the latest. Derived data; a rowid table because a snapshot is one large row.
+  CREATE TABLE stream_snapshots (
+    stream_name   TEXT    NOT NULL UNIQUE,
+    revision      INTEGER NOT NULL CHECK (revision >= 0),
+    state_version TEXT    NOT NULL,
+    state         TEXT    NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

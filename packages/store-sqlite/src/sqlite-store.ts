@@ -18,7 +18,7 @@ import {
   pollingSubscription,
   WrongExpectedRevisionError,
 } from '@volunteer-ledger/core';
-import { SqliteCheckpointStore, SqliteIdempotencyStore } from './records.js';
+import { SqliteCheckpointStore, SqliteIdempotencyStore, SqliteStreamSnapshotStore } from './records.js';
 import { migrate } from './schema.js';
 
 /** Most writes (appends and idempotency records) committed in one transaction (one fsync); the rest wait for the next commit. */
@@ -98,6 +98,7 @@ export type GroupWrite = <T>(run: () => T, durable?: boolean) => Promise<T>;
 export class SqliteEventStore implements EventStore {
   readonly idempotency: SqliteIdempotencyStore;
   readonly checkpoints: SqliteCheckpointStore;
+  readonly streamSnapshots: SqliteStreamSnapshotStore;
 
   private readonly db: Database.Database;
   private readonly appended = new AppendSignal();
@@ -170,6 +171,7 @@ export class SqliteEventStore implements EventStore {
     // outcome, and each would otherwise cost an fsync of its own, blocking the event loop.
     this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
     this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen());
+    this.streamSnapshots = new SqliteStreamSnapshotStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
     const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
     if (pollIntervalMs > 0) {
       this.pollTimer = setInterval(() => this.appended.notify(), pollIntervalMs);

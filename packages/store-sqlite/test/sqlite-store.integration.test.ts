@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WrongExpectedRevisionError } from '@volunteer-ledger/core';
+import { Ledger, ManualClock, WrongExpectedRevisionError } from '@volunteer-ledger/core';
 import { contractEvent, contractEvents } from '@volunteer-ledger/store-contract';
 import { SqliteEventStore, migrations, schemaVersion } from '../src/index.js';
 
@@ -175,7 +175,7 @@ describe('SQLite store: migrations', () => {
     raw.prepare("INSERT INTO events (stream_name, revision, event_id, type, schema_version, data, metadata) VALUES ('member-c1-m1', 0, 'e1', 'T', 1, '{}', '{}')").run();
     raw.close();
     const store = open();
-    expect(store.settings().schemaVersion).toBe(3);
+    expect(store.settings().schemaVersion).toBe(schemaVersion);
     expect(await store.streamRevision('member-c1-m1')).toBe(0);
     await store.close();
     const check = new Database(filename, { readonly: true });
@@ -183,5 +183,59 @@ describe('SQLite store: migrations', () => {
     check.close();
     expect(tables).toContain('events');
     expect(tables).not.toContain('snapshots');
+  });
+});
+
+describe('SQLite store: stream snapshots', () => {
+  it('keeps the latest snapshot of a stream across reopening, never moving it back to an older revision', async () => {
+    const first = open();
+    await first.streamSnapshots.write({ streamName: 'member-c1-m1', revision: 40, stateVersion: 'member/1/codec1', state: '{"a":1}' });
+    await first.streamSnapshots.write({ streamName: 'member-c1-m1', revision: 39, stateVersion: 'member/1/codec1', state: '{"older":true}' });
+    await first.streamSnapshots.write({ streamName: 'member-c1-m2', revision: 3, stateVersion: 'member/1/codec1', state: '{}' });
+    await first.close();
+    const again = open();
+    expect(await again.streamSnapshots.read('member-c1-m1')).toEqual({ streamName: 'member-c1-m1', revision: 40, stateVersion: 'member/1/codec1', state: '{"a":1}' });
+    await again.streamSnapshots.write({ streamName: 'member-c1-m1', revision: 80, stateVersion: 'member/2/codec1', state: '{"b":2}' });
+    expect((await again.streamSnapshots.read('member-c1-m1'))?.revision).toBe(80);
+    expect(await again.streamSnapshots.read('member-c1-m3')).toBeNull();
+  });
+
+  it('commits a snapshot without a sync of its own (a deferred write)', async () => {
+    const store = open();
+    const before = store.stats();
+    await store.streamSnapshots.write({ streamName: 'member-c1-m1', revision: 1, stateVersion: 'v', state: '{}' });
+    const after = store.stats();
+    expect(after.commits - before.commits).toBe(1);
+    expect(after.syncedCommits - before.syncedCommits).toBe(0);
+  });
+});
+
+describe('SQLite store: a ledger reading through snapshots', () => {
+  it('after reopening, a member folded from its snapshot and tail is the member folded whole', async () => {
+    const clock = () => new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
+    const admin = { id: 'admin', role: 'admin' as const, communityId: '*' };
+    const first = open();
+    const ledger = new Ledger({ store: first, clock: clock() });
+    for (const command of [
+      { type: 'RegisterCommunity' as const, communityId: 'c1', name: 'C', policy: { levelThresholdsHours: [] } },
+      { type: 'RegisterMember' as const, communityId: 'c1', memberId: 'm1' },
+    ]) expect((await ledger.execute(command, { actor: admin })).ok).toBe(true);
+    for (let i = 0; i < 30; i += 1) {
+      const out = Date.parse('2026-02-28T12:00:00.000Z') - i * 86_400_000;
+      const r = await ledger.execute(
+        { type: 'RecordCheckedInHours', communityId: 'c1', memberId: 'm1', recordId: `r${i}`, category: 'environment', checkedInAt: new Date(out - 7_200_000).toISOString(), checkedOutAt: new Date(out).toISOString() },
+        { actor: admin },
+      );
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+    }
+    await first.close();
+    const again = open();
+    const snapshot = await again.streamSnapshots.read('member-c1-m1');
+    expect(snapshot?.revision).toBeGreaterThan(0);
+    const viaSnapshot = await new Ledger({ store: again, clock: clock() }).member('c1', 'm1');
+    const whole = await new Ledger({ store: again, clock: clock(), streamSnapshots: false }).member('c1', 'm1');
+    expect(viaSnapshot).toStrictEqual(whole);
+    expect(whole.revision).toBe(90);
+    expect(whole.state.balance.toString()).toBe('600.00');
   });
 });

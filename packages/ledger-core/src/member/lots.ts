@@ -38,25 +38,32 @@ export function compareSpendOrder(a: SpendOrdered, b: SpendOrdered): number {
 
 /** Free points in lots that `include` admits. */
 export function freePoints(lots: Iterable<Lot>, include: (lot: Lot) => boolean): Points {
-  let total = Points.zero;
-  for (const lot of lots) if (include(lot)) total = total.plus(freeOf(lot));
-  return total;
+  // Summed in hundredths, one Points at the end: free points are never negative, so a partial sum out of
+  // range means the total is too, and the range check at the end refuses it as a running `plus` would.
+  let total = 0;
+  for (const lot of lots) if (include(lot)) total += lot.remaining.hundredths - lot.held.hundredths;
+  return Points.fromHundredths(total);
 }
 
 /**
  * Takes up to `amount` free points from the admitted lots in spend order (a `first` lot, if named, before
  * all others). Returns the takes; their sum is `amount` or, if the lots hold less, everything free.
+ * Picks the next lot in spend order one at a time instead of sorting them all: a spend takes one or two lots
+ * of a member's many, and the sort grew with the member's history.
  */
 export function takeFree(lots: Iterable<Lot>, amount: Points, include: (lot: Lot) => boolean, first?: string): LotTake[] {
-  const ordered = [...lots].filter((lot) => include(lot) && freeOf(lot).isPositive()).sort(compareSpendOrder);
-  if (first !== undefined) {
-    const index = ordered.findIndex((lot) => lot.lotId === first);
-    if (index > 0) ordered.unshift(...ordered.splice(index, 1));
-  }
+  const candidates: Lot[] = [];
+  for (const lot of lots) if (include(lot) && lot.remaining.gt(lot.held)) candidates.push(lot);
   const takes: LotTake[] = [];
   let left = amount;
-  for (const lot of ordered) {
-    if (!left.isPositive()) break;
+  const firstIndex = first === undefined ? -1 : candidates.findIndex((lot) => lot.lotId === first);
+  while (left.isPositive() && candidates.length > 0) {
+    let next = 0;
+    if (takes.length === 0 && firstIndex >= 0) next = firstIndex;
+    else for (let i = 1; i < candidates.length; i += 1) if (compareSpendOrder(candidates[i]!, candidates[next]!) < 0) next = i;
+    const lot = candidates[next]!;
+    candidates[next] = candidates[candidates.length - 1]!;
+    candidates.pop();
     const take = freeOf(lot).min(left);
     takes.push({ lotId: lot.lotId, points: take.toString() });
     left = left.minus(take);

@@ -5,6 +5,14 @@ import type { HoldPurpose, LotTake, MemberEvent, NewLot, TransferredPortion } fr
 import type { Lot } from './lots.js';
 import type { CalendarDate } from '../time.js';
 
+/**
+ * The version of `MemberState` and `evolveMember` (with the helpers here and in lots.ts) as stream snapshots
+ * record it. Bump it whenever a field or the fold changes: snapshots of another version are ignored, and a
+ * cold read folds the whole stream. test/stream-snapshots.property.test.ts fingerprints this file and lots.ts
+ * to remind you.
+ */
+export const memberStateVersion = 1;
+
 export type RecordStatus = 'pending' | 'approved' | 'rejected' | 'reversed';
 
 export interface ServiceRecordState {

@@ -16,12 +16,19 @@ import { maxConflictRetries } from '../limits.js';
 import { earlierAnswer } from './repeats.js';
 import { type CommandOutcome, type ExecuteResult, outcomeEvent, unchanged } from '../outcome.js';
 import { err, ok, type Result } from '../result.js';
-import { type EventStore, type JsonObject, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../store/port.js';
+import { type EventStore, type JsonObject, type NewEvent, type RecordedEvent, type StreamSnapshot, type StreamSnapshotStore, WrongExpectedRevisionError } from '../store/port.js';
 import type { Clock } from '../time.js';
+import { decodeState, encodeState, stateCodecVersion } from './state-codec.js';
 
 export interface StreamKind<S, E extends DomainEvent> {
   readonly initialState: () => S;
   readonly evolve: (state: S, event: E) => S;
+  /**
+   * Set for kinds whose streams grow long (a member's): their folded state is snapshotted now and then, so
+   * a read that misses the cache folds only the tail. `version` names the state's shape and fold: bump it
+   * whenever either changes, and every older snapshot is ignored.
+   */
+  readonly snapshot?: { readonly name: string; readonly version: number };
 }
 
 /** Where a key's events sit in a stream, and the request they answered. */
@@ -39,6 +46,8 @@ export interface StreamEntry<S> {
   readonly keys: Map<string, KeyedEvents>;
   /** Set while the entry's first read from the store is under way: nobody may use the entry before it ends. */
   loading: Promise<void> | null;
+  /** Revision of the last snapshot read or written for this stream; -1 when none. */
+  snapshotRevision: number;
 }
 
 /** The caller's idempotency key (scoped by the ledger) and the hash of the request that carried it. */
@@ -84,7 +93,21 @@ export interface StreamsOptions {
    * the deciders wrote it (cheap structural check only); older versions are always lifted and checked.
    */
   readonly validateStoredEvents: boolean;
+  /**
+   * Read and write stream snapshots where the kind and the store allow (default on). Never with
+   * `validateStoredEvents`: a store someone else writes to is folded event by event, each checked.
+   */
+  readonly streamSnapshots?: boolean;
 }
+
+/** Fewest events a snapshot's tail grows to before the next snapshot is written. */
+export const minSnapshotIntervalEvents = 32;
+/**
+ * A new snapshot is written once the tail reaches this share of the stream (or the minimum above): a cold read
+ * folds at most that share, and each snapshot's encoding (its cost grows with the state) is spread over as many
+ * events, so the cost per event stays flat as streams grow.
+ */
+export const snapshotTailShare = 1 / 8;
 
 export class Streams {
   private readonly cache: StreamCache;
@@ -102,9 +125,9 @@ export class Streams {
   async load<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, refresh: boolean): Promise<StreamEntry<S>> {
     const cached = this.cache.get(streamName) as StreamEntry<S> | undefined;
     if (!cached) {
-      const entry: StreamEntry<S> = { state: kind.initialState(), revision: -1, keys: new Map(), loading: null };
+      const entry: StreamEntry<S> = { state: kind.initialState(), revision: -1, keys: new Map(), loading: null, snapshotRevision: -1 };
       this.cache.set(streamName, entry as StreamEntry<unknown>);
-      entry.loading = this.catchUp(streamName, entry, kind);
+      entry.loading = this.firstLoad(streamName, entry, kind);
       try {
         await entry.loading;
       } catch (fault) {
@@ -123,6 +146,52 @@ export class Streams {
   private async catchUp<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
     const events = await this.options.store.readStream(streamName, { fromRevision: entry.revision + 1 });
     this.apply(entry, kind, events, null);
+    this.snapshotIfDue(streamName, entry, kind);
+  }
+
+  /** A new entry: from the stream's snapshot and its tail when there is a usable snapshot, else the whole stream. */
+  private async firstLoad<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
+    const snapshots = this.snapshotStore(kind);
+    const snapshot = snapshots === null ? null : restoreSnapshot<S>(await snapshots.read(streamName), snapshotVersion(kind));
+    if (snapshot !== null) {
+      const tail = await this.options.store.readStream(streamName, { fromRevision: snapshot.revision + 1 });
+      // An empty tail must mean the stream ends at the snapshot; a snapshot past the stream's end is not trusted.
+      if (tail.length > 0 || (await this.options.store.streamRevision(streamName)) === snapshot.revision) {
+        entry.state = snapshot.state;
+        entry.revision = snapshot.revision;
+        for (const [key, keyed] of snapshot.keys) entry.keys.set(key, keyed);
+        entry.snapshotRevision = snapshot.revision;
+        this.apply(entry, kind, tail, null);
+        this.snapshotIfDue(streamName, entry, kind);
+        return;
+      }
+    }
+    await this.catchUp(streamName, entry, kind);
+  }
+
+  private snapshotStore<S, E extends DomainEvent>(kind: StreamKind<S, E>): StreamSnapshotStore | null {
+    if (kind.snapshot === undefined || this.options.streamSnapshots === false || this.options.validateStoredEvents) return null;
+    return this.options.store.streamSnapshots ?? null;
+  }
+
+  /**
+   * Writes a snapshot once the tail since the last one is long enough (see `snapshotTailShare`). Encoded now,
+   * while the state is this revision's; written without waiting: a snapshot that fails to encode or to land
+   * costs later reads time, never a command.
+   */
+  private snapshotIfDue<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): void {
+    const tailLength = entry.revision - entry.snapshotRevision;
+    if (tailLength < Math.max(minSnapshotIntervalEvents, Math.floor((entry.revision + 1) * snapshotTailShare))) return;
+    const snapshots = this.snapshotStore(kind);
+    if (snapshots === null) return;
+    let state: string;
+    try {
+      state = encodeState({ state: entry.state, keys: entry.keys });
+    } catch {
+      return;
+    }
+    entry.snapshotRevision = entry.revision;
+    snapshots.write({ streamName, revision: entry.revision, stateVersion: snapshotVersion(kind), state }).catch(() => undefined);
   }
 
   /** Forgets a stream's folded state (after a fault left it unknown whether an append happened). */
@@ -221,6 +290,7 @@ export class Streams {
       position: appended.position,
     }));
     this.apply(entry, kind, recorded, events);
+    this.snapshotIfDue(streamName, entry, kind);
     return {
       streamName,
       revision: appended.nextExpectedRevision,
@@ -274,6 +344,18 @@ export class Streams {
   }
 
   /**
+   * A stored event as its decider's evolve sees it. Unvalidated, an event of the current version is handed over
+   * as it is (evolve reads only `type` and `data`), without the copy `eventRegistry.decode` makes — one object
+   * fewer per event folded; anything else goes through `decode`, which lifts and checks it.
+   */
+  private domainEvent(event: RecordedEvent): DomainEvent {
+    if (!this.options.validateStoredEvents && isPlainObject(event.data) && event.schemaVersion === eventRegistry.schemaVersion(event.type)) {
+      return event as unknown as DomainEvent;
+    }
+    return eventRegistry.decode(event, { validate: this.options.validateStoredEvents });
+  }
+
+  /**
    * Folds events into an entry, each exactly once: an event at or below the entry's revision was folded
    * already (a concurrent read caught up first); a gap is corruption.
    */
@@ -281,7 +363,7 @@ export class Streams {
     events.forEach((event, i) => {
       if (event.revision <= entry.revision) return;
       invariant(event.revision === entry.revision + 1, () => `${event.streamName}: revision ${event.revision} follows ${entry.revision}`);
-      const domainEvent = decided?.[i] ?? (eventRegistry.decode(event, { validate: this.options.validateStoredEvents }) as E);
+      const domainEvent = decided?.[i] ?? (this.domainEvent(event) as E);
       entry.state = kind.evolve(entry.state, domainEvent);
       entry.revision = event.revision;
       const key = event.metadata.idempotencyKey;
@@ -333,6 +415,24 @@ class StreamCache {
     this.old.delete(streamName);
   }
 }
+
+/** What a kind's snapshots are stamped with: its name and state version, and the encoding's. */
+const snapshotVersion = <S, E extends DomainEvent>(kind: StreamKind<S, E>): string =>
+  `${kind.snapshot?.name}/${kind.snapshot?.version}/codec${stateCodecVersion}`;
+
+/** A stored snapshot decoded, or null when there is none, it is of another version, or it does not decode. */
+function restoreSnapshot<S>(snapshot: StreamSnapshot | null, stateVersion: string): { revision: number; state: S; keys: Map<string, KeyedEvents> } | null {
+  if (snapshot === null || snapshot.stateVersion !== stateVersion || !Number.isSafeInteger(snapshot.revision) || snapshot.revision < 0) return null;
+  try {
+    const decoded = decodeState(snapshot.state) as { state?: unknown; keys?: unknown };
+    if (decoded === null || typeof decoded !== 'object' || !isPlainObject(decoded.state) || !(decoded.keys instanceof Map)) return null;
+    return { revision: snapshot.revision, state: decoded.state as S, keys: decoded.keys as Map<string, KeyedEvents> };
+  } catch {
+    return null;
+  }
+}
+
+const isPlainObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function preconditionFailed(streamName: string, expected: number, actual: number): DomainError {
   const found = actual < 0 ? 'no events' : `revision ${actual}`;

@@ -173,6 +173,30 @@ export interface CheckpointStore {
   putCheckpoint(name: string, position: bigint): Promise<void>;
 }
 
+/**
+ * A stream's state folded up to `revision`, kept so that a stream missing from a ledger's cache is read as
+ * snapshot + tail instead of its whole history. Derived data, written by the ledger itself: a lost, stale or
+ * unreadable snapshot costs a full fold, never a wrong state (the reader checks `stateVersion` and ignores
+ * anything it cannot decode).
+ */
+export interface StreamSnapshot {
+  readonly streamName: string;
+  /** Revision of the last event folded into `state`. */
+  readonly revision: number;
+  /** Which fold and encoding wrote `state`; a reader ignores a snapshot of any other. */
+  readonly stateVersion: string;
+  /** The encoded state (see pipeline/state-codec.ts). */
+  readonly state: string;
+}
+
+/** Where stream snapshots live: one per stream, the latest written. Optional for a store; without it every cold read folds the whole stream. */
+export interface StreamSnapshotStore {
+  /** The snapshot kept for `streamName`, or null. */
+  read(streamName: string): Promise<StreamSnapshot | null>;
+  /** Keeps `snapshot` unless one of a later revision is kept already. Need not be durable: a lost snapshot is only time. */
+  write(snapshot: StreamSnapshot): Promise<void>;
+}
+
 /** The port. Every method is safe to call concurrently. */
 export interface EventStore {
   /**
@@ -191,6 +215,8 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
   readonly idempotency: IdempotencyStore;
   readonly checkpoints: CheckpointStore;
+  /** Stream snapshots, if the store keeps them. */
+  readonly streamSnapshots?: StreamSnapshotStore;
   /** Flushes and releases resources; later calls fail. Idempotent. */
   close(): Promise<void>;
 }
