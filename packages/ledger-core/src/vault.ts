@@ -19,7 +19,7 @@ export interface KeyStore {
 }
 
 /** The kinds of record kept beside the events but never in them. */
-export const keyRecordKinds = ['member-key', 'api-key', 'meta'] as const;
+export const keyRecordKinds = ['member-key', 'api-key', 'meta', 'ui-card', 'ui-card-use', 'ui-session'] as const;
 export type KeyRecordKind = (typeof keyRecordKinds)[number];
 
 /**

@@ -14,6 +14,8 @@ import { ledgerJobs, Scheduler } from './jobs.js';
 import type { Runtime } from './runtime.js';
 import { join } from 'node:path';
 import { dataDirectory } from './secrets.js';
+import { KeyRecordCredentialStore } from './credentials.js';
+import { KeyRecordSessionStore } from './ui/key-record-sessions.js';
 import { SqliteSessionStore, sessionsFileName } from './ui/index.js';
 
 export interface RunningServer {
@@ -57,7 +59,12 @@ export async function startServer(runtime: Runtime, options: StartOptions = {}):
   const log = options.log ?? ((line: string) => console.log(line));
   const models = await runtime.openReadModels({ follow: true });
   // The pages' sessions and sign-in cards live beside the credentials, so they survive a restart.
-  const sessions = SqliteSessionStore.open(config.LEDGER_STORE === 'memory' ? ':memory:' : join(dataDirectory(config), sessionsFileName));
+  // On EventStoreDB instances share no disk: sessions live with the credentials, in the cluster, so any instance
+  // honours a card or a session another one made.
+  const sessions =
+    config.LEDGER_STORE === 'eventstoredb' && runtime.credentials instanceof KeyRecordCredentialStore
+      ? new KeyRecordSessionStore(runtime.credentials.records)
+      : SqliteSessionStore.open(config.LEDGER_STORE === 'memory' ? ':memory:' : join(dataDirectory(config), sessionsFileName));
   const ledgerApp = createApp({
     sessions,
     ledger: runtime.ledger,

@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { restrictSqliteFile } from '../file-modes.js';
 import type { Actor } from '@volunteer-ledger/core';
 
 export const sessionsFileName = 'ui-sessions.sqlite';
@@ -63,21 +64,21 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
-const tokenPattern = /^([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+export const tokenPattern = /^([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
+export const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-function newSecret(): { id: string; secret: string; token: string } {
+export function newSecret(): { id: string; secret: string; token: string } {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   return { id, secret, token: `${id}.${secret}` };
 }
 
-function parseToken(token: string): { id: string; secret: string } | null {
+export function parseToken(token: string): { id: string; secret: string } | null {
   const match = tokenPattern.exec(token);
   return match ? { id: match[1]!, secret: match[2]! } : null;
 }
 
-function sameHash(stored: Buffer, secret: string): boolean {
+export function sameHash(stored: Buffer, secret: string): boolean {
   const given = sha256(secret);
   return stored.length === given.length && timingSafeEqual(stored, given);
 }
@@ -122,7 +123,8 @@ export class SqliteSessionStore implements SessionStore {
 
   /** A file in the data directory, or `:memory:`. */
   static open(filename: string): SqliteSessionStore {
-    const db = new Database(filename);
+    // 0600 like every data file (SQLite gives its -wal and -shm files the database's mode).
+    const db = new Database(filename === ':memory:' ? filename : restrictSqliteFile(filename));
     if (filename !== ':memory:') {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

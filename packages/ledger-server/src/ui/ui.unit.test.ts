@@ -4,35 +4,61 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { monthsOf, toCsv } from './reports.js';
-import { SqliteSessionStore } from './sessions.js';
+import { InMemoryKeyRecordStore } from '@volunteer-ledger/core';
+import { KeyRecordSessionStore } from './key-record-sessions.js';
+import { type SessionStore, SqliteSessionStore } from './sessions.js';
 
 const now = new Date('2026-05-01T08:00:00Z');
 const actor = { id: 'm1', role: 'member' as const, communityId: 'c1' };
 
-describe('sign-in cards and sessions', () => {
-  it('two instances sharing the file: a card is used once, and a session started on one is seen by the other', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ui-sessions-'));
-    const a = SqliteSessionStore.open(join(dir, 's.sqlite'));
-    const b = SqliteSessionStore.open(join(dir, 's.sqlite'));
+/** Two instances' views of one shared store, and one store alone, for each implementation. */
+const implementations: Array<{ name: string; pair: () => Promise<{ a: SessionStore; b: SessionStore; done: () => Promise<void> }>; one: () => SessionStore }> = [
+  {
+    name: 'SQLite file (embedded default)',
+    pair: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ui-sessions-'));
+      const a = SqliteSessionStore.open(join(dir, 's.sqlite'));
+      const b = SqliteSessionStore.open(join(dir, 's.sqlite'));
+      return { a, b, done: async () => (await a.close(), await b.close(), rmSync(dir, { recursive: true, force: true })) };
+    },
+    one: () => SqliteSessionStore.open(':memory:'),
+  },
+  {
+    name: 'key records (EventStoreDB deployments)',
+    pair: async () => {
+      const shared = new InMemoryKeyRecordStore();
+      return { a: new KeyRecordSessionStore(shared), b: new KeyRecordSessionStore(shared), done: async () => {} };
+    },
+    one: () => new KeyRecordSessionStore(new InMemoryKeyRecordStore()),
+  },
+];
+
+describe.each(implementations)('sign-in cards and sessions: $name', ({ pair, one }) => {
+  it('two instances sharing the store: a card is used once, and a session started on one is seen by the other', async () => {
+    const { a, b, done } = await pair();
     try {
       const { card, token } = await a.createCard({ communityId: 'c1', memberId: 'm1', createdBy: 'o1', now });
       const [first, second] = await Promise.all([a.useCard(token, now), b.useCard(token, now)]);
       expect([first, second].filter((r) => typeof r === 'object')).toHaveLength(1);
       expect([first, second]).toContain('used');
+      expect((await b.cards('c1', 'm1'))[0]?.usedAt).toBe(now.toISOString());
       const started = await a.startSession({ kind: 'member', actor, communityId: 'c1', credentialId: `card:${card.cardId}`, cardId: card.cardId, now, ttlMs: 60_000 });
+      const other = await a.startSession({ kind: 'member', actor, communityId: 'c1', credentialId: 'jwt', now, ttlMs: 60_000 });
       expect((await b.session(started.token, now))?.actor).toEqual(actor);
-      // Revoking the card on one instance ends its session on the other.
+      // Revoking the card on one instance ends its session on the other, and no other session.
       expect(await b.revokeCard('c1', card.cardId, now)).toBe(true);
       expect(await a.session(started.token, now)).toBeNull();
+      expect(await a.session(other.token, now)).not.toBeNull();
+      expect(await a.useCard(token, now)).toBe('revoked');
+      await b.endSession(other.token);
+      expect(await a.session(other.token, now)).toBeNull();
     } finally {
-      await a.close();
-      await b.close();
-      rmSync(dir, { recursive: true, force: true });
+      await done();
     }
   });
 
   it('an expired card or session does not count; a card of another community is not revoked', async () => {
-    const store = SqliteSessionStore.open(':memory:');
+    const store = one();
     const { card, token } = await store.createCard({ communityId: 'c1', memberId: 'm1', createdBy: 'o1', now, ttlMs: 1000 });
     expect(await store.revokeCard('c2', card.cardId, now)).toBe(false);
     expect(await store.useCard(token, new Date(now.getTime() + 1000))).toBe('expired');
@@ -43,13 +69,16 @@ describe('sign-in cards and sessions', () => {
   });
 
   it('a token with one character changed is not a token', async () => {
-    const store = SqliteSessionStore.open(':memory:');
+    const store = one();
     const { token } = await store.startSession({ kind: 'member', actor, communityId: 'c1', credentialId: 'k', now, ttlMs: 60_000 });
+    const card = await store.createCard({ communityId: 'c1', memberId: 'm1', createdBy: 'o1', now });
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom(...'abcdefABCDEF0123456789-_'), async (at, ch) => {
         fc.pre(token[at] !== ch && token[at] !== '.');
         const altered = token.slice(0, at) + ch + token.slice(at + 1);
         expect(await store.session(altered, now)).toBeNull();
+        const alteredCard = card.token.slice(0, at) + ch + card.token.slice(at + 1);
+        if (alteredCard !== card.token && card.token[at] !== '.') expect(await store.useCard(alteredCard, now)).toBe('unknown');
       }),
       { numRuns: 50 },
     );
