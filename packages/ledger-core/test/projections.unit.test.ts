@@ -154,7 +154,7 @@ describe('the fold cache', () => {
 describe('one projection, two writers', () => {
   it('a commit from a checkpoint another writer has moved is refused and changes nothing', async () => {
     const projections = new InMemoryProjectionStore();
-    const empty = { streams: [], communities: [], accounts: [], records: [], statementLines: [], items: [], redemptions: [], transfers: [], inTransitPut: [], inTransitDelete: [], dayTotals: [], hoursByCategory: [], memberHours: [], activeMembers: [], redemptionsByItem: [], trialBalance: [], outstanding: [] };
+    const empty = { streams: [], communities: [], accounts: [], records: [], statementLines: [], items: [], redemptions: [], transfers: [], inTransitPut: [], inTransitDelete: [], dayTotals: [], hoursByCategory: [], memberHours: [], activeMembers: [], redemptionsByItem: [], trialBalance: [], outstanding: [], processes: [], activityMembers: [], serviceDays: [], ratings: [] };
     await projections.commit(empty, { position: 5n, eventsFolded: 5, version: projectionVersion }, null);
     await expect(projections.commit({ ...empty, trialBalance: [{ communityId: 'c1', account: 'issuance', amount: -100n }] }, { position: 9n, eventsFolded: 9, version: projectionVersion }, 3n)).rejects.toBeInstanceOf(
       ProjectionCheckpointMoved,
