@@ -129,6 +129,10 @@ export const communityReportSchema = z.object({
   }),
   activeMembers: z.number().int(),
   redemptionsByItem: z.record(z.string(), z.number().int()),
+  activitiesHeld: z.number().int(),
+  volunteerTurns: z.number().int(),
+  requestsFulfilled: z.number().int(),
+  ratings: z.array(z.object({ volunteerId: z.string(), ratings: z.number().int(), averageRating: amount })),
 });
 
 export const leaderboardSchema = z.object({

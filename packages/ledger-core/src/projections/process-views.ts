@@ -4,9 +4,9 @@
  * view says the same as a decision would.
  */
 import { type ActivityState, seatsLeft, signUpStatus, waitListPosition } from '../activity/state.js';
-import type { ServiceRequestState } from '../service-request/state.js';
-import type { WishState } from '../wish/state.js';
-import { activityStage, type ProcessEntry } from './rows.js';
+import type { ServiceRequestState, ServiceRequestStatus } from '../service-request/state.js';
+import type { WishState, WishStatus } from '../wish/state.js';
+import { type ActivityStage, activityStage, type ProcessEntry } from './rows.js';
 
 export interface ActivityView {
   readonly activityId: string;
@@ -21,7 +21,7 @@ export interface ActivityView {
   readonly waitListLength: number;
   readonly organisers: string[];
   /** published, cancelled, closing, closed (attendance awaiting approval), approving, approved. */
-  readonly status: string;
+  readonly status: ActivityStage;
   readonly checkedIn: number;
   /** Once closed: attendances recorded and voided, and their hours. */
   readonly closing: { readonly closedAt: string; readonly recorded: number; readonly voided: number } | null;
@@ -91,7 +91,7 @@ export interface MemberActivityView {
 
 export interface ServiceRequestView {
   readonly requestId: string;
-  readonly status: string;
+  readonly status: Exclude<ServiceRequestStatus, 'none'>;
   readonly requesterId: string;
   readonly category: string;
   readonly description: string;
@@ -106,9 +106,9 @@ export interface ServiceRequestView {
   readonly rating: number | null;
   readonly comment: string | null;
   /** Where the points offered went on confirmation: paid, delivered, returned, or none. */
-  readonly payment: string;
+  readonly payment: ServiceRequestState['payment'];
   /** confirmed, cancelled, refused, expired, rejected; null while it runs. */
-  readonly ended: string | null;
+  readonly ended: ServiceRequestState['ended'];
   readonly reason: string | null;
   readonly postedAt: string;
   readonly updatedAt: string;
@@ -118,7 +118,7 @@ export function serviceRequestView(entry: ProcessEntry<ServiceRequestState>): Se
   const s = entry.state;
   return {
     requestId: s.requestId,
-    status: s.status,
+    status: s.status === 'none' ? 'posting' : s.status,
     requesterId: s.requesterId,
     category: s.category,
     description: s.description,
@@ -142,7 +142,7 @@ export function serviceRequestView(entry: ProcessEntry<ServiceRequestState>): Se
 
 export interface WishView {
   readonly wishId: string;
-  readonly status: string;
+  readonly status: Exclude<WishStatus, 'none'>;
   readonly beneficiaryId: string;
   readonly title: string;
   readonly description: string | null;
@@ -159,7 +159,7 @@ export function wishView(entry: ProcessEntry<WishState>): WishView {
   const s = entry.state;
   return {
     wishId: s.wishId,
-    status: s.status,
+    status: s.status === 'none' ? 'posted' : s.status,
     beneficiaryId: s.beneficiaryId,
     title: s.title,
     description: s.description,

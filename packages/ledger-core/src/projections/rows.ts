@@ -8,7 +8,7 @@
  */
 import { type ActivityState, type Attendance, type AttendanceOutcome, seatsLeft } from '../activity/state.js';
 import type { CommunityState } from '../community/decider.js';
-import { InvariantViolation } from '../errors.js';
+import { invariant, InvariantViolation } from '../errors.js';
 import type { SealedProfile } from '../member/events.js';
 import type { Lot } from '../member/lots.js';
 import { freeOf } from '../member/lots.js';
@@ -441,7 +441,11 @@ interface ActivityPayload extends Omit<ActivityState, 'seats' | 'attendance' | '
 }
 
 /** Where an activity stands, approval included (the row's `status`). */
-export function activityStage(state: ActivityState): string {
+export type ActivityStage = Exclude<ActivityState['status'], 'none'> | 'approving' | 'approved';
+
+/** The stage of a published activity (one never published has none: its row does not exist). */
+export function activityStage(state: ActivityState): ActivityStage {
+  invariant(state.status !== 'none', () => `activity ${state.activityId || '(unnamed)'} has no stage: it was never published`);
   if (state.status !== 'closed') return state.status;
   return state.approval === 'approving' ? 'approving' : state.approval === 'finished' ? 'approved' : 'closed';
 }
