@@ -574,6 +574,11 @@ export class ReadModels {
     return this.processPage('activity', communityId, filter, options, (row) => activityView(decodeActivity(row)));
   }
 
+  /** Every activity in publishing order, by stage (published, cancelled, closing, closed, approving, approved), a page at a time. */
+  async activities(communityId: string, filter: { status?: string } = {}, options: { afterSeq?: number; limit?: number } = {}): Promise<Page<ActivityView>> {
+    return this.processPage('activity', communityId, filter.status ? { statuses: [filter.status] } : {}, options, (row) => activityView(decodeActivity(row)));
+  }
+
   /** The activities a member signed up for or walked in to, and where they stand with each, in publishing order. */
   async memberActivities(communityId: string, memberId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<Page<MemberActivityView>> {
     const limit = clamp(options.limit ?? queryPageSize, 1, queryPageSize);
