@@ -199,6 +199,18 @@ describe('a Saturday of activities, service requests and a micro-wish, over HTTP
     };
     for (const [m, points] of Object.entries(expected)) expect(await balance(m), m).toBe(points);
     expect((await read(admin, `${base}/members/r40`)).hoursTotal).toBe('3.50');
+    // Credit hours (信用时长, measured at the haircut) and honour hours (荣誉时长, the request's, typed in): both count,
+    // only the credit hours earned points here; the certificate and the statement say which is which.
+    const certificate = await read(me('r40'), `${base}/members/r40/certificate`);
+    expect([certificate.approvedHours, certificate.creditHours, certificate.honourHours]).toEqual(['3.50', '2.50', '1.00']);
+    expect(certificate.records.map((r: any) => [r.recordId, r.hoursKind, r.hours])).toEqual([
+      ['activity.haircut', 'credit', '2.50'],
+      ['request.home-haircut', 'honour', '1.00'],
+    ]);
+    const page = await me('r40')('GET', `${base}/members/r40/certificate.html`);
+    expect(page.body).toContain('信用时长（签到签退记录）<strong>2.50</strong> 小时，荣誉时长（事后补录）<strong>1.00</strong> 小时');
+    const statement = (await read(me('r01'), `${base}/members/r01/statement`)).entries;
+    expect(statement.map((e: any) => e.description)).toEqual(['卫生健康 信用时长 2.50 小时，审核通过（每小时 10 积分）']);
 
     const report = await read(wang, `${base}/reports/summary?from=2026-06-05&to=2026-06-06`);
     expect(report).toMatchObject({

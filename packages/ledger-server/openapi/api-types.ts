@@ -4467,6 +4467,16 @@ export interface operations {
                          */
                         approvedHours: string;
                         /**
+                         * @description 信用时长: approved hours measured by check-in and check-out at activities
+                         * @example 0.00
+                         */
+                        creditHours: string;
+                        /**
+                         * @description 荣誉时长: approved hours typed in afterwards (reported, or a service request's)
+                         * @example 2.50
+                         */
+                        honourHours: string;
+                        /**
                          * @description The level (星级) reached by cumulative approved hours; 0 for none yet. Never lost
                          * @example 0
                          */
@@ -4493,6 +4503,12 @@ export interface operations {
                              * @example 2.50
                              */
                             hours: string;
+                            /**
+                             * @description credit (信用时长, measured by check-in and check-out) or honour (荣誉时长, typed in afterwards)
+                             * @example honour
+                             * @enum {string}
+                             */
+                            hoursKind: "credit" | "honour";
                         }[];
                     };
                 };

@@ -223,6 +223,9 @@ export const fieldGlossary: Readonly<Record<string, GlossaryEntry>> = {
   member: { description: 'Who the certificate is for' },
   'member.idNumberMasked': { description: '身份证号 with all but the first 3 and last 4 characters masked; null when none was recorded', example: '110***********123X' },
   approvedHours: amount('Approved hours net of reversals', '2.50'),
+  creditHours: amount('信用时长: of them, hours measured by check-in and check-out at activities', '0.00'),
+  honourHours: amount('荣誉时长: of them, hours typed in afterwards (reported, or a service request\'s); the policy says whether they earn points', '2.50'),
+  'records.hoursKind': { description: 'credit (信用时长, measured by check-in and check-out) or honour (荣誉时长, typed in afterwards)', example: 'honour' },
 
   // ── Activities (志愿活动), service requests (点单 → 派单 → 接单 → 评单), micro-wishes (微心愿) ──
   'publishActivity.activityId': { description: 'The activity id, chosen by the calling app: publishing the same id twice is refused', example: 'act-20260606-health' },

@@ -536,14 +536,24 @@ export class ReadModels {
     const s = member.state;
     const profile = member.sealedProfile && !s.profileErased ? await vault.open(communityId, memberId, member.sealedProfile) : null;
     const records = (await this.recordEntries(communityId, { memberId, status: 'approved' }))
-      .map((r) => ({ recordId: r.state.recordId, serviceDate: r.state.serviceDate, category: r.state.category, hours: r.state.hoursApproved.toString() }))
+      .map((r) => ({
+        recordId: r.state.recordId,
+        serviceDate: r.state.serviceDate,
+        category: r.state.category,
+        hours: r.state.hoursApproved.toString(),
+        // 信用时长 were measured by check-in and check-out; 荣誉时长 were typed in (reported, or a request's).
+        hoursKind: r.state.kind === 'checked-in' ? ('credit' as const) : ('honour' as const),
+      }))
       .sort((a, b) => (a.serviceDate < b.serviceDate ? -1 : a.serviceDate > b.serviceDate ? 1 : 0));
+    const hoursOf = (kind: 'credit' | 'honour') => fromHundredths(records.filter((r) => r.hoursKind === kind).reduce((sum, r) => sum + hundredthsOf(r.hours), 0n));
     return {
       certificateNumber: `VSC-${communityId}-${memberId}-${member.revision}`,
       issuedOn: calendarDateIn(asOf, community.timeZone),
       issuingCommunity: { communityId, name: community.name },
       member: { memberId, name: profile?.name ?? null, idNumberMasked: profile?.idNumber ? maskIdNumber(profile.idNumber) : null },
       approvedHours: s.hoursTotal.toString(),
+      creditHours: hoursOf('credit'),
+      honourHours: hoursOf('honour'),
       level: s.level,
       records,
     };
@@ -723,5 +733,8 @@ export class ReadModels {
     return rows.map(decodeRecord);
   }
 }
+
+/** "12.50" → 1250n (amounts print with exactly two places). */
+const hundredthsOf = (amount: string): bigint => BigInt(amount.replace('.', ''));
 
 const clamp = (value: number, min: number, max: number) => Math.min(Math.max(Math.trunc(value), min), max);
