@@ -206,7 +206,7 @@ export interface paths {
         };
         /**
          * Statement: balance movements with running balance, newest first, cursor-paged
-         * @description Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 2.00 小时，审核通过（每小时 10 积分）"), with the same line in English in `descriptionEn`. Newest first unless `order=oldest`; pass `nextCursor` back as `cursor`, with the same order, for the next page.
+         * @description Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分）"), with the same line in English in `descriptionEn`. Newest first unless `order=oldest`; pass `nextCursor` back as `cursor`, with the same order, for the next page.
          */
         get: operations["getStatement"];
         put?: never;
@@ -3792,8 +3792,8 @@ export interface operations {
                              */
                             reference: string;
                             /**
-                             * @description what happened, in Chinese, with category and item names: "助老服务 2.00 小时，审核通过（每小时 10 积分）"
-                             * @example 助老服务 2.50 小时，审核通过（每小时 10 积分）
+                             * @description what happened, in Chinese, with category and item names: "助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分）"
+                             * @example 助老服务 荣誉时长 2.50 小时，审核通过（每小时 10 积分）
                              */
                             description: string;
                             /**

@@ -140,7 +140,7 @@ export const fieldGlossary: Readonly<Record<string, GlossaryEntry>> = {
   'entries.amount': amount('Signed: points into (+) or out of (−) the balance; "0.00" for holds and releases', '37.50'),
   'entries.runningBalance': amount('The balance after this entry', '37.50'),
   'entries.reference': { description: 'The record, redemption, transfer, lot or grant it concerns', example: 'rec-20260501-zw' },
-  'entries.description': { description: 'What happened, in Chinese, with category and item names', example: '助老服务 2.50 小时，审核通过（每小时 10 积分）' },
+  'entries.description': { description: 'What happened, in Chinese, with category and item names', example: '助老服务 荣誉时长 2.50 小时，审核通过（每小时 10 积分）' },
   'entries.descriptionEn': { description: 'The same line in English, with ids', example: 'elder-care 2.50 h approved (10 points an hour)' },
   order: { description: 'The order of the entries: "newest" first (the default) or "oldest" first', example: 'newest' },
   nextCursor: { description: 'Pass as `cursor` for the next page; null on the last page', example: null },

@@ -48,7 +48,7 @@ export const statementSchema = z.object({
       amount: amount.describe('signed: points in (+) or out (−) of the balance'),
       runningBalance: amount,
       reference: z.string().describe('the record, redemption, transfer, lot or grant the line is about'),
-      description: z.string().describe('what happened, in Chinese, with category and item names: "助老服务 2.00 小时，审核通过（每小时 10 积分）"'),
+      description: z.string().describe('what happened, in Chinese, with category and item names: "助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分）"'),
       descriptionEn: z.string().describe('the same line in English, with ids: "2.00 h of elder-care (record r1, policy v1)"'),
     }),
   ),

@@ -6,7 +6,14 @@
 import { type ActivityState, seatsLeft, signUpStatus, waitListPosition } from '../activity/state.js';
 import type { ServiceRequestState, ServiceRequestStatus } from '../service-request/state.js';
 import type { WishState, WishStatus } from '../wish/state.js';
+import { invariant } from '../errors.js';
 import { type ActivityStage, activityStage, type ProcessEntry } from './rows.js';
+
+/** A row exists only once its first event was folded, so its status is never 'none'. */
+function shown<S extends string>(status: S | 'none', what: string): S {
+  invariant(status !== 'none', () => `${what} has a row but no first event; rebuild the projection`);
+  return status as S;
+}
 
 export interface ActivityView {
   readonly activityId: string;
@@ -118,7 +125,7 @@ export function serviceRequestView(entry: ProcessEntry<ServiceRequestState>): Se
   const s = entry.state;
   return {
     requestId: s.requestId,
-    status: s.status === 'none' ? 'posting' : s.status,
+    status: shown(s.status, `service request ${s.requestId}`),
     requesterId: s.requesterId,
     category: s.category,
     description: s.description,
@@ -159,7 +166,7 @@ export function wishView(entry: ProcessEntry<WishState>): WishView {
   const s = entry.state;
   return {
     wishId: s.wishId,
-    status: s.status === 'none' ? 'posted' : s.status,
+    status: shown(s.status, `wish ${s.wishId}`),
     beneficiaryId: s.beneficiaryId,
     title: s.title,
     description: s.description,
