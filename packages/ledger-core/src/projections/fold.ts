@@ -643,4 +643,6 @@ function forgetHistory(state: MemberState): void {
   state.transfersOut.clear();
   state.transfersIn.clear();
   state.refunds.clear();
+  // An open presence is what its check-out (PresenceEnded) folds into; an ended one is history.
+  for (const [activityId, presence] of state.presences) if (presence.endedAt !== null) state.presences.delete(activityId);
 }

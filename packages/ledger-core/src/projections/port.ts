@@ -16,7 +16,7 @@
  */
 
 /** Bumped when the meaning of a row changes: a projection folded by another version is rebuilt from scratch. */
-export const projectionVersion = 2;
+export const projectionVersion = 3;
 
 export type StreamCategory = 'community' | 'member' | 'reward' | 'redemption' | 'transfer' | 'activity' | 'service-request' | 'wish';
 

@@ -12,7 +12,7 @@ import { invariant, InvariantViolation } from '../errors.js';
 import type { SealedProfile } from '../member/events.js';
 import type { Lot } from '../member/lots.js';
 import { freeOf } from '../member/lots.js';
-import { type Hold, holdKey, initialMemberState, type MemberState, type ServiceRecordState } from '../member/state.js';
+import { type Hold, holdKey, initialMemberState, type MemberState, type Presence, type ServiceRecordState } from '../member/state.js';
 import { Hours, Points } from '../money.js';
 import type { RedemptionState } from '../redemption/events.js';
 import type { RewardState } from '../reward/decider.js';
@@ -196,6 +196,8 @@ interface AccountPayload {
   sealedProfile: SealedProfile | null;
   pointsSpentTotal: string;
   statementLines: number;
+  /** Presences at activities still open (a check-out or closing ends them); ended ones are history, not kept. */
+  openPresences?: Array<[string, Presence]>;
 }
 
 /** Earliest expiry among lots that still have free points (held points never expire). */
@@ -228,6 +230,7 @@ export function encodeAccount(entry: AccountEntry): AccountRow {
     sealedProfile: entry.sealedProfile,
     pointsSpentTotal: entry.pointsSpentTotal.toString(),
     statementLines: entry.statementLines,
+    openPresences: [...s.presences].filter(([, presence]) => presence.endedAt === null),
   };
   return {
     communityId: entry.communityId,
@@ -270,6 +273,7 @@ export function decodeAccount(row: AccountRow): AccountEntry {
     };
     state.lots.set(lot.lotId, decoded);
   }
+  for (const [activityId, presence] of p.openPresences ?? []) state.presences.set(activityId, { ...presence });
   for (const hold of p.openHolds) {
     const purpose = hold.purpose ?? 'redemption';
     state.openHolds.set(holdKey(purpose, hold.holdId), { ...hold, purpose, points: Points.of(hold.points) });
