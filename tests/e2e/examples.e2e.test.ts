@@ -22,7 +22,7 @@ describe('examples/http', () => {
       // The statement starts with this run's redemption (newest first), described as a resident reads it.
       const lines = stdout.slice(stdout.indexOf('newest first:')).split('\n').slice(1, 6);
       expect(lines[0]).toMatch(new RegExp(`-30\\.00 →\\s+${balance.replace('.', '\\.')}  兑换「大米 5kg」，已领取$`));
-      expect(lines.join('\n')).toContain('助老服务 2.00 小时，审核通过（每小时 10 积分 × 2）');
+      expect(lines.join('\n')).toContain('助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分 × 2）');
       expect(stdout).toContain('done');
     }
   });

@@ -106,7 +106,7 @@ describe.each<StoreKind>(['sqlite', 'memory', 'eventstoredb'])('the journey on %
     const rest = await member('GET', `/v1/communities/c1/members/m1/statement?limit=50&cursor=${first.body.nextCursor}`);
     expect(rest.body.nextCursor).toBeNull();
     const newestFirst = [...first.body.entries, ...rest.body.entries];
-    expect(newestFirst.at(-1)).toMatchObject({ amount: '50.00', runningBalance: '50.00', description: '助老服务 5.00 小时，审核通过（每小时 10 积分）' });
+    expect(newestFirst.at(-1)).toMatchObject({ amount: '50.00', runningBalance: '50.00', description: '助老服务 荣誉时长 5.00 小时，审核通过（每小时 10 积分）' });
     expect(newestFirst.map((e: { description: string }) => e.description)).toContain('兑换「大米 5kg」，冻结 20.00 积分');
     const oldestFirst = await member('GET', '/v1/communities/c1/members/m1/statement?order=oldest&limit=50');
     expect(oldestFirst.body.entries.map((e: { seq: number }) => e.seq)).toEqual(newestFirst.map((e: { seq: number }) => e.seq).reverse());

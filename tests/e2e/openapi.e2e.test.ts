@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTypesText } from '../../packages/ledger-server/openapi/generate.js';
-import { exampleJourney } from '../../packages/ledger-server/src/openapi-examples.js';
+import { ManualClock } from '../../packages/ledger-core/src/index.js';
+import { exampleJourney, exampleJourneyClock, kioskCodeSteps } from '../../packages/ledger-server/src/openapi-examples.js';
 import { documentText } from '../../packages/ledger-server/src/openapi-snapshot.js';
 import { exampleTarget, startService, type TestService } from './support.js';
 
@@ -58,12 +59,14 @@ const escapePointer = (segment: string) => segment.replaceAll('~', '~0').replace
 
 describe('the OpenAPI document', () => {
   let service: TestService;
+  // The journey's story is dated (exampleJourneyClock): the clock stands still until a step names another time.
+  const clock = new ManualClock(new Date(exampleJourneyClock[exampleJourney[0]!.split(':')[0]!]!));
   let document: Json;
   let documentBody: string;
   const dir = mkdtempSync(join(tmpdir(), 'ledger-openapi-'));
 
   beforeAll(async () => {
-    service = await startService('sqlite');
+    service = await startService('sqlite', { clock });
     const res = await fetch(`${service.url}/openapi.json`);
     documentBody = await res.text();
     document = JSON.parse(documentBody);
@@ -77,8 +80,15 @@ describe('the OpenAPI document', () => {
     const operations = operationsOf(document);
     const check = documentValidator(document);
     const sentExamples = new Set<string>();
+    const kioskCodeShown = async (path: string): Promise<string> => {
+      const res = await fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${service.adminKey}` } });
+      expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
+      return ((await res.json()) as { code: string }).code;
+    };
     for (const step of exampleJourney) {
       const [operationId, exampleName] = step.split(':') as [string, string | undefined];
+      const at = exampleJourneyClock[operationId];
+      if (at !== undefined) clock.set(new Date(at));
       const found = operations.get(operationId);
       expect(found, `${step}: no such operation`).toBeDefined();
       const { method, path, operation } = found!;
@@ -91,6 +101,8 @@ describe('the OpenAPI document', () => {
         expect(media.examples[name], `${step}: no body example ${name}`).toBeDefined();
         body = media.examples[name].value;
         sentExamples.add(`${operationId}:${name}`);
+        // A kiosk's code turns over every 30 seconds: present the one it shows now, as a resident's phone would.
+        if (kioskCodeSteps.has(operationId)) body = { ...(body as Json), code: await kioskCodeShown(url.replace(/\/kiosk-(check-ins|check-outs)$/, '/kiosk-code')) };
       }
       const res = await fetch(`${service.url}${url}`, {
         method: method.toUpperCase(),

@@ -18,7 +18,7 @@ describe('examples/embed/shop-day.ts', () => {
     // The statement as a resident reads it: newest first, in Chinese, with category and item names.
     const statement = stdout.slice(stdout.indexOf("li's statement, newest first:"));
     const donation = statement.indexOf('-5.00 →    5.00  捐赠给爱心积分池');
-    const accrual = statement.indexOf('60.00 →   60.00  助老服务 6.00 小时，签到时长自动确认（每小时 10 积分）');
+    const accrual = statement.indexOf('60.00 →   60.00  助老服务 信用时长 6.00 小时，签到时长自动确认（每小时 10 积分）');
     expect(donation).toBeGreaterThan(0);
     expect(accrual).toBeGreaterThan(donation);
     expect(statement).toContain('兑换「大米 5kg」，已领取');

@@ -2,7 +2,7 @@
  * Everything a reader can ask of a set of read models, as plain JSON, for comparing two of them (rule 9:
  * a projection rebuilt from scratch equals the live one; the SQLite and in-memory stores answer alike).
  */
-import type { AccountEntry, ReadModels, StatementEntry } from '../../packages/ledger-core/src/index.js';
+import type { AccountEntry, Page, ReadModels, StatementEntry } from '../../packages/ledger-core/src/index.js';
 
 const wholeHistory = { from: '0000-01-01', to: '9999-12-31' } as const;
 
@@ -26,6 +26,38 @@ export async function wholeStatement(models: ReadModels, communityId: string, me
     if (page.value.nextCursor === null) return lines;
     cursor = page.value.nextCursor;
   }
+}
+
+/** Every item of a list paged by seq, read in pages of `limit` with the `nextAfterSeq` each page hands out. */
+export async function allPages<T>(pageOf: (page: { afterSeq?: number; limit: number }) => Promise<Page<T>>, limit = 3): Promise<T[]> {
+  const items: T[] = [];
+  for (let afterSeq: number | undefined; ; ) {
+    const page = await pageOf({ limit, ...(afterSeq === undefined ? {} : { afterSeq }) });
+    items.push(...page.items);
+    if (page.nextAfterSeq === null) return items;
+    afterSeq = page.nextAfterSeq;
+  }
+}
+
+/** Activities, their attendees, service requests and micro-wishes as the read models list them. */
+async function processesReadable(models: ReadModels, communityId: string, memberIds: readonly string[], asOf: Date) {
+  const activities = await allPages((page) => models.activities(communityId, {}, page));
+  const seqs = async (kind: 'activity' | 'service-request' | 'wish') => allPages(async (page) => {
+    const rows = await models.unfinishedProcesses(kind, communityId, asOf, page.afterSeq === undefined ? {} : { afterSeq: page.afterSeq });
+    return { items: rows, nextAfterSeq: rows.length === 0 ? null : rows.at(-1)!.seq };
+  });
+  return {
+    activities: await Promise.all(activities.map(async (a) => ({ ...a, attendees: await models.activityAttendees(communityId, a.activityId) }))),
+    openActivities: await allPages((page) => models.openActivities(communityId, asOf, page)),
+    withSeatsLeft: await allPages((page) => models.openActivities(communityId, asOf, { ...page, withSeatsLeft: true })),
+    memberActivities: await Promise.all(memberIds.map(async (m) => [m, await allPages((page) => models.memberActivities(communityId, m, page))] as const)),
+    requests: await allPages((page) => models.serviceRequests(communityId, {}, page)),
+    openRequests: await allPages((page) => models.openServiceRequests(communityId, asOf, page)),
+    wishes: await allPages((page) => models.wishes(communityId, {}, page)),
+    queue: await models.organiserQueue(communityId, asOf),
+    unfinished: { activities: await seqs('activity'), requests: await seqs('service-request'), wishes: await seqs('wish') },
+    requestsPastExpiry: await models.serviceRequestsPastExpiry(communityId, asOf),
+  };
 }
 
 export async function everythingReadable(models: ReadModels, asOf: Date) {
@@ -68,6 +100,7 @@ export async function everythingReadable(models: ReadModels, asOf: Date) {
         redemptions: await models.unfinishedRedemptions(communityId, asOf),
         transfers: await models.unfinishedTransfers(communityId, asOf),
       },
+      processes: await processesReadable(models, communityId, members.map((m) => m.memberId), asOf),
     });
   }
   return communities;

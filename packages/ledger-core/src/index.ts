@@ -66,4 +66,5 @@ export { InMemoryProjectionStore } from './projections/in-memory-store.js';
 export { WeightedLru } from './projections/lru.js';
 export * from './projections/read-models.js';
 export * from './projections/views.js';
+export * from './projections/process-views.js';
 export * from './jobs.js';

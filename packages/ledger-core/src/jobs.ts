@@ -5,6 +5,7 @@
  * no more memory than a small one — and act through the ledger as the system, so every effect is an ordinary
  * decided, idempotent command.
  */
+import type { CommandInput } from './commands.js';
 import { systemActor } from './events.js';
 import { communityFromStreamName } from './ids.js';
 import type { Ledger } from './ledger.js';
@@ -42,7 +43,18 @@ async function eachPaged<T>(pageOf: (after: string | undefined) => Promise<T[]>,
   }
 }
 
-/** Expires lots past their expiry and redemptions whose hold lapsed, as of now. */
+/** Calls `visit` on every item of a query paged by seq (activities, requests, wishes), page after page. */
+async function eachBySeq<T extends { seq: number }>(pageOf: (afterSeq: number | undefined) => Promise<T[]>, visit: (item: T) => Promise<void>): Promise<void> {
+  let afterSeq: number | undefined;
+  for (;;) {
+    const page = await pageOf(afterSeq);
+    for (const item of page) await visit(item);
+    if (page.length === 0) return;
+    afterSeq = page.at(-1)!.seq;
+  }
+}
+
+/** Expires lots past their expiry, redemptions whose hold lapsed and service requests nobody served by their expiry (their holds released), as of now. */
 export async function expireDue(ledger: Ledger, models: ReadModels): Promise<JobReport> {
   await models.catchUp();
   const now = ledger.clock.now();
@@ -59,13 +71,18 @@ export async function expireDue(ledger: Ledger, models: ReadModels): Promise<Job
       (memberId) => memberId,
       async (memberId) => tally(report, `member ${memberId}`, await ledger.execute({ type: 'ExpirePoints', communityId, memberId, asOf: now.toISOString() }, { actor })),
     );
+    await eachBySeq(
+      (afterSeq) => models.serviceRequestsPastExpiry(communityId, now, afterSeq === undefined ? {} : { afterSeq }),
+      async (r) => tally(report, `service request ${r.processId}`, await ledger.execute({ type: 'ExpireServiceRequest', communityId, requestId: r.processId }, { actor })),
+    );
   }
   return report;
 }
 
 /**
- * Carries on every redemption and transfer whose last step is older than the grace period (a request still
- * being worked on is left alone), delivers debits left in transit, and finishes erasures whose key survived.
+ * Carries on every redemption, transfer, activity closing or approval, service request and micro-wish whose last
+ * step is older than the grace period (a request still being worked on is left alone), delivers debits left in
+ * transit, and finishes erasures whose key survived.
  */
 export async function recoverUnfinished(ledger: Ledger, models: ReadModels, graceMs = defaultRecoveryGraceMs): Promise<JobReport> {
   await models.catchUp();
@@ -86,6 +103,14 @@ export async function recoverUnfinished(ledger: Ledger, models: ReadModels, grac
         : await ledger.deliverOverflow(communityId, transfer.from, transfer.transferId);
       tally(report, `transfer ${transfer.transferId}`, result);
     }
+    const resume = async (kind: 'activity' | 'service-request' | 'wish', command: (id: string) => CommandInput) =>
+      eachBySeq(
+        (afterSeq) => models.unfinishedProcesses(kind, communityId, cutoff, afterSeq === undefined ? {} : { afterSeq }),
+        async (p) => tally(report, `${kind} ${p.processId}`, await ledger.execute(command(p.processId), { actor })),
+      );
+    await resume('activity', (activityId) => ({ type: 'ResumeActivity', communityId, activityId }));
+    await resume('service-request', (requestId) => ({ type: 'ResumeServiceRequest', communityId, requestId }));
+    await resume('wish', (wishId) => ({ type: 'ResumeWish', communityId, wishId }));
   }
   const erasures = await finishErasures(ledger);
   report.visited += erasures.visited;

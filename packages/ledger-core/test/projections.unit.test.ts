@@ -60,8 +60,8 @@ describe('statement lines', () => {
     const page = await models.statement('c1', 'm1', { order: 'oldest', limit: 50 });
     if (!page.ok || !page.value) throw new Error('no statement');
     expect(page.value.entries.map((e) => [e.amount, e.description])).toEqual([
-      ['40.00', '助老服务 2.00 小时，审核通过（每小时 10 积分 × 2）'],
-      ['10.00', '平安巡逻 1.00 小时，签到时长自动确认（每小时 10 积分）'],
+      ['40.00', '助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分 × 2）'],
+      ['10.00', '平安巡逻 信用时长 1.00 小时，签到时长自动确认（每小时 10 积分）'],
       ['5.00', '积分奖励：重阳节敬老'],
       ['0.00', '兑换「大米 5kg」，冻结 20.00 积分'],
       ['-20.00', '兑换「大米 5kg」，已领取'],
@@ -74,7 +74,7 @@ describe('statement lines', () => {
       ['-10.00', '平安巡逻 1.00 小时（2026-05-01）撤销，追回积分，原因：重复登记'],
       ['-13.00', '2026-05-01 获得的积分到期（到期日 2026-06-01）'],
     ]);
-    expect(page.value.entries[0]!.descriptionEn).toBe('2.00 h of elder-care (record r1, policy v1)');
+    expect(page.value.entries[0]!.descriptionEn).toBe('2.00 h of elder-care (honour hours, record r1, policy v1)');
     expect(page.value.entries.at(-1)!.runningBalance).toBe('0.00');
     const received = await models.statement('c1', 'm2', { order: 'oldest' });
     expect(received.ok && received.value!.entries.map((e) => e.description)).toContain('收到 m1 的转赠');
@@ -154,7 +154,7 @@ describe('the fold cache', () => {
 describe('one projection, two writers', () => {
   it('a commit from a checkpoint another writer has moved is refused and changes nothing', async () => {
     const projections = new InMemoryProjectionStore();
-    const empty = { streams: [], communities: [], accounts: [], records: [], statementLines: [], items: [], redemptions: [], transfers: [], inTransitPut: [], inTransitDelete: [], dayTotals: [], hoursByCategory: [], memberHours: [], activeMembers: [], redemptionsByItem: [], trialBalance: [], outstanding: [] };
+    const empty = { streams: [], communities: [], accounts: [], records: [], statementLines: [], items: [], redemptions: [], transfers: [], inTransitPut: [], inTransitDelete: [], dayTotals: [], hoursByCategory: [], memberHours: [], activeMembers: [], redemptionsByItem: [], trialBalance: [], outstanding: [], processes: [], activityMembers: [], serviceDays: [], ratings: [] };
     await projections.commit(empty, { position: 5n, eventsFolded: 5, version: projectionVersion }, null);
     await expect(projections.commit({ ...empty, trialBalance: [{ communityId: 'c1', account: 'issuance', amount: -100n }] }, { position: 9n, eventsFolded: 9, version: projectionVersion }, 3n)).rejects.toBeInstanceOf(
       ProjectionCheckpointMoved,

@@ -206,7 +206,7 @@ export interface paths {
         };
         /**
          * Statement: balance movements with running balance, newest first, cursor-paged
-         * @description Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 2.00 小时，审核通过（每小时 10 积分）"), with the same line in English in `descriptionEn`. Newest first unless `order=oldest`; pass `nextCursor` back as `cursor`, with the same order, for the next page.
+         * @description Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分）"), with the same line in English in `descriptionEn`. Newest first unless `order=oldest`; pass `nextCursor` back as `cursor`, with the same order, for the next page.
          */
         get: operations["getStatement"];
         put?: never;
@@ -803,6 +803,686 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open activities: published, not yet ended (anyone of the community)
+         * @description Activities members can still sign up for or attend, in publishing order, with seats taken and left and the wait list's length. `withSeatsLeft=true` lists only those with a seat free. A page at a time: pass `nextAfter` as `after` for the next.
+         */
+        get: operations["listActivities"];
+        put?: never;
+        /**
+         * Publish an activity: title, category, time window, place, capacity, organisers
+         * @description Publishes an activity: title, category, time window (at most 24 hours, not yet ended), place, capacity and organisers (an organiser publishing it is one). The ledger makes the kiosk's secret for its check-in codes. Refused with 409 if the id is taken.
+         *
+         *     Carries out the ledger command `PublishActivity`.
+         */
+        post: operations["publishActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an activity (anyone of the community)
+         * @description The activity as it stands: window, place, seats taken and left, the wait list's length, who organises it, how many checked in, and once closed how many attendances became records.
+         */
+        get: operations["getActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/attendees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who holds a seat, waits or checked in, and what closing made of it (staff)
+         * @description Every member with a seat, on the wait list (with their place) or checked in: arrival and departure, the service record closing made (or why it was voided) and the approval. Staff only.
+         */
+        get: operations["listActivityAttendees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/kiosk-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The code the activity's kiosk shows now (staff)
+         * @description What the kiosk (签到码) displays for members to scan: HMAC-signed, turning over every 30 seconds, accepted once per member and only for this activity while current or one step old. Only while check-in is open (from 30 minutes before the start until the end). Staff only.
+         */
+        get: operations["getActivityKioskCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change title, times, place, capacity or organisers before it starts (a larger capacity moves the wait list up)
+         * @description Changes what is named, before the activity starts. A larger capacity moves the wait list up, in order; a capacity below the seats taken, or new times once someone checked in, is refused.
+         *
+         *     Carries out the ledger command `ChangeActivity`.
+         */
+        post: operations["changeActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an activity nobody has checked in at
+         * @description Cancels a published activity nobody has checked in at (once someone has, close it instead so their time is recorded).
+         *
+         *     Carries out the ledger command `CancelActivity`.
+         */
+        post: operations["cancelActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/sign-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a member up (报名): a seat while there is one, else the wait list
+         * @description 报名: a seat while there is one, else a place on the wait list, first come first served. Only before the activity starts; never above capacity, however many sign up at once.
+         *
+         *     Carries out the ledger command `SignUpForActivity`.
+         */
+        post: operations["signUpForActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a sign-up: the first on the wait list takes the seat
+         * @description Withdraws a sign-up before the start: the first on the wait list takes the seat that came free.
+         *
+         *     Carries out the ledger command `WithdrawFromActivity`.
+         */
+        post: operations["withdrawFromActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/check-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organiser marks a member present (签到), stamped by the ledger's clock
+         * @description 签到 by an organiser, stamped by the ledger's clock: from 30 minutes before the start until the end. A member without a seat walks in to a free one. Refused when the member is present at another activity at the time.
+         *
+         *     Carries out the ledger command `CheckInAttendee`.
+         */
+        post: operations["checkInAttendee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/check-outs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organiser marks a member leaving (签退), stamped by the ledger's clock
+         * @description 签退 by an organiser, stamped by the ledger's clock. A member not checked out is counted until the end.
+         *
+         *     Carries out the ledger command `CheckOutAttendee`.
+         */
+        post: operations["checkOutAttendee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/kiosk-check-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member checks in with the code the kiosk shows
+         * @description The member checks in with the code the activity's kiosk shows (GET …/kiosk-code): accepted once per member, only for its activity, only while current or one step old (30 s each). The example's code is one the kiosk showed once; send the one it shows now.
+         *
+         *     Carries out the ledger command `CheckInWithKioskCode`.
+         */
+        post: operations["checkInWithKioskCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/kiosk-check-outs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member checks out with the code the kiosk shows
+         * @description The member checks out with the code the kiosk shows now, on the same terms as checking in.
+         *
+         *     Carries out the ledger command `CheckOutWithKioskCode`.
+         */
+        post: operations["checkOutWithKioskCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close it: every attendance becomes a service record (closing twice is closing once)
+         * @description Closes a started activity: every attendance becomes a checked-in service record (信用时长) on the member's stream — hours present within the window, rounded by the policy — approved at once where the policy says so. Closing twice has the effect of once; a crash part-way is carried on.
+         *
+         *     Carries out the ledger command `CloseActivity`.
+         */
+        post: operations["closeActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/activities/{activityId}/approve-attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve the whole attendance in one go; exceptions are left pending, with why
+         * @description Approves every attendance record of a closed activity in one go. What cannot be approved in bulk (the approver's own record, a full day) is left pending, with why, for ApproveService one at a time.
+         *
+         *     Carries out the ledger command `ApproveActivityAttendance`.
+         */
+        post: operations["approveActivityAttendance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/members/{memberId}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's sign-ups and attendance (the member or staff)
+         * @description Every activity the member signed up for or walked in to, in publishing order: whether they hold a seat or wait (and where), when they checked in and out, and the service record closing made of it. A page at a time.
+         */
+        get: operations["listMemberActivities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/organiser-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An organiser's queue: activities to close, attendance to approve, requests to dispatch (staff)
+         * @description What waits for an organiser now: activities that started and are not closed, closed ones whose attendance is not yet approved (only those `organiserId` runs, when given), and open service requests nobody has taken (派单). At most 200 of each, oldest first.
+         */
+        get: operations["getOrganiserQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service requests: open ones for anyone of the community; others for staff, or a member naming themself
+         * @description Requests in posting order. `status=open` lists those a volunteer can take now (not lapsed) and is open to every member of the community; any other list is for staff, or for a member who names themself in `memberId` (requests they posted or serve). A page at a time.
+         */
+        get: operations["listServiceRequests"];
+        put?: never;
+        /**
+         * Post a need (点单); points offered are held at once
+         * @description 点单: a member asks for a service — category, description, when, where — optionally offering points, which are held from their account at once (no overdraft). It lapses at `expiresAt` (default a week after the time wanted) unless served.
+         *
+         *     Carries out the ledger command `PostServiceRequest`.
+         */
+        post: operations["postServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a service request (anyone while open; then its requester, its volunteer or staff)
+         * @description Where a request stands: open, assigned (and to whom, dispatched or taken), done (hours), confirmed (rating, comment, the points moved) or how it ended and why.
+         */
+        get: operations["getServiceRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organiser assigns a volunteer (派单)
+         * @description 派单: an organiser assigns an open request to a volunteer.
+         *
+         *     Carries out the ledger command `DispatchServiceRequest`.
+         */
+        post: operations["dispatchServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/take": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A volunteer takes it (接单)
+         * @description 接单: a volunteer takes an open request (not their own).
+         *
+         *     Carries out the ledger command `TakeServiceRequest`.
+         */
+        post: operations["takeServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The assigned volunteer hands it back: open again
+         * @description The assigned volunteer hands the request back: it is open again for someone else.
+         *
+         *     Carries out the ledger command `DeclineServiceRequest`.
+         */
+        post: operations["declineServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The volunteer marks it done, in this many hours
+         * @description The assigned volunteer did it, in this many hours (at most 24).
+         *
+         *     Carries out the ledger command `MarkServiceRequestDone`.
+         */
+        post: operations["markServiceRequestDone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The requester confirms and rates it (评单): hours recorded, points moved
+         * @description 评单: the requester confirms and rates the service (1–5, a comment), once. The volunteer's hours are recorded as honour hours (荣誉时长; approved now if the policy says so), and the points offered move from the requester's hold to the volunteer.
+         *
+         *     Carries out the ledger command `ConfirmServiceRequest`.
+         */
+        post: operations["confirmServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The requester cancels it: the hold is released
+         * @description The requester (or staff) cancels a request before it is confirmed: the hold is released.
+         *
+         *     Carries out the ledger command `CancelServiceRequest`.
+         */
+        post: operations["cancelServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organiser refuses it: the hold is released
+         * @description An organiser refuses a request (out of scope, a dispute): it ends, the hold released.
+         *
+         *     Carries out the ledger command `RefuseServiceRequest`.
+         */
+        post: operations["refuseServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/service-requests/{requestId}/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lapse a request nobody served by its expiry: the hold is released
+         * @description Lapses an open or assigned request past its expiry: the hold is released. The service's expiry job does this on its own.
+         *
+         *     Carries out the ledger command `ExpireServiceRequest`.
+         */
+        post: operations["expireServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/wishes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Micro-wishes, by status (anyone of the community)
+         * @description Wishes in posting order; `status=posted` lists those waiting for someone to claim them. A page at a time.
+         */
+        get: operations["listWishes"];
+        put?: never;
+        /**
+         * Post a resident's micro-wish (微心愿) on their behalf
+         * @description An organiser posts a resident's small wish on their behalf, with what it costs if the donation pool pays for it.
+         *
+         *     Carries out the ledger command `PostWish`.
+         */
+        post: operations["postWish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/wishes/{wishId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a micro-wish (anyone of the community)
+         * @description Where a wish stands: posted, claimed (by whom: a member, or `_pool` for the donation pool), fulfilled or cancelled.
+         */
+        get: operations["getWish"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/wishes/{wishId}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim it: a member to fulfil it, or `_pool` for the donation pool (its points are held)
+         * @description Claims a posted wish: a member who will fulfil it in kind, or `_pool` for the donation pool (爱心积分池), whose points are then held for it.
+         *
+         *     Carries out the ledger command `ClaimWish`.
+         */
+        post: operations["claimWish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/wishes/{wishId}/fulfil": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organiser confirms it was fulfilled: the pool's points are spent
+         * @description An organiser confirms the wish was fulfilled: the pool's held points are spent (conserved like any other spend).
+         *
+         *     Carries out the ledger command `FulfilWish`.
+         */
+        post: operations["fulfilWish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/wishes/{wishId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel it: the pool's hold, if any, is released
+         * @description Cancels a wish not yet fulfilled: the pool's hold, if any, is released.
+         *
+         *     Carries out the ledger command `CancelWish`.
+         */
+        post: operations["cancelWish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -927,6 +1607,338 @@ export interface components {
              * @example 2026-05-01T08:15:00.000Z
              */
             expiresAt: string;
+        };
+        Activity: {
+            /**
+             * @description The activity id
+             * @example act-20260606-health
+             */
+            activityId: string;
+            /**
+             * @description The title, as residents read it
+             * @example 社区义诊 free health check
+             */
+            title: string;
+            /**
+             * @description The service category (服务类别) id; the policy may weight it with a multiplier
+             * @example elder-care
+             */
+            category: string;
+            /**
+             * @description When the activity starts (ISO 8601)
+             * @example 2026-06-06T01:00:00.000Z
+             */
+            startsAt: string;
+            /**
+             * @description When the activity ends (at most 24 hours after it starts) (ISO 8601)
+             * @example 2026-06-06T03:00:00.000Z
+             */
+            endsAt: string;
+            /**
+             * @description Where it happens
+             * @example 社区卫生站
+             */
+            place: string;
+            /**
+             * @description Seats: sign-ups beyond it go on the wait list
+             * @example 2
+             */
+            capacity: number;
+            /**
+             * @description Seats held now
+             * @example 2
+             */
+            seatsTaken: number;
+            /**
+             * @description Seats still free
+             * @example 0
+             */
+            seatsLeft: number;
+            /**
+             * @description Members waiting for a seat
+             * @example 0
+             */
+            waitListLength: number;
+            /**
+             * @description Member ids of the appointed organisers
+             * @example [
+             *       "wang-fang"
+             *     ]
+             */
+            organisers: string[];
+            /**
+             * @description published, cancelled, closing, closed (attendance awaiting approval), approving or approved
+             * @example published
+             * @enum {string}
+             */
+            status: "published" | "cancelled" | "closing" | "closed" | "approving" | "approved";
+            /**
+             * @description Members who checked in
+             * @example 2
+             */
+            checkedIn: number;
+            /** @description Once closing began: when, and what it made of the attendance; null before */
+            closing: {
+                /**
+                 * @description Attendance counts up to here at most (ISO 8601)
+                 * @example 2026-06-06T03:10:00.000Z
+                 */
+                closedAt: string;
+                /**
+                 * @description Attendances that became service records
+                 * @example 2
+                 */
+                recorded: number;
+                /**
+                 * @description Attendances that could not (no time present, or the member's stream refused), with why in the attendees list
+                 * @example 0
+                 */
+                voided: number;
+            } | null;
+        };
+        Attendee: {
+            /**
+             * @description The member id, chosen by the calling app (often its own user id)
+             * @example zhang-wei
+             */
+            memberId: string;
+            /**
+             * @description seat, wait-list, or none (withdrawn, or never signed up)
+             * @example seat
+             * @enum {string}
+             */
+            signUp: "seat" | "wait-list" | "none";
+            /**
+             * @description Place on the wait list from 1; null when not waiting
+             * @example null
+             */
+            waitListPosition: number | null;
+            /**
+             * @description Took a free seat when an organiser checked them in, without signing up
+             * @example false
+             */
+            walkIn: boolean;
+            /**
+             * @description 签到, stamped by the ledger's clock; null before (ISO 8601)
+             * @example 2026-06-06T00:45:00.000Z
+             */
+            checkedInAt: string | null;
+            /**
+             * @description 签退, stamped by the ledger's clock; null until then (counted until the end) (ISO 8601)
+             * @example 2026-06-06T02:30:00.000Z
+             */
+            checkedOutAt: string | null;
+            /** @description What closing made of the attendance: a service record (its id and hours) or voided (why); null before closing */
+            outcome: {
+                /**
+                 * @description recorded or voided
+                 * @example recorded
+                 * @enum {string}
+                 */
+                kind: "recorded";
+                /**
+                 * @description The service record on the member's stream
+                 * @example activity.act-20260606-health
+                 */
+                recordId: string;
+                /**
+                 * @description a decimal string with 2 places, like "12.50"
+                 * @example 1.75
+                 */
+                hours: string;
+            } | {
+                /**
+                 * @description recorded or voided
+                 * @example voided
+                 * @enum {string}
+                 */
+                kind: "voided";
+                /**
+                 * @description Why it was voided: a problem code
+                 * @example invalid-state
+                 */
+                code: string;
+                /**
+                 * @description Why it was voided, in words
+                 * @example no time present within the activity's window
+                 */
+                message: string;
+            } | null;
+            /**
+             * @description approved, left-pending (for one-at-a-time approval), or null before the bulk approval
+             * @example approved
+             * @enum {string|null}
+             */
+            approval: "approved" | "left-pending" | null;
+        };
+        ServiceRequest: {
+            /**
+             * @description The service request id, chosen by the calling app: posting the same id twice is refused
+             * @example req-0001
+             */
+            requestId: string;
+            /**
+             * @description posting, open, assigned, done, confirming, confirmed, rejected (points could not be held), ending, cancelled, refused or expired
+             * @example confirmed
+             * @enum {string}
+             */
+            status: "posting" | "open" | "assigned" | "done" | "confirming" | "confirmed" | "rejected" | "ending" | "cancelled" | "refused" | "expired";
+            /**
+             * @description The member who asked for the service (居民)
+             * @example zhang-wei
+             */
+            requesterId: string;
+            /**
+             * @description The service category (服务类别) id; the policy may weight it with a multiplier
+             * @example elder-care
+             */
+            category: string;
+            /**
+             * @description What is wanted, in the resident's words
+             * @example 行动不便，请上门理发 a haircut at home
+             */
+            description: string;
+            /**
+             * @description When the service is wanted (ISO 8601)
+             * @example 2026-06-06T02:00:00.000Z
+             */
+            wantedAt: string;
+            /**
+             * @description Where it happens
+             * @example 社区卫生站
+             */
+            place: string;
+            /**
+             * @description a decimal string with 2 places, like "12.50"
+             * @example 5.00
+             */
+            pointsOffered: string | null;
+            /**
+             * @description When the request lapses unless served (ISO 8601)
+             * @example 2026-06-13T02:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * @description For a service item: the member who gave the service; they get a service record for its hours
+             * @example wang-fang
+             */
+            volunteerId: string | null;
+            /**
+             * @description dispatch (派单 by an organiser) or take (接单 by the volunteer); null while unassigned
+             * @example take
+             * @enum {string|null}
+             */
+            assignedVia: "dispatch" | "take" | null;
+            /**
+             * @description a decimal string with 2 places, like "12.50"
+             * @example 2.50
+             */
+            hours: string | null;
+            /**
+             * @description When the volunteer marked it done; null before (ISO 8601)
+             * @example 2026-06-06T03:00:00.000Z
+             */
+            doneAt: string | null;
+            /**
+             * @description The requester's rating, 1 to 5 (评单), given once
+             * @example 5
+             */
+            rating: number | null;
+            /**
+             * @description The requester's comment on the service
+             * @example 手艺好，很耐心 skilful and patient
+             */
+            comment: string | null;
+            /**
+             * @description Where the points offered went: none (none offered, or not confirmed yet), paid (on their way), delivered (to the volunteer) or returned (to the requester)
+             * @example delivered
+             * @enum {string}
+             */
+            payment: "none" | "paid" | "delivered" | "returned";
+            /**
+             * @description How it ended — confirmed, rejected, cancelled, refused or expired; null while it runs
+             * @example confirmed
+             * @enum {string|null}
+             */
+            ended: "confirmed" | "rejected" | "cancelled" | "refused" | "expired" | null;
+            /**
+             * @description Why it was refused, cancelled or rejected; null otherwise
+             * @example null
+             */
+            reason: string | null;
+            /**
+             * @description When it was posted (ISO 8601)
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            postedAt: string;
+            /**
+             * @description When it last changed (ISO 8601)
+             * @example 2026-05-01T11:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        Wish: {
+            /**
+             * @description The micro-wish id, chosen by the calling app
+             * @example wish-0001
+             */
+            wishId: string;
+            /**
+             * @description posted, claiming, claimed, fulfilling, fulfilled, cancelling or cancelled
+             * @example fulfilled
+             * @enum {string}
+             */
+            status: "posted" | "claiming" | "claimed" | "fulfilling" | "fulfilled" | "cancelling" | "cancelled";
+            /**
+             * @description The resident the wish is for
+             * @example zhang-wei
+             */
+            beneficiaryId: string;
+            /**
+             * @description The title, as residents read it
+             * @example 社区义诊 free health check
+             */
+            title: string;
+            /**
+             * @description What is wanted, in the resident's words
+             * @example 行动不便，请上门理发 a haircut at home
+             */
+            description: string | null;
+            /**
+             * @description a decimal string with 2 places, like "12.50"
+             * @example 3.00
+             */
+            points: string;
+            /**
+             * @description Who claimed it: a member, or "_pool" for the donation pool; null while unclaimed
+             * @example _pool
+             */
+            claimantId: string | null;
+            /**
+             * @description Who posted it: the organiser, on the resident's behalf
+             * @example wang-fang
+             */
+            postedBy: string;
+            /**
+             * @description Who handed the item over; null until fulfilled
+             * @example wang-fang
+             */
+            fulfilledBy: string | null;
+            /**
+             * @description Why it was cancelled; null otherwise
+             * @example null
+             */
+            cancelReason: string | null;
+            /**
+             * @description When it was posted (ISO 8601)
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            postedAt: string;
+            /**
+             * @description When it last changed (ISO 8601)
+             * @example 2026-05-01T11:30:00.000Z
+             */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -2780,8 +3792,8 @@ export interface operations {
                              */
                             reference: string;
                             /**
-                             * @description what happened, in Chinese, with category and item names: "助老服务 2.00 小时，审核通过（每小时 10 积分）"
-                             * @example 助老服务 2.50 小时，审核通过（每小时 10 积分）
+                             * @description what happened, in Chinese, with category and item names: "助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分）"
+                             * @example 助老服务 荣誉时长 2.50 小时，审核通过（每小时 10 积分）
                              */
                             description: string;
                             /**
@@ -3455,6 +4467,16 @@ export interface operations {
                          */
                         approvedHours: string;
                         /**
+                         * @description 信用时长: approved hours measured by check-in and check-out at activities
+                         * @example 0.00
+                         */
+                        creditHours: string;
+                        /**
+                         * @description 荣誉时长: approved hours typed in afterwards (reported, or a service request's)
+                         * @example 2.50
+                         */
+                        honourHours: string;
+                        /**
                          * @description The level (星级) reached by cumulative approved hours; 0 for none yet. Never lost
                          * @example 0
                          */
@@ -3481,6 +4503,12 @@ export interface operations {
                              * @example 2.50
                              */
                             hours: string;
+                            /**
+                             * @description credit (信用时长, measured by check-in and check-out) or honour (荣誉时长, typed in afterwards)
+                             * @example honour
+                             * @enum {string}
+                             */
+                            hoursKind: "credit" | "honour";
                         }[];
                     };
                 };
@@ -6609,6 +7637,39 @@ export interface operations {
                         redemptionsByItem: {
                             [key: string]: number;
                         };
+                        /**
+                         * @description Activities closed, counted on the day they started
+                         * @example 1
+                         */
+                        activitiesHeld: number;
+                        /**
+                         * @description Attendances at those activities that became service records (志愿服务人次)
+                         * @example 2
+                         */
+                        volunteerTurns: number;
+                        /**
+                         * @description Service requests confirmed (评单) in the period
+                         * @example 1
+                         */
+                        requestsFulfilled: number;
+                        /** @description Each volunteer rated in the period, by volunteer id */
+                        ratings: {
+                            /**
+                             * @description The volunteer
+                             * @example wang-fang
+                             */
+                            volunteerId: string;
+                            /**
+                             * @description Ratings received in the period
+                             * @example 1
+                             */
+                            ratings: number;
+                            /**
+                             * @description a decimal string with 2 places, like "12.50"
+                             * @example 5.00
+                             */
+                            averageRating: string;
+                        }[];
                     };
                 };
             };
@@ -6877,6 +7938,4136 @@ export interface operations {
             };
             /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listActivities: {
+        parameters: {
+            query?: {
+                /** @description `nextAfter` of the previous page; leave out for the first page */
+                after?: number | null;
+                /**
+                 * @description Most activities on the page (1 to 500)
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description "true" for only activities with a seat free
+                 * @example false
+                 */
+                withSeatsLeft?: "true" | "false";
+            };
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open activities */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Activities, in publishing order */
+                        activities: components["schemas"]["Activity"][];
+                        /**
+                         * @description Pass as `after` for the next page; null on the last page
+                         * @example null
+                         */
+                        nextAfter: number | null;
+                    };
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publishActivity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `PublishActivity` command's fields, less those the path carries (communityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The activity id, chosen by the calling app: publishing the same id twice is refused
+                     * @example act-20260606-health
+                     */
+                    activityId: string;
+                    /**
+                     * @description The title, as residents read it
+                     * @example 社区义诊 free health check
+                     */
+                    title: string;
+                    /**
+                     * @description The service category (服务类别) id; the policy may weight it with a multiplier
+                     * @example elder-care
+                     */
+                    category: string;
+                    /**
+                     * Format: date-time
+                     * @description When the activity starts (ISO 8601)
+                     * @example 2026-06-06T01:00:00.000Z
+                     */
+                    startsAt: string;
+                    /**
+                     * Format: date-time
+                     * @description When the activity ends (at most 24 hours after it starts) (ISO 8601)
+                     * @example 2026-06-06T03:00:00.000Z
+                     */
+                    endsAt: string;
+                    /**
+                     * @description Where it happens
+                     * @example 社区卫生站
+                     */
+                    place: string;
+                    /**
+                     * @description Seats: sign-ups beyond it go on the wait list
+                     * @example 2
+                     */
+                    capacity: number;
+                    /**
+                     * @description Member ids of the appointed organisers
+                     * @example [
+                     *       "wang-fang"
+                     *     ]
+                     */
+                    organisers?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getActivity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The activity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listActivityAttendees: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attendees */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The activity (志愿活动) the hours were given at, if any
+                         * @example act-20260501-visits
+                         */
+                        activityId: string;
+                        /** @description Members with a seat, waiting or checked in */
+                        attendees: components["schemas"]["Attendee"][];
+                    };
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getActivityKioskCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The activity (志愿活动) the hours were given at, if any
+                         * @example act-20260501-visits
+                         */
+                        activityId: string;
+                        /**
+                         * @description The kiosk's code (签到码): a time step and a signature
+                         * @example 63385141.Qm9vb2tzIGFyZSBncmVhdCwgc2F5cyB6aGFuZy13ZWk
+                         */
+                        code: string;
+                        /**
+                         * @description The code's time step (30 seconds each since 1970)
+                         * @example 63385141
+                         */
+                        step: number;
+                        /**
+                         * @description When the kiosk shows the next code (ISO 8601)
+                         * @example 2026-06-06T00:45:30.000Z
+                         */
+                        showUntil: string;
+                    };
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeActivity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `ChangeActivity` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The title, as residents read it
+                     * @example 社区义诊 free health check
+                     */
+                    title?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the activity starts (ISO 8601)
+                     * @example 2026-06-06T01:00:00.000Z
+                     */
+                    startsAt?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the activity ends (at most 24 hours after it starts) (ISO 8601)
+                     * @example 2026-06-06T03:00:00.000Z
+                     */
+                    endsAt?: string;
+                    /**
+                     * @description Where it happens
+                     * @example 社区卫生站
+                     */
+                    place?: string;
+                    /**
+                     * @description Seats: sign-ups beyond it go on the wait list
+                     * @example 2
+                     */
+                    capacity?: number;
+                    /**
+                     * @description Member ids of the appointed organisers
+                     * @example [
+                     *       "wang-fang"
+                     *     ]
+                     */
+                    organisers?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelActivity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-talk
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CancelActivity` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why: kept in the event and shown in the statement
+                     * @example 重复录入 duplicate entry
+                     */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signUpForActivity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `SignUpForActivity` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdrawFromActivity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `WithdrawFromActivity` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkInAttendee: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CheckInAttendee` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkOutAttendee: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CheckOutAttendee` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkInWithKioskCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CheckInWithKioskCode` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                    /**
+                     * @description The kiosk's code (签到码): a time step and a signature
+                     * @example 63385141.Qm9vb2tzIGFyZSBncmVhdCwgc2F5cyB6aGFuZy13ZWk
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkOutWithKioskCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CheckOutWithKioskCode` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                    /**
+                     * @description The kiosk's code (签到码): a time step and a signature
+                     * @example 63385141.Qm9vb2tzIGFyZSBncmVhdCwgc2F5cyB6aGFuZy13ZWk
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    closeActivity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CloseActivity` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveActivityAttendance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The activity id
+                 * @example act-20260606-health
+                 */
+                activityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `ApproveActivityAttendance` command's fields, less those the path carries (communityId, activityId) */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMemberActivities: {
+        parameters: {
+            query?: {
+                /** @description `nextAfter` of the previous page; leave out for the first page */
+                after?: number | null;
+                /**
+                 * @description Most activities on the page (1 to 500)
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The member id
+                 * @example zhang-wei
+                 */
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member's activities */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The member id, chosen by the calling app (often its own user id)
+                         * @example zhang-wei
+                         */
+                        memberId: string;
+                        /** @description Activities, in publishing order */
+                        activities: {
+                            activity: components["schemas"]["Activity"];
+                            attendance: components["schemas"]["Attendee"];
+                        }[];
+                        /**
+                         * @description Pass as `after` for the next page; null on the last page
+                         * @example null
+                         */
+                        nextAfter: number | null;
+                    };
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganiserQueue: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only activities this organiser runs (requests are listed whoever dispatches them)
+                 * @example wang-fang
+                 */
+                organiserId?: string;
+            };
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The community (社区) id, chosen when it was registered
+                         * @example sunshine
+                         */
+                        communityId: string;
+                        /** @description Activities that started and are not closed */
+                        activitiesToClose: components["schemas"]["Activity"][];
+                        /** @description Closed activities whose attendance awaits approval */
+                        activitiesToApprove: components["schemas"]["Activity"][];
+                        /** @description Open service requests nobody has taken (派单) */
+                        requestsToDispatch: components["schemas"]["ServiceRequest"][];
+                    };
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServiceRequests: {
+        parameters: {
+            query?: {
+                /** @description `nextAfter` of the previous page; leave out for the first page */
+                after?: number | null;
+                /**
+                 * @description Most requests on the page (1 to 500)
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only requests in this state; "open" alone (without memberId) is open to every member
+                 * @example open
+                 */
+                status?: "posting" | "open" | "assigned" | "done" | "confirming" | "confirmed" | "rejected" | "ending" | "cancelled" | "refused" | "expired";
+                /**
+                 * @description Only requests this member posted or serves (a member must name themself)
+                 * @example zhang-wei
+                 */
+                memberId?: string;
+            };
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Service requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Service requests, in posting order */
+                        requests: components["schemas"]["ServiceRequest"][];
+                        /**
+                         * @description Pass as `after` for the next page; null on the last page
+                         * @example null
+                         */
+                        nextAfter: number | null;
+                    };
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `PostServiceRequest` command's fields, less those the path carries (communityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The service request id, chosen by the calling app: posting the same id twice is refused
+                     * @example req-0001
+                     */
+                    requestId: string;
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                    /**
+                     * @description The service category (服务类别) id; the policy may weight it with a multiplier
+                     * @example elder-care
+                     */
+                    category: string;
+                    /**
+                     * @description What is wanted, in the resident's words
+                     * @example 行动不便，请上门理发 a haircut at home
+                     */
+                    description: string;
+                    /**
+                     * Format: date-time
+                     * @description When the service is wanted (ISO 8601)
+                     * @example 2026-06-06T02:00:00.000Z
+                     */
+                    wantedAt: string;
+                    /**
+                     * @description Where it happens
+                     * @example 社区卫生站
+                     */
+                    place: string;
+                    /**
+                     * @description Points offered to the volunteer, held from the requester until the end; null when none: a decimal string with two places (exact money, never a float)
+                     * @example 5.00
+                     */
+                    pointsOffered?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the request lapses unless served (default: a week after `wantedAt`) (ISO 8601)
+                     * @example 2026-06-05T00:00:00.000Z
+                     */
+                    expiresAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0001
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRequest"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dispatchServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0002
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `DispatchServiceRequest` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description For a service item: the member who gave the service; they get a service record for its hours
+                     * @example wang-fang
+                     */
+                    volunteerId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    takeServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0001
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `TakeServiceRequest` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0002
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `DeclineServiceRequest` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why: kept in the event and shown in the statement
+                     * @example 重复录入 duplicate entry
+                     */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markServiceRequestDone: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0001
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `MarkServiceRequestDone` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Hours of service, more than 0 and at most 24: a decimal string with two places (exact money, never a float)
+                     * @example 2.50
+                     */
+                    hours: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0001
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `ConfirmServiceRequest` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The requester's rating, 1 to 5 (评单), given once
+                     * @example 5
+                     */
+                    rating: number;
+                    /**
+                     * @description The requester's comment on the service
+                     * @example 手艺好，很耐心 skilful and patient
+                     */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0002
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CancelServiceRequest` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why: kept in the event and shown in the statement
+                     * @example 重复录入 duplicate entry
+                     */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuseServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0003
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `RefuseServiceRequest` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why: kept in the event and shown in the statement
+                     * @example 重复录入 duplicate entry
+                     */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    expireServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The service request id
+                 * @example req-0004
+                 */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `ExpireServiceRequest` command's fields, less those the path carries (communityId, requestId) */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWishes: {
+        parameters: {
+            query?: {
+                /** @description `nextAfter` of the previous page; leave out for the first page */
+                after?: number | null;
+                /**
+                 * @description Most wishes on the page (1 to 500)
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only wishes in this state; "posted" lists those waiting for a claim
+                 * @example posted
+                 */
+                status?: "posted" | "claiming" | "claimed" | "fulfilling" | "fulfilled" | "cancelling" | "cancelled";
+            };
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Micro-wishes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Micro-wishes, in posting order */
+                        wishes: components["schemas"]["Wish"][];
+                        /**
+                         * @description Pass as `after` for the next page; null on the last page
+                         * @example null
+                         */
+                        nextAfter: number | null;
+                    };
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `PostWish` command's fields, less those the path carries (communityId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The micro-wish id, chosen by the calling app
+                     * @example wish-0001
+                     */
+                    wishId: string;
+                    /**
+                     * @description The resident the wish is for
+                     * @example zhang-wei
+                     */
+                    beneficiaryId: string;
+                    /**
+                     * @description The title, as residents read it
+                     * @example 社区义诊 free health check
+                     */
+                    title: string;
+                    /**
+                     * @description What is wanted, in the resident's words
+                     * @example 行动不便，请上门理发 a haircut at home
+                     */
+                    description?: string;
+                    /**
+                     * @description What it costs if the donation pool pays for it: a decimal string with two places (exact money, never a float)
+                     * @example 3.00
+                     */
+                    points: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            201: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The X-Ledger-Position a write answered with (possibly on another instance): the read waits until this instance has folded that far, else 503 with Retry-After */
+                "x-min-position"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The micro-wish id
+                 * @example wish-0001
+                 */
+                wishId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The wish */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wish"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This instance's read models have not reached X-Min-Position in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claimWish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The micro-wish id
+                 * @example wish-0001
+                 */
+                wishId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `ClaimWish` command's fields, less those the path carries (communityId, wishId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The member id, chosen by the calling app (often its own user id)
+                     * @example zhang-wei
+                     */
+                    memberId: string | "_pool";
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fulfilWish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The micro-wish id
+                 * @example wish-0001
+                 */
+                wishId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `FulfilWish` command's fields, less those the path carries (communityId, wishId) */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelWish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried POST safe: see the idempotency section of the README */
+                "idempotency-key"?: string;
+                /** @description ETag of the account, from GET; the command is refused with 412 if it changed */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description The community (社区) id, chosen when it was registered
+                 * @example sunshine
+                 */
+                communityId: string;
+                /**
+                 * @description The micro-wish id
+                 * @example wish-0002
+                 */
+                wishId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The `CancelWish` command's fields, less those the path carries (communityId, wishId) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why: kept in the event and shown in the statement
+                     * @example 重复录入 duplicate entry
+                     */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The command was carried out; its events */
+            200: {
+                headers: {
+                    /** @description Global position the write reached: send it as X-Min-Position to read it back from any instance */
+                    "x-ledger-position"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandOutcome"];
+                };
+            };
+            /** @description The request is malformed (zod issues in `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or an invalid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such community, member or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state, or the same Idempotency-Key is still in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not hold: the account changed since it was read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refused it, or the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,11 +16,14 @@ import { allowedMethodsOf } from './allowed-methods.js';
 import { Metrics } from './metrics.js';
 import { completeDocument } from './openapi-document.js';
 import { Problem, problemResponse, toProblem } from './problems.js';
+import { activityRoutes } from './routes/activities.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { communityRoutes } from './routes/communities.js';
 import { memberRoutes } from './routes/members.js';
 import { reportRoutes } from './routes/reports.js';
+import { serviceRequestRoutes } from './routes/service-requests.js';
 import { shopRoutes } from './routes/shop.js';
+import { wishRoutes } from './routes/wishes.js';
 import { minPositionHeader, parseMinPosition, positionHeader, ReadSide } from './read-side.js';
 import { systemRoutes } from './routes/system.js';
 import { SqliteSessionStore, type SessionStore, uiApp } from './ui/index.js';
@@ -169,6 +172,9 @@ export function createApp(deps: AppDeps): LedgerApp {
   certificateRoutes(app, routeDeps);
   shopRoutes(app, routeDeps);
   reportRoutes(app, routeDeps);
+  activityRoutes(app, routeDeps);
+  serviceRequestRoutes(app, routeDeps);
+  wishRoutes(app, routeDeps);
   systemRoutes(app, { store: deps.store, metrics, isAccepting: () => accepting });
   // The pages for residents (/app) and organisers (/console): the same commands and read rules as the API.
   app.route('/', uiApp({ ...routeDeps, authenticator: deps.authenticator, sessions: deps.sessions ?? SqliteSessionStore.open(':memory:') }));

@@ -31,6 +31,9 @@ export interface VerifiedCertificate {
   readonly idNumberMasked: string | null;
   readonly profileErased: boolean;
   readonly approvedHours: string;
+  /** 信用时长 and 荣誉时长 among them: measured at activities, typed in afterwards. */
+  readonly creditHours: string;
+  readonly honourHours: string;
   readonly approvedRecords: number;
   readonly firstServiceDate: string | null;
   readonly lastServiceDate: string | null;
@@ -45,6 +48,7 @@ export function verifiedPage(cert: VerifiedCertificate): string {
     ['出具日期 Issued on', escapeHtml(cert.issuedOn)],
     ['志愿者 Volunteer', `${who}${cert.idNumberMasked ? `（证件号 ${escapeHtml(cert.idNumberMasked)}）` : ''}`],
     ['累计服务时长 Hours', `<strong>${escapeHtml(cert.approvedHours)}</strong> 小时`],
+    ['其中 Of which', `信用时长 credit ${escapeHtml(cert.creditHours)} 小时 · 荣誉时长 honour ${escapeHtml(cert.honourHours)} 小时`],
     [
       '服务记录 Records',
       `${cert.approvedRecords} 条${cert.firstServiceDate && cert.lastServiceDate ? `（${escapeHtml(cert.firstServiceDate)} 至 ${escapeHtml(cert.lastServiceDate)}）` : ''}`,

@@ -12,7 +12,7 @@ export interface Job {
   run(): Promise<string>;
 }
 
-/** The core's jobs: expiry of points and lapsed holds, recovery of unfinished redemptions and transfers. */
+/** The core's jobs: expiry of points, lapsed holds and lapsed service requests; recovery of unfinished redemptions, transfers, activity closings, service requests and micro-wishes. */
 export function ledgerJobs(ledger: Ledger, models: ReadModels, afterRun: () => void = () => undefined): Job[] {
   const summary = (name: string, report: JobReport) => {
     afterRun();

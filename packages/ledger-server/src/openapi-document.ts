@@ -18,6 +18,9 @@ export const tagDescriptions: ReadonlyArray<{ name: string; description: string 
   { name: 'redemptions', description: '兑换: spending points on an item — held, then fulfilled, cancelled or expired.' },
   { name: 'transfers', description: '转赠 / 爱心积分池: gifts of points between members, and donations to the community pool.' },
   { name: 'reports', description: 'For the street office: hours and points by period, the leaderboard and the trial balance.' },
+  { name: 'activities', description: '志愿活动 / 报名 / 签到签退: activities with sign-ups and a wait list, check-in by an organiser or the kiosk\'s code, closing into service records (信用时长) and approval in one go.' },
+  { name: 'service-requests', description: '点单 → 派单 → 接单 → 评单: a resident asks for a service (points offered are held), it is dispatched or taken, done, then confirmed and rated.' },
+  { name: 'wishes', description: '微心愿: residents\' small wishes, claimed by a member or paid from the donation pool, fulfilled once an organiser confirms.' },
 ];
 
 /** The entry for a field at `path` (dotted, arrays transparent): the full path first, then shorter tails, then the bare name. */

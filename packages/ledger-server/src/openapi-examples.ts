@@ -39,6 +39,30 @@ export type HttpCommandType = Extract<
   | 'FulfilRedemption'
   | 'CancelRedemption'
   | 'RequestTransfer'
+  | 'PublishActivity'
+  | 'ChangeActivity'
+  | 'CancelActivity'
+  | 'SignUpForActivity'
+  | 'WithdrawFromActivity'
+  | 'CheckInAttendee'
+  | 'CheckOutAttendee'
+  | 'CheckInWithKioskCode'
+  | 'CheckOutWithKioskCode'
+  | 'CloseActivity'
+  | 'ApproveActivityAttendance'
+  | 'PostServiceRequest'
+  | 'DispatchServiceRequest'
+  | 'TakeServiceRequest'
+  | 'DeclineServiceRequest'
+  | 'MarkServiceRequestDone'
+  | 'ConfirmServiceRequest'
+  | 'CancelServiceRequest'
+  | 'RefuseServiceRequest'
+  | 'ExpireServiceRequest'
+  | 'PostWish'
+  | 'ClaimWish'
+  | 'FulfilWish'
+  | 'CancelWish'
 >;
 
 /** A request body as sent: the command's input less `type` and the fields the URL carries. */
@@ -264,9 +288,197 @@ export const commandDocs: { readonly [T in HttpCommandType]: CommandDoc<T> } = {
       donation: { summary: '5 points to the community pool', value: { transferId: 'donation-0001', to: '_pool', points: '5.00', reason: 'donation' } },
     },
   },
+  // ── Activities (志愿活动): a health check on Saturday 2026-06-06, 09:00–11:00 in Shanghai ──
+  PublishActivity: {
+    description:
+      'Publishes an activity: title, category, time window (at most 24 hours, not yet ended), place, capacity and organisers (an organiser publishing it is one). ' +
+      'The ledger makes the kiosk\'s secret for its check-in codes. Refused with 409 if the id is taken.',
+    params: { communityId: 'sunshine' },
+    examples: {
+      'health-check': {
+        summary: '社区义诊: a free health check for one (the capacity grows later)',
+        value: { activityId: 'act-20260606-health', title: '社区义诊 free health check', category: 'public-health', startsAt: '2026-06-06T01:00:00Z', endsAt: '2026-06-06T03:00:00Z', place: '社区卫生站', capacity: 1, organisers: ['wang-fang'] },
+      },
+      talk: {
+        summary: '健康讲座: a talk that will be cancelled',
+        value: { activityId: 'act-20260606-talk', title: '健康讲座 health talk', category: 'public-health', startsAt: '2026-06-06T06:00:00Z', endsAt: '2026-06-06T08:00:00Z', place: '会议室', capacity: 25 },
+      },
+    },
+  },
+  ChangeActivity: {
+    description: 'Changes what is named, before the activity starts. A larger capacity moves the wait list up, in order; a capacity below the seats taken, or new times once someone checked in, is refused.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { 'more-seats': { summary: 'A second doctor comes: two seats', value: { capacity: 2 } } },
+  },
+  CancelActivity: {
+    description: 'Cancels a published activity nobody has checked in at (once someone has, close it instead so their time is recorded).',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-talk' },
+    examples: { 'speaker-ill': { summary: 'The speaker is ill', value: { reason: '主讲人生病 the speaker is ill' } } },
+  },
+  SignUpForActivity: {
+    description: '报名: a seat while there is one, else a place on the wait list, first come first served. Only before the activity starts; never above capacity, however many sign up at once.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: {
+      'zhang-wei': { summary: '张伟 takes the one seat', value: { memberId: 'zhang-wei' } },
+      'wang-fang': { summary: '王芳 goes on the wait list', value: { memberId: 'wang-fang' } },
+    },
+  },
+  WithdrawFromActivity: {
+    description: 'Withdraws a sign-up before the start: the first on the wait list takes the seat that came free.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { 'wang-fang': { summary: '王芳 cannot come after all', value: { memberId: 'wang-fang' } } },
+  },
+  CheckInAttendee: {
+    description:
+      '签到 by an organiser, stamped by the ledger\'s clock: from 30 minutes before the start until the end. A member without a seat walks in to a free one. ' +
+      'Refused when the member is present at another activity at the time.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { 'walk-in': { summary: '王芳 walks in to the free seat', value: { memberId: 'wang-fang' } } },
+  },
+  CheckOutAttendee: {
+    description: '签退 by an organiser, stamped by the ledger\'s clock. A member not checked out is counted until the end.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { 'wang-fang': { summary: '王芳 leaves', value: { memberId: 'wang-fang' } } },
+  },
+  CheckInWithKioskCode: {
+    description:
+      'The member checks in with the code the activity\'s kiosk shows (GET …/kiosk-code): accepted once per member, only for its activity, only while current or one step old (30 s each). ' +
+      'The example\'s code is one the kiosk showed once; send the one it shows now.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { scan: { summary: '张伟 scans the kiosk', value: { memberId: 'zhang-wei', code: '63385141.Qm9vb2tzIGFyZSBncmVhdCwgc2F5cyB6aGFuZy13ZWk' } } },
+  },
+  CheckOutWithKioskCode: {
+    description: 'The member checks out with the code the kiosk shows now, on the same terms as checking in.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { scan: { summary: '张伟 scans the kiosk on leaving', value: { memberId: 'zhang-wei', code: '63385321.SGVhbHRoIGNoZWNrIGRvbmUsIHRoYW5rIHlvdSBhbGwh' } } },
+  },
+  CloseActivity: {
+    description:
+      'Closes a started activity: every attendance becomes a checked-in service record (信用时长) on the member\'s stream — hours present within the window, rounded by the policy — ' +
+      'approved at once where the policy says so. Closing twice has the effect of once; a crash part-way is carried on.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { close: { summary: 'No body is needed', value: {} } },
+  },
+  ApproveActivityAttendance: {
+    description: 'Approves every attendance record of a closed activity in one go. What cannot be approved in bulk (the approver\'s own record, a full day) is left pending, with why, for ApproveService one at a time.',
+    params: { communityId: 'sunshine', activityId: 'act-20260606-health' },
+    examples: { approve: { summary: 'No body is needed', value: {} } },
+  },
+
+  // ── Service requests (点单 → 派单 → 接单 → 评单) ──
+  PostServiceRequest: {
+    description:
+      '点单: a member asks for a service — category, description, when, where — optionally offering points, which are held from their account at once (no overdraft). ' +
+      'It lapses at `expiresAt` (default a week after the time wanted) unless served.',
+    params: { communityId: 'sunshine' },
+    examples: {
+      haircut: {
+        summary: '张伟 asks for a haircut at home, offering 5 points',
+        value: { requestId: 'req-0001', memberId: 'zhang-wei', category: 'elder-care', description: '行动不便，请上门理发 a haircut at home', wantedAt: '2026-06-06T02:00:00Z', place: '3号楼502', pointsOffered: '5.00' },
+      },
+      repair: {
+        summary: 'A radio repair, no points offered (to be cancelled)',
+        value: { requestId: 'req-0002', memberId: 'zhang-wei', category: 'elder-care', description: '收音机坏了 the radio is broken', wantedAt: '2026-06-07T02:00:00Z', place: '3号楼502' },
+      },
+      'out-of-scope': {
+        summary: 'Something the community does not do (to be refused)',
+        value: { requestId: 'req-0003', memberId: 'zhang-wei', category: 'elder-care', description: '帮忙搬家 help moving house', wantedAt: '2026-06-08T02:00:00Z', place: '3号楼502' },
+      },
+      lapsing: {
+        summary: 'A request nobody takes before it lapses',
+        value: { requestId: 'req-0004', memberId: 'zhang-wei', category: 'elder-care', description: '陪同就医 company to the clinic', wantedAt: '2026-06-03T02:00:00Z', place: '3号楼502', expiresAt: '2026-06-05T00:00:00Z' },
+      },
+    },
+  },
+  DispatchServiceRequest: {
+    description: '派单: an organiser assigns an open request to a volunteer.',
+    params: { communityId: 'sunshine', requestId: 'req-0002' },
+    examples: { 'wang-fang': { summary: 'To 王芳', value: { volunteerId: 'wang-fang' } } },
+  },
+  TakeServiceRequest: {
+    description: '接单: a volunteer takes an open request (not their own).',
+    params: { communityId: 'sunshine', requestId: 'req-0001' },
+    examples: { 'wang-fang': { summary: '王芳 takes it', value: { memberId: 'wang-fang' } } },
+  },
+  DeclineServiceRequest: {
+    description: 'The assigned volunteer hands the request back: it is open again for someone else.',
+    params: { communityId: 'sunshine', requestId: 'req-0002' },
+    examples: { busy: { summary: '王芳 is busy that day', value: { reason: '那天有事 busy that day' } } },
+  },
+  MarkServiceRequestDone: {
+    description: 'The assigned volunteer did it, in this many hours (at most 24).',
+    params: { communityId: 'sunshine', requestId: 'req-0001' },
+    examples: { 'one-hour': { summary: 'One hour', value: { hours: '1.00' } } },
+  },
+  ConfirmServiceRequest: {
+    description:
+      '评单: the requester confirms and rates the service (1–5, a comment), once. The volunteer\'s hours are recorded as honour hours (荣誉时长; approved now if the policy says so), ' +
+      'and the points offered move from the requester\'s hold to the volunteer.',
+    params: { communityId: 'sunshine', requestId: 'req-0001' },
+    examples: { 'five-stars': { summary: 'Five stars', value: { rating: 5, comment: '手艺好，很耐心 skilful and patient' } } },
+  },
+  CancelServiceRequest: {
+    description: 'The requester (or staff) cancels a request before it is confirmed: the hold is released.',
+    params: { communityId: 'sunshine', requestId: 'req-0002' },
+    examples: { fixed: { summary: 'A neighbour fixed it', value: { reason: '邻居帮忙修好了 a neighbour fixed it' } } },
+  },
+  RefuseServiceRequest: {
+    description: 'An organiser refuses a request (out of scope, a dispute): it ends, the hold released.',
+    params: { communityId: 'sunshine', requestId: 'req-0003' },
+    examples: { 'out-of-scope': { summary: 'Not a volunteer service', value: { reason: '不属于志愿服务范围 not a volunteer service' } } },
+  },
+  ExpireServiceRequest: {
+    description: 'Lapses an open or assigned request past its expiry: the hold is released. The service\'s expiry job does this on its own.',
+    params: { communityId: 'sunshine', requestId: 'req-0004' },
+    examples: { lapse: { summary: 'No body is needed', value: {} } },
+  },
+
+  // ── Micro-wishes (微心愿) ──
+  PostWish: {
+    description: 'An organiser posts a resident\'s small wish on their behalf, with what it costs if the donation pool pays for it.',
+    params: { communityId: 'sunshine' },
+    examples: {
+      books: { summary: 'A set of picture books (3 points from the pool)', value: { wishId: 'wish-0001', beneficiaryId: 'zhang-wei', title: '一套绘本 picture books', points: '3.00' } },
+      kite: { summary: 'A kite (to be cancelled)', value: { wishId: 'wish-0002', beneficiaryId: 'zhang-wei', title: '一只风筝 a kite', description: '想和孙子去放风筝', points: '2.00' } },
+    },
+  },
+  ClaimWish: {
+    description: 'Claims a posted wish: a member who will fulfil it in kind, or `_pool` for the donation pool (爱心积分池), whose points are then held for it.',
+    params: { communityId: 'sunshine', wishId: 'wish-0001' },
+    examples: { pool: { summary: 'The donation pool pays', value: { memberId: '_pool' } } },
+  },
+  FulfilWish: {
+    description: 'An organiser confirms the wish was fulfilled: the pool\'s held points are spent (conserved like any other spend).',
+    params: { communityId: 'sunshine', wishId: 'wish-0001' },
+    examples: { delivered: { summary: 'No body is needed', value: {} } },
+  },
+  CancelWish: {
+    description: 'Cancels a wish not yet fulfilled: the pool\'s hold, if any, is released.',
+    params: { communityId: 'sunshine', wishId: 'wish-0002' },
+    examples: { 'no-longer': { summary: 'No longer wanted', value: { reason: '已经买到了 already bought' } } },
+  },
 };
 
 /** `ReportHours` → `reportHours`: a command's operationId. */
+/**
+ * The journey's clock. The examples tell one story dated May and June 2026, and an activity is attended inside
+ * its window and a request lapses after its expiry, so a service run for the journey (the e2e test's) reads these
+ * times before these steps, standing still in between: the journey starts on 1 June 2026 and the activity steps
+ * fall on Saturday 6 June. Tried by hand on another day, the dated steps (sign-ups, check-ins, requests) are
+ * refused as too early or too late, with a problem saying so; the others work as they stand.
+ */
+export const exampleJourneyClock: Readonly<Record<string, string>> = {
+  registerCommunity: '2026-06-01T02:00:00.000Z',
+  getActivityKioskCode: '2026-06-06T00:45:00.000Z',
+  checkInAttendee: '2026-06-06T01:00:00.000Z',
+  checkOutWithKioskCode: '2026-06-06T02:30:00.000Z',
+  checkOutAttendee: '2026-06-06T02:45:00.000Z',
+  getOrganiserQueue: '2026-06-06T03:10:00.000Z',
+};
+
+/** Steps whose body carries the code the activity's kiosk shows at that moment, not the example's. */
+export const kioskCodeSteps: ReadonlySet<string> = new Set(['checkInWithKioskCode', 'checkOutWithKioskCode']);
+
 export const operationIdOf = (type: string): string => type.charAt(0).toLowerCase() + type.slice(1);
 
 /**
@@ -317,6 +529,48 @@ export const exampleJourney: readonly string[] = [
   'getCommunityReport',
   'getLeaderboard',
   'getTrialBalance',
+  // Service requests and micro-wishes, on 1 June 2026.
+  'postServiceRequest:haircut',
+  'listServiceRequests',
+  'takeServiceRequest',
+  'markServiceRequestDone',
+  'confirmServiceRequest',
+  'getServiceRequest',
+  'postServiceRequest:repair',
+  'dispatchServiceRequest',
+  'declineServiceRequest',
+  'cancelServiceRequest',
+  'postServiceRequest:out-of-scope',
+  'refuseServiceRequest',
+  'postServiceRequest:lapsing',
+  'postWish:books',
+  'listWishes',
+  'claimWish',
+  'fulfilWish',
+  'getWish',
+  'postWish:kite',
+  'cancelWish',
+  // Activities: published and signed up for on 1 June, attended on Saturday 2026-06-06 (see exampleJourneyClock).
+  'publishActivity:health-check',
+  'publishActivity:talk',
+  'cancelActivity',
+  'signUpForActivity:zhang-wei',
+  'signUpForActivity:wang-fang',
+  'changeActivity',
+  'withdrawFromActivity',
+  'listActivities',
+  'getActivity',
+  'getActivityKioskCode',
+  'checkInWithKioskCode',
+  'checkInAttendee',
+  'listActivityAttendees',
+  'checkOutWithKioskCode',
+  'checkOutAttendee',
+  'getOrganiserQueue',
+  'closeActivity',
+  'approveActivityAttendance',
+  'listMemberActivities',
+  'expireServiceRequest',
   'erasePersonalData',
   'dismissOrganiser',
 ];

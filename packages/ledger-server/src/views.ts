@@ -48,7 +48,7 @@ export const statementSchema = z.object({
       amount: amount.describe('signed: points in (+) or out (−) of the balance'),
       runningBalance: amount,
       reference: z.string().describe('the record, redemption, transfer, lot or grant the line is about'),
-      description: z.string().describe('what happened, in Chinese, with category and item names: "助老服务 2.00 小时，审核通过（每小时 10 积分）"'),
+      description: z.string().describe('what happened, in Chinese, with category and item names: "助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分）"'),
       descriptionEn: z.string().describe('the same line in English, with ids: "2.00 h of elder-care (record r1, policy v1)"'),
     }),
   ),
@@ -129,6 +129,10 @@ export const communityReportSchema = z.object({
   }),
   activeMembers: z.number().int(),
   redemptionsByItem: z.record(z.string(), z.number().int()),
+  activitiesHeld: z.number().int(),
+  volunteerTurns: z.number().int(),
+  requestsFulfilled: z.number().int(),
+  ratings: z.array(z.object({ volunteerId: z.string(), ratings: z.number().int(), averageRating: amount })),
 });
 
 export const leaderboardSchema = z.object({
@@ -157,8 +161,10 @@ export const certificateSchema = z.object({
     idNumberMasked: z.string().nullable().describe('身份证号 with all but the first 3 and last 4 characters masked'),
   }),
   approvedHours: amount,
+  creditHours: amount.describe('信用时长: approved hours measured by check-in and check-out at activities'),
+  honourHours: amount.describe('荣誉时长: approved hours typed in afterwards (reported, or a service request\'s)'),
   level: z.number().int(),
-  records: z.array(z.object({ recordId: z.string(), serviceDate: z.string(), category: z.string(), hours: amount })),
+  records: z.array(z.object({ recordId: z.string(), serviceDate: z.string(), category: z.string(), hours: amount, hoursKind: z.enum(['credit', 'honour']) })),
 });
 /** The read models' certificate with what makes it verifiable: its number, code and public verification URL (certificates.ts). */
 export type Certificate = NonNullable<Awaited<ReturnType<ReadModels['certificate']>>> & { readonly verificationCode: string; readonly verificationUrl: string };
@@ -200,7 +206,7 @@ export function certificateHtml(cert: Certificate, categoryNames: ReadonlyMap<st
   const rows = cert.records
     .map(
       (r) =>
-        `<tr><td>${escapeHtml(r.serviceDate)}</td><td>${escapeHtml(categoryNames.get(r.category)?.name ?? r.category)}</td><td class="n">${escapeHtml(r.hours)}</td></tr>`,
+        `<tr><td>${escapeHtml(r.serviceDate)}</td><td>${escapeHtml(categoryNames.get(r.category)?.name ?? r.category)}</td><td>${r.hoursKind === 'credit' ? '信用时长 credit' : '荣誉时长 honour'}</td><td class="n">${escapeHtml(r.hours)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -218,9 +224,11 @@ th, td { border: 1px solid #444; padding: 4px 8px; } td.n { text-align: right; }
 <h1>志愿服务记录证明</h1>
 <p class="meta"><span>证明编号 No. ${escapeHtml(cert.certificateNumber)}</span><span>出具日期 ${escapeHtml(cert.issuedOn)}</span></p>
 <p>兹证明 <strong>${escapeHtml(who)}</strong>${cert.member.idNumberMasked ? `（证件号 ${escapeHtml(cert.member.idNumberMasked)}）` : ''}
-在 ${escapeHtml(cert.issuingCommunity.name)} 累计参加志愿服务 <strong>${escapeHtml(cert.approvedHours)}</strong> 小时${cert.level > 0 ? `（星级 ${cert.level}）` : ''}。</p>
-<p>This certifies that ${escapeHtml(who)} has ${escapeHtml(cert.approvedHours)} approved hours of volunteer service with ${escapeHtml(cert.issuingCommunity.name)}.</p>
-<table><thead><tr><th>服务日期 Date</th><th>服务类别 Category</th><th>时长 Hours</th></tr></thead><tbody>
+在 ${escapeHtml(cert.issuingCommunity.name)} 累计参加志愿服务 <strong>${escapeHtml(cert.approvedHours)}</strong> 小时${cert.level > 0 ? `（星级 ${cert.level}）` : ''}。
+其中信用时长（签到签退记录）<strong>${escapeHtml(cert.creditHours)}</strong> 小时，荣誉时长（事后补录）<strong>${escapeHtml(cert.honourHours)}</strong> 小时。</p>
+<p>This certifies that ${escapeHtml(who)} has ${escapeHtml(cert.approvedHours)} approved hours of volunteer service with ${escapeHtml(cert.issuingCommunity.name)}:
+${escapeHtml(cert.creditHours)} credit hours (measured by check-in and check-out) and ${escapeHtml(cert.honourHours)} honour hours (reported afterwards).</p>
+<table><thead><tr><th>服务日期 Date</th><th>服务类别 Category</th><th>类型 Kind</th><th>时长 Hours</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <div class="verify"><div class="qr">${qrSvg}</div><p>核验码 Verification code <strong>${escapeHtml(cert.verificationCode)}</strong><br>

@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bumped whenever a table below changes: an older file is then rebuilt. */
-export const projectionSchemaVersion = 1;
+export const projectionSchemaVersion = 2;
 
 const int = (column: string) => `${column} INTEGER NOT NULL CHECK (typeof(${column}) = 'integer')`;
 
@@ -170,6 +170,51 @@ export const projectionSchema = `
     member_id    TEXT NOT NULL,
     ${int('hours')},
     PRIMARY KEY (community_id, service_day, member_id)
+  ) WITHOUT ROWID;
+
+  -- Activities, service requests and micro-wishes (kind), listed in the order they began.
+  CREATE TABLE processes (
+    community_id TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    process_id   TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    member_id    TEXT NOT NULL,
+    assignee_id  TEXT,
+    starts_at    TEXT NOT NULL,
+    due_at       TEXT NOT NULL,
+    seats_left   INTEGER NOT NULL,
+    updated_at   TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    PRIMARY KEY (community_id, kind, process_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX processes_by_status ON processes (community_id, kind, status, seq);
+  CREATE INDEX processes_by_seq ON processes (community_id, kind, seq);
+
+  CREATE TABLE activity_members (
+    community_id TEXT NOT NULL,
+    member_id    TEXT NOT NULL,
+    activity_id  TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    PRIMARY KEY (community_id, member_id, activity_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE report_service_days (
+    community_id TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    ${int('activities_held')},
+    ${int('turns')},
+    ${int('requests_fulfilled')},
+    PRIMARY KEY (community_id, day)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE report_ratings (
+    community_id TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    volunteer_id TEXT NOT NULL,
+    ${int('ratings')},
+    ${int('rating_sum')},
+    PRIMARY KEY (community_id, day, volunteer_id)
   ) WITHOUT ROWID;
 
   CREATE TABLE trial_balance (

@@ -1,11 +1,15 @@
 import Database from 'better-sqlite3';
 import {
   type AccountRow,
+  type ActivityMemberRow,
   type CommunityRow,
   type InTransitRow,
   type ItemRow,
   type KeyPage,
   type LoadedRows,
+  type ProcessFilter,
+  type ProcessKind,
+  type ProcessRow,
   type ProjectionCheckpoint,
   ProjectionCheckpointMoved,
   type ProjectionStore,
@@ -75,6 +79,9 @@ const recordColumns = 'community_id AS communityId, member_id AS memberId, recor
 const itemColumns = 'community_id AS communityId, item_id AS itemId, seq, revision, active, payload';
 const redemptionColumns =
   'community_id AS communityId, redemption_id AS redemptionId, seq, status, member_id AS memberId, expires_at AS expiresAt, updated_at AS updatedAt, payload';
+const processColumns =
+  'community_id AS communityId, kind, process_id AS processId, seq, status, member_id AS memberId, assignee_id AS assigneeId, starts_at AS startsAt, ' +
+  'due_at AS dueAt, seats_left AS seatsLeft, updated_at AS updatedAt, payload';
 const transferColumns = 'community_id AS communityId, transfer_id AS transferId, seq, status, from_id AS fromId, to_id AS toId, updated_at AS updatedAt, payload';
 
 /**
@@ -142,6 +149,7 @@ export class SqliteProjectionStore implements ProjectionStore {
     const item = this.statement(`SELECT ${itemColumns} FROM catalogue_items WHERE community_id = ? AND item_id = ?`);
     const redemption = this.statement(`SELECT ${redemptionColumns} FROM redemptions WHERE community_id = ? AND redemption_id = ?`);
     const transfer = this.statement(`SELECT ${transferColumns} FROM transfers WHERE community_id = ? AND transfer_id = ?`);
+    const process = this.statement(`SELECT ${processColumns} FROM processes WHERE community_id = ? AND kind = ? AND process_id = ?`);
     const checkpoint = this.statement('SELECT position FROM projection_checkpoint WHERE id = 1');
     // One read transaction, so every row comes from the same committed state, the checkpoint's.
     return this.db.transaction(() => ({
@@ -155,6 +163,7 @@ export class SqliteProjectionStore implements ProjectionStore {
       items: keys.items.map((k) => item.get(k.communityId, k.itemId) as RawItem | undefined).filter(present).map(toItem),
       redemptions: keys.redemptions.map((k) => redemption.get(k.communityId, k.redemptionId) as RedemptionRow | undefined).filter(present),
       transfers: keys.transfers.map((k) => transfer.get(k.communityId, k.transferId) as TransferRow | undefined).filter(present),
+      processes: keys.processes.map((k) => process.get(k.communityId, k.kind, k.processId) as ProcessRow | undefined).filter(present),
     }))();
   }
 
@@ -262,6 +271,29 @@ export class SqliteProjectionStore implements ProjectionStore {
       `INSERT INTO community_outstanding (community_id, points) VALUES (?, ?)
        ON CONFLICT (community_id) DO UPDATE SET points = points + excluded.points`,
       changes.outstanding.map((d) => [d.communityId, d.amount]),
+    );
+    run(
+      `INSERT INTO processes (community_id, kind, process_id, seq, status, member_id, assignee_id, starts_at, due_at, seats_left, updated_at, payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (community_id, kind, process_id) DO UPDATE SET status = excluded.status, member_id = excluded.member_id,
+         assignee_id = excluded.assignee_id, starts_at = excluded.starts_at, due_at = excluded.due_at, seats_left = excluded.seats_left,
+         updated_at = excluded.updated_at, payload = excluded.payload`,
+      changes.processes.map((r) => [r.communityId, r.kind, r.processId, r.seq, r.status, r.memberId, r.assigneeId, r.startsAt, r.dueAt, r.seatsLeft, r.updatedAt, r.payload]),
+    );
+    run(
+      'INSERT OR IGNORE INTO activity_members (community_id, member_id, activity_id, seq) VALUES (?, ?, ?, ?)',
+      changes.activityMembers.map((r) => [r.communityId, r.memberId, r.activityId, r.seq]),
+    );
+    run(
+      `INSERT INTO report_service_days (community_id, day, activities_held, turns, requests_fulfilled) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (community_id, day) DO UPDATE SET activities_held = activities_held + excluded.activities_held,
+         turns = turns + excluded.turns, requests_fulfilled = requests_fulfilled + excluded.requests_fulfilled`,
+      changes.serviceDays.map((d) => [d.communityId, d.day, d.activitiesHeld, d.turns, d.requestsFulfilled]),
+    );
+    run(
+      `INSERT INTO report_ratings (community_id, day, volunteer_id, ratings, rating_sum) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (community_id, day, volunteer_id) DO UPDATE SET ratings = ratings + excluded.ratings, rating_sum = rating_sum + excluded.rating_sum`,
+      changes.ratings.map((d) => [d.communityId, d.day, d.volunteerId, d.ratings, d.ratingSum]),
     );
     this.statement(
       `INSERT INTO projection_checkpoint (id, position, events_folded, version) VALUES (1, ?, ?, ?)
@@ -430,8 +462,24 @@ export class SqliteProjectionStore implements ProjectionStore {
         from,
         to,
       );
+      const service = this.get<{ activitiesHeld: number; turns: number; requestsFulfilled: number }>(
+        `SELECT coalesce(sum(activities_held), 0) AS activitiesHeld, coalesce(sum(turns), 0) AS turns, coalesce(sum(requests_fulfilled), 0) AS requestsFulfilled
+         FROM report_service_days WHERE community_id = ? AND day BETWEEN ? AND ?`,
+        communityId,
+        from,
+        to,
+      )!;
+      const ratings = this.all<{ volunteerId: string; ratings: number; ratingSum: number }>(
+        `SELECT volunteer_id AS volunteerId, sum(ratings) AS ratings, sum(rating_sum) AS ratingSum FROM report_ratings
+         WHERE community_id = ? AND day BETWEEN ? AND ? GROUP BY volunteer_id ORDER BY volunteer_id`,
+        communityId,
+        from,
+        to,
+      );
       return {
         ...sums,
+        ...service,
+        ratings: new Map(ratings.map((r) => [r.volunteerId, { ratings: r.ratings, ratingSum: r.ratingSum }])),
         hoursByCategory: new Map(hours.map((h) => [h.category, h.hours])),
         activeMembers: active.members,
         redemptionsByItem: new Map(byItem.map((r) => [r.itemId, r.quantity])),
@@ -453,6 +501,42 @@ export class SqliteProjectionStore implements ProjectionStore {
 
   async trialBalance(communityId: string): Promise<Array<{ account: string; balance: bigint }>> {
     return this.bigAll<{ account: string; balance: bigint }>('SELECT account, balance FROM trial_balance WHERE community_id = ? ORDER BY account', communityId);
+  }
+
+  async process(kind: ProcessKind, communityId: string, processId: string): Promise<ProcessRow | null> {
+    return this.get<ProcessRow>(`SELECT ${processColumns} FROM processes WHERE community_id = ? AND kind = ? AND process_id = ?`, communityId, kind, processId) ?? null;
+  }
+
+  async processes(kind: ProcessKind, communityId: string, filter: ProcessFilter, options: { afterSeq?: number; limit: number }): Promise<ProcessRow[]> {
+    const where = ['community_id = ?', 'kind = ?'];
+    const params: Params = [communityId, kind];
+    const condition = (sql: string, ...values: Params) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (filter.statuses !== undefined) {
+      if (filter.statuses.length === 0) return [];
+      condition(`status IN (${filter.statuses.map(() => '?').join(', ')})`, ...filter.statuses);
+    }
+    if (filter.party !== undefined) condition('(member_id = ? OR assignee_id = ?)', filter.party, filter.party);
+    if (filter.startsAtOrBefore !== undefined) condition('starts_at <= ?', filter.startsAtOrBefore);
+    if (filter.dueAfter !== undefined) condition('due_at > ?', filter.dueAfter);
+    if (filter.dueAtOrBefore !== undefined) condition('due_at <= ?', filter.dueAtOrBefore);
+    if (filter.updatedAtOrBefore !== undefined) condition('updated_at <= ?', filter.updatedAtOrBefore);
+    if (filter.withSeatsLeft === true) condition('seats_left > 0');
+    condition('seq > ?', options.afterSeq ?? -1);
+    return this.all<ProcessRow>(`SELECT ${processColumns} FROM processes WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, ...params, options.limit);
+  }
+
+  async activityMembers(communityId: string, memberId: string, options: { afterSeq?: number; limit: number }): Promise<ActivityMemberRow[]> {
+    return this.all<ActivityMemberRow>(
+      `SELECT community_id AS communityId, member_id AS memberId, activity_id AS activityId, seq FROM activity_members
+       WHERE community_id = ? AND member_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      communityId,
+      memberId,
+      options.afterSeq ?? -1,
+      options.limit,
+    );
   }
 
   /** Pages, rows and bytes of the file, for operators and the bench. */

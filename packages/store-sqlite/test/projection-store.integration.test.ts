@@ -35,6 +35,10 @@ const noChanges: RowChanges = {
   redemptionsByItem: [],
   trialBalance: [],
   outstanding: [],
+  processes: [],
+  activityMembers: [],
+  serviceDays: [],
+  ratings: [],
 };
 const checkpointAt = (position: bigint) => ({ position, eventsFolded: Number(position), version: projectionVersion });
 

@@ -52,7 +52,9 @@ function describeZh(event: MemberEvent, context: LineContext): string {
       if (source.kind === 'grant') return `积分奖励：${source.reason}${settled}`;
       const how = context.record?.automatic ? '签到时长自动确认' : '审核通过';
       const rate = isOne(source.multiplier) ? `每小时 ${source.pointsPerHour} 积分` : `每小时 ${source.pointsPerHour} 积分 × ${source.multiplier}`;
-      return `${categoryName(community, source.category)} ${source.hours} 小时，${how}（${rate}）${settled}`;
+      // 信用时长 were measured at an activity; 荣誉时长 were typed in (they earn points only where the policy says so).
+      const kind = context.record === undefined ? '' : context.record.state.kind === 'checked-in' ? '信用时长 ' : '荣誉时长 ';
+      return `${categoryName(community, source.category)} ${kind}${source.hours} 小时，${how}（${rate}）${settled}`;
     }
     case 'PointsClawedBack': {
       const record = context.record;
@@ -96,12 +98,14 @@ function describeZh(event: MemberEvent, context: LineContext): string {
   }
 }
 
-function describeEn(event: MemberEvent): string {
+function describeEn(event: MemberEvent, context: LineContext): string {
   switch (event.type) {
-    case 'PointsAccrued':
+    case 'PointsAccrued': {
+      const kind = context.record === undefined ? '' : context.record.state.kind === 'checked-in' ? 'credit hours, ' : 'honour hours, ';
       return event.data.source.kind === 'service'
-        ? `${event.data.source.hours} h of ${event.data.source.category} (record ${event.data.source.recordId}, policy v${event.data.policyVersion})`
+        ? `${event.data.source.hours} h of ${event.data.source.category} (${kind}record ${event.data.source.recordId}, policy v${event.data.policyVersion})`
         : `grant: ${event.data.source.reason}`;
+    }
     case 'PointsClawedBack':
       return `clawback of record ${event.data.recordId}`;
     case 'PointsHeld':
@@ -124,5 +128,5 @@ function describeEn(event: MemberEvent): string {
 }
 
 export function describeLine(event: MemberEvent, context: LineContext): LineDescription {
-  return { zh: describeZh(event, context), en: describeEn(event) };
+  return { zh: describeZh(event, context), en: describeEn(event, context) };
 }

@@ -9,6 +9,8 @@
  * memory (closed holds, grants, transfers seen) is dropped. Items likewise fold without their reservations.
  */
 import { postingsOf } from '../accounting.js';
+import type { ActivityEvent } from '../activity/events.js';
+import { type ActivityState, evolveActivity, initialActivityState } from '../activity/state.js';
 import { evolveCommunity, initialCommunityState } from '../community/decider.js';
 import type { CommunityEvent } from '../community/events.js';
 import { invariant, InvariantViolation } from '../errors.js';
@@ -23,14 +25,21 @@ import { evolveReward, initialRewardState } from '../reward/decider.js';
 import type { RewardEvent } from '../reward/events.js';
 import type { JsonObject, RecordedEvent } from '../store/port.js';
 import { calendarDateIn } from '../time.js';
+import type { ServiceRequestEvent } from '../service-request/events.js';
+import { evolveServiceRequest, initialServiceRequestState, type ServiceRequestState } from '../service-request/state.js';
 import { evolveTransfer, initialTransferState, type TransferEvent } from '../transfer/events.js';
+import type { WishEvent } from '../wish/events.js';
+import { evolveWish, initialWishState, type WishState } from '../wish/state.js';
 import { describeLine } from './describe.js';
 import type {
+  ActivityMemberRow,
   AmountDelta,
   CountDelta,
   DayTotalsDelta,
   HoursDelta,
   InTransitRow,
+  ProcessKey,
+  RatingDelta,
   RowChanges,
   RowKeys,
   StatementLineRow,
@@ -40,12 +49,16 @@ import {
   type AccountEntry,
   type CommunityEntry,
   encodeAccount,
+  encodeActivity,
   encodeCommunity,
   encodeItem,
   encodeRecord,
   encodeRedemption,
+  encodeServiceRequest,
   encodeTransfer,
+  encodeWish,
   type ItemEntry,
+  type ProcessEntry,
   type RecordEntry,
   type RedemptionEntry,
   toHundredths,
@@ -112,6 +125,7 @@ export function keysOf(events: readonly RecordedEvent[], refs: ReadonlyMap<strin
   const items = new Map<string, { communityId: string; itemId: string }>();
   const redemptions = new Map<string, { communityId: string; redemptionId: string }>();
   const transfers = new Map<string, { communityId: string; transferId: string }>();
+  const processes = new Map<string, ProcessKey>();
   for (const event of events) {
     const ref = refs.get(event.streamName);
     if (!ref) continue;
@@ -139,6 +153,11 @@ export function keysOf(events: readonly RecordedEvent[], refs: ReadonlyMap<strin
       case 'transfer':
         transfers.set(keyOf(c, ref.id), { communityId: c, transferId: ref.id });
         break;
+      case 'activity':
+      case 'service-request':
+      case 'wish':
+        processes.set(keyOf(ref.kind, c, ref.id), { kind: ref.kind, communityId: c, processId: ref.id });
+        break;
       case 'community':
         break;
     }
@@ -150,6 +169,7 @@ export function keysOf(events: readonly RecordedEvent[], refs: ReadonlyMap<strin
     items: [...items.values()],
     redemptions: [...redemptions.values()],
     transfers: [...transfers.values()],
+    processes: [...processes.values()],
   };
 }
 
@@ -192,6 +212,10 @@ export class FoldBatch {
   readonly items = new Map<string, Held<ItemEntry>>();
   readonly redemptions = new Map<string, Held<RedemptionEntry>>();
   readonly transfers = new Map<string, Held<TransferEntry>>();
+  /** Activities, service requests and wishes, keyed by community and id; read from the projection store, not cached. */
+  readonly activities = new Map<string, Held<ProcessEntry<ActivityState>>>();
+  readonly serviceRequests = new Map<string, Held<ProcessEntry<ServiceRequestState>>>();
+  readonly wishes = new Map<string, Held<ProcessEntry<WishState>>>();
 
   private readonly lines: StatementLineRow[] = [];
   private readonly inTransit = new Map<string, InTransitRow | null>();
@@ -202,6 +226,9 @@ export class FoldBatch {
   private readonly byItem = new Map<string, number>();
   private readonly trial = new Map<string, bigint>();
   private readonly outstanding = new Map<string, bigint>();
+  private readonly activityMembers = new Map<string, ActivityMemberRow>();
+  private readonly serviceDays = new Map<string, { activitiesHeld: number; turns: number; requestsFulfilled: number }>();
+  private readonly ratings = new Map<string, { ratings: number; ratingSum: number }>();
 
   /** Events folded before this batch (so the ordinal of the next one is `eventsFolded + 1`). */
   constructor(private eventsFolded: number) {}
@@ -251,10 +278,15 @@ export class FoldBatch {
       case 'transfer':
         this.foldTransfer(ref.communityId, ref.id, recorded, event as TransferEvent);
         break;
+      // What they do to accounts arrives on the member streams; here they are listed and counted.
       case 'activity':
+        this.foldActivity(ref.communityId, ref.id, recorded, event as ActivityEvent);
+        break;
       case 'service-request':
+        this.foldServiceRequest(ref.communityId, ref.id, recorded, event as ServiceRequestEvent);
+        break;
       case 'wish':
-        // Their own streams have no rows yet; what they do to accounts arrives on the member streams.
+        this.foldWish(ref.communityId, ref.id, recorded, event as WishEvent);
         break;
     }
   }
@@ -304,6 +336,16 @@ export class FoldBatch {
       }),
       trialBalance: amounts(this.trial),
       outstanding: amounts(this.outstanding),
+      processes: [...dirty(this.activities, encodeActivity), ...dirty(this.serviceRequests, encodeServiceRequest), ...dirty(this.wishes, encodeWish)],
+      activityMembers: [...this.activityMembers.values()],
+      serviceDays: [...this.serviceDays].map(([key, counts]) => {
+        const [communityId, day] = split(key) as [string, string];
+        return { communityId, day, ...counts };
+      }),
+      ratings: [...this.ratings].map(([key, sums]): RatingDelta => {
+        const [communityId, day, volunteerId] = split(key) as [string, string, string];
+        return { communityId, day, volunteerId, ...sums };
+      }),
     };
   }
 
@@ -523,6 +565,69 @@ export class FoldBatch {
     held.entry.updatedAt = at;
     held.dirty = true;
   }
+
+  private serviceDay(communityId: string, day: string): { activitiesHeld: number; turns: number; requestsFulfilled: number } {
+    const key = keyOf(communityId, day);
+    let counts = this.serviceDays.get(key);
+    if (!counts) {
+      counts = { activitiesHeld: 0, turns: 0, requestsFulfilled: 0 };
+      this.serviceDays.set(key, counts);
+    }
+    return counts;
+  }
+
+  private foldActivity(communityId: string, activityId: string, recorded: RecordedEvent, event: ActivityEvent): void {
+    const at = recorded.metadata.recordedAt;
+    const seq = this.eventsFolded;
+    const { entry } = processEntry(this.activities, keyOf(communityId, activityId), () => ({ communityId, seq, state: initialActivityState(), beganAt: at, updatedAt: at }));
+    evolveActivity(entry.state, event);
+    entry.updatedAt = at;
+    if (event.type === 'AttendeeSignedUp' || event.type === 'AttendeeWaitListed') {
+      const memberId = event.data.memberId;
+      this.activityMembers.set(keyOf(communityId, memberId, activityId), { communityId, memberId, activityId, seq: entry.seq });
+    }
+    if (event.type === 'ActivityClosed') {
+      const counts = this.serviceDay(communityId, this.dayOf(communityId, entry.state.startsAt));
+      counts.activitiesHeld += 1;
+      counts.turns += event.data.attended;
+    }
+  }
+
+  private foldServiceRequest(communityId: string, requestId: string, recorded: RecordedEvent, event: ServiceRequestEvent): void {
+    const at = recorded.metadata.recordedAt;
+    const seq = this.eventsFolded;
+    const { entry } = processEntry(this.serviceRequests, keyOf(communityId, requestId), () => ({ communityId, seq, state: initialServiceRequestState(), beganAt: at, updatedAt: at }));
+    entry.state = evolveServiceRequest(entry.state, event);
+    entry.updatedAt = at;
+    if (event.type === 'ServiceRequestConfirmed') {
+      const day = this.dayOf(communityId, at);
+      this.serviceDay(communityId, day).requestsFulfilled += 1;
+      const key = keyOf(communityId, day, event.data.volunteerId);
+      const sums = this.ratings.get(key) ?? { ratings: 0, ratingSum: 0 };
+      this.ratings.set(key, { ratings: sums.ratings + 1, ratingSum: sums.ratingSum + event.data.rating });
+    }
+  }
+
+  private foldWish(communityId: string, wishId: string, recorded: RecordedEvent, event: WishEvent): void {
+    const at = recorded.metadata.recordedAt;
+    const seq = this.eventsFolded;
+    const { entry } = processEntry(this.wishes, keyOf(communityId, wishId), () => ({ communityId, seq, state: initialWishState(), beganAt: at, updatedAt: at }));
+    entry.state = evolveWish(entry.state, event);
+    entry.updatedAt = at;
+  }
+}
+
+type ProcessHeld<S, E extends ProcessEntry<S>> = Map<string, Held<E>>;
+
+/** The process's entry in `held`, begun (with the next ordinal) when this is its first event. */
+function processEntry<S, E extends ProcessEntry<S>>(held: ProcessHeld<S, E>, key: string, begin: () => E): Held<E> {
+  let found = held.get(key);
+  if (!found) {
+    found = { entry: begin(), dirty: true };
+    held.set(key, found);
+  }
+  found.dirty = true;
+  return found;
 }
 
 function copyLot(lot: Lot | undefined): Lot | undefined {
@@ -538,4 +643,6 @@ function forgetHistory(state: MemberState): void {
   state.transfersOut.clear();
   state.transfersIn.clear();
   state.refunds.clear();
+  // An open presence is what its check-out (PresenceEnded) folds into; an ended one is history.
+  for (const [activityId, presence] of state.presences) if (presence.endedAt !== null) state.presences.delete(activityId);
 }

@@ -6,11 +6,15 @@
 import { keyOf } from './fold.js';
 import {
   type AccountRow,
+  type ActivityMemberRow,
   type CommunityRow,
   type InTransitRow,
   type ItemRow,
   type KeyPage,
   type LoadedRows,
+  type ProcessFilter,
+  type ProcessKind,
+  type ProcessRow,
   type ProjectionCheckpoint,
   ProjectionCheckpointMoved,
   type ProjectionStore,
@@ -64,6 +68,10 @@ interface Tables {
   active: Map<string, { communityId: string; day: string; memberId: string }>;
   byItem: Map<string, { communityId: string; day: string; itemId: string; quantity: number }>;
   trial: Map<string, { communityId: string; account: string; balance: bigint }>;
+  processes: Map<string, ProcessRow>;
+  activityMembers: Map<string, ActivityMemberRow>;
+  serviceDays: Map<string, { communityId: string; day: string; activitiesHeld: number; turns: number; requestsFulfilled: number }>;
+  ratings: Map<string, { communityId: string; day: string; volunteerId: string; ratings: number; ratingSum: number }>;
 }
 
 const emptyTables = (): Tables => ({
@@ -84,7 +92,24 @@ const emptyTables = (): Tables => ({
   active: new Map(),
   byItem: new Map(),
   trial: new Map(),
+  processes: new Map(),
+  activityMembers: new Map(),
+  serviceDays: new Map(),
+  ratings: new Map(),
 });
+
+/** Whether `row` passes every condition of `filter`. */
+function matches(row: ProcessRow, filter: ProcessFilter): boolean {
+  return (
+    (filter.statuses === undefined || filter.statuses.includes(row.status)) &&
+    (filter.party === undefined || row.memberId === filter.party || row.assigneeId === filter.party) &&
+    (filter.startsAtOrBefore === undefined || row.startsAt <= filter.startsAtOrBefore) &&
+    (filter.dueAfter === undefined || row.dueAt > filter.dueAfter) &&
+    (filter.dueAtOrBefore === undefined || row.dueAt <= filter.dueAtOrBefore) &&
+    (filter.updatedAtOrBefore === undefined || row.updatedAt <= filter.updatedAtOrBefore) &&
+    (filter.withSeatsLeft !== true || row.seatsLeft > 0)
+  );
+}
 
 export class InMemoryProjectionStore implements ProjectionStore {
   private t: Tables = emptyTables();
@@ -113,6 +138,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
       items: keys.items.map((k) => t.items.get(keyOf(k.communityId, k.itemId))).filter(present),
       redemptions: keys.redemptions.map((k) => t.redemptions.get(keyOf(k.communityId, k.redemptionId))).filter(present),
       transfers: keys.transfers.map((k) => t.transfers.get(keyOf(k.communityId, k.transferId))).filter(present),
+      processes: keys.processes.map((k) => t.processes.get(keyOf(k.kind, k.communityId, k.processId))).filter(present),
     };
   }
 
@@ -172,6 +198,21 @@ export class InMemoryProjectionStore implements ProjectionStore {
       t.trial.set(key, { ...row, balance: row.balance + d.amount });
     }
     for (const d of changes.outstanding) addTo(t.outstanding, d.communityId, d.amount);
+    for (const row of changes.processes) t.processes.set(keyOf(row.kind, row.communityId, row.processId), row);
+    for (const row of changes.activityMembers) {
+      const key = keyOf(row.communityId, row.memberId, row.activityId);
+      if (!t.activityMembers.has(key)) t.activityMembers.set(key, row);
+    }
+    for (const d of changes.serviceDays) {
+      const key = keyOf(d.communityId, d.day);
+      const row = t.serviceDays.get(key) ?? { communityId: d.communityId, day: d.day, activitiesHeld: 0, turns: 0, requestsFulfilled: 0 };
+      t.serviceDays.set(key, { ...row, activitiesHeld: row.activitiesHeld + d.activitiesHeld, turns: row.turns + d.turns, requestsFulfilled: row.requestsFulfilled + d.requestsFulfilled });
+    }
+    for (const d of changes.ratings) {
+      const key = keyOf(d.communityId, d.day, d.volunteerId);
+      const row = t.ratings.get(key) ?? { communityId: d.communityId, day: d.day, volunteerId: d.volunteerId, ratings: 0, ratingSum: 0 };
+      t.ratings.set(key, { ...row, ratings: row.ratings + d.ratings, ratingSum: row.ratingSum + d.ratingSum });
+    }
     t.checkpoint = checkpoint;
   }
 
@@ -288,7 +329,22 @@ export class InMemoryProjectionStore implements ProjectionStore {
     for (const row of this.t.active.values()) if (inRange(row)) active.add(row.memberId);
     const byItem = new Map<string, number>();
     for (const row of this.t.byItem.values()) if (inRange(row)) byItem.set(row.itemId, (byItem.get(row.itemId) ?? 0) + row.quantity);
+    const service = { activitiesHeld: 0, turns: 0, requestsFulfilled: 0 };
+    for (const row of this.t.serviceDays.values()) {
+      if (!inRange(row)) continue;
+      service.activitiesHeld += row.activitiesHeld;
+      service.turns += row.turns;
+      service.requestsFulfilled += row.requestsFulfilled;
+    }
+    const ratings = new Map<string, { ratings: number; ratingSum: number }>();
+    for (const row of this.t.ratings.values()) {
+      if (!inRange(row)) continue;
+      const sums = ratings.get(row.volunteerId) ?? { ratings: 0, ratingSum: 0 };
+      ratings.set(row.volunteerId, { ratings: sums.ratings + row.ratings, ratingSum: sums.ratingSum + row.ratingSum });
+    }
     return {
+      ...service,
+      ratings: new Map([...ratings].sort(([a], [b]) => byString(a, b))),
       issued: sums[0],
       clawedBack: sums[1],
       spent: sums[2],
@@ -317,6 +373,23 @@ export class InMemoryProjectionStore implements ProjectionStore {
       .filter((r) => r.communityId === communityId)
       .map((r) => ({ account: r.account, balance: r.balance }))
       .sort((a, b) => byString(a.account, b.account));
+  }
+
+  async process(kind: ProcessKind, communityId: string, processId: string): Promise<ProcessRow | null> {
+    this.assertOpen();
+    return this.t.processes.get(keyOf(kind, communityId, processId)) ?? null;
+  }
+
+  async processes(kind: ProcessKind, communityId: string, filter: ProcessFilter, options: { afterSeq?: number; limit: number }): Promise<ProcessRow[]> {
+    this.assertOpen();
+    const rows = [...this.t.processes.values()].filter((r) => r.kind === kind && r.communityId === communityId && matches(r, filter));
+    return bySeq(rows, options.afterSeq, options.limit);
+  }
+
+  async activityMembers(communityId: string, memberId: string, options: { afterSeq?: number; limit: number }): Promise<ActivityMemberRow[]> {
+    this.assertOpen();
+    const rows = [...this.t.activityMembers.values()].filter((r) => r.communityId === communityId && r.memberId === memberId);
+    return bySeq(rows, options.afterSeq, options.limit);
   }
 
   private accountsOf(communityId: string): AccountRow[] {

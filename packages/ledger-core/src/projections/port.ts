@@ -16,7 +16,7 @@
  */
 
 /** Bumped when the meaning of a row changes: a projection folded by another version is rebuilt from scratch. */
-export const projectionVersion = 1;
+export const projectionVersion = 3;
 
 export type StreamCategory = 'community' | 'member' | 'reward' | 'redemption' | 'transfer' | 'activity' | 'service-request' | 'wish';
 
@@ -140,6 +140,44 @@ export interface InTransitRow {
   readonly since: string;
 }
 
+/** The processes with a stream of their own that the read models list: activities, service requests, micro-wishes. */
+export type ProcessKind = 'activity' | 'service-request' | 'wish';
+
+/**
+ * One activity, service request or micro-wish. The columns are what lists filter on; `payload` is the folded
+ * state (`rows.ts`). `status` is the request's or wish's status; for an activity its stage, which also says
+ * where approval stands: published, cancelled, closing, closed (attendance not yet approved), approving, approved.
+ */
+export interface ProcessRow {
+  readonly communityId: string;
+  readonly kind: ProcessKind;
+  readonly processId: string;
+  /** Ordinal of the event that began it: lists are in that order. */
+  readonly seq: number;
+  readonly status: string;
+  /** The requester or the wish's beneficiary; '' for an activity. */
+  readonly memberId: string;
+  /** The request's volunteer or the wish's claimant; null when nobody (and for an activity). */
+  readonly assigneeId: string | null;
+  /** When an activity starts, a request is wanted for, a wish was posted. */
+  readonly startsAt: string;
+  /** When an activity ends, a request lapses; '' for a wish (it does not lapse). */
+  readonly dueAt: string;
+  /** Seats still free at an activity; 0 for the others. */
+  readonly seatsLeft: number;
+  readonly updatedAt: string;
+  readonly payload: string;
+}
+
+/** A member who signed up for an activity (or walked in): the index behind "my activities". Written once. */
+export interface ActivityMemberRow {
+  readonly communityId: string;
+  readonly memberId: string;
+  readonly activityId: string;
+  /** The activity's `seq`: a member's activities are listed in publishing order. */
+  readonly seq: number;
+}
+
 // ── Aggregates (added up by the store) ───────────────────────────────────────────────────────────────
 
 /** Points moved on one community-local day, in hundredths. */
@@ -177,6 +215,27 @@ export interface AmountDelta {
   readonly amount: bigint;
 }
 
+/** Activities, volunteer turns and requests on one community-local day (a count each). */
+export interface ServiceDayDelta {
+  readonly communityId: string;
+  readonly day: string;
+  /** Activities closed, counted on the day they started. */
+  readonly activitiesHeld: number;
+  /** Attendances that became service records, counted on the activity's day. */
+  readonly turns: number;
+  /** Service requests confirmed (评单), on the day of the confirmation. */
+  readonly requestsFulfilled: number;
+}
+
+/** Ratings a volunteer received on one community-local day. */
+export interface RatingDelta {
+  readonly communityId: string;
+  readonly day: string;
+  readonly volunteerId: string;
+  readonly ratings: number;
+  readonly ratingSum: number;
+}
+
 /** Everything one batch of events changed, written with its checkpoint in one transaction. */
 export interface RowChanges {
   readonly streams: readonly StreamRef[];
@@ -200,6 +259,11 @@ export interface RowChanges {
   readonly trialBalance: readonly AmountDelta[];
   /** Points held by members (the donation pool excluded), per community. */
   readonly outstanding: readonly AmountDelta[];
+  readonly processes: readonly ProcessRow[];
+  /** Inserted once each (a member already listed stays as they are). */
+  readonly activityMembers: readonly ActivityMemberRow[];
+  readonly serviceDays: readonly ServiceDayDelta[];
+  readonly ratings: readonly RatingDelta[];
 }
 
 export interface RowKeys {
@@ -209,6 +273,13 @@ export interface RowKeys {
   readonly items: readonly ItemKey[];
   readonly redemptions: readonly RedemptionKey[];
   readonly transfers: readonly TransferKey[];
+  readonly processes: readonly ProcessKey[];
+}
+
+export interface ProcessKey {
+  readonly communityId: string;
+  readonly kind: ProcessKind;
+  readonly processId: string;
 }
 
 export interface MemberKey {
@@ -241,6 +312,7 @@ export interface LoadedRows {
   readonly items: readonly ItemRow[];
   readonly redemptions: readonly RedemptionRow[];
   readonly transfers: readonly TransferRow[];
+  readonly processes: readonly ProcessRow[];
 }
 
 // ── Queries ───────────────────────────────────────────────────────────────────────────────────────────
@@ -263,6 +335,24 @@ export interface ReportTotals {
   readonly hoursByCategory: ReadonlyMap<string, bigint>;
   readonly activeMembers: number;
   readonly redemptionsByItem: ReadonlyMap<string, number>;
+  readonly activitiesHeld: number;
+  readonly turns: number;
+  readonly requestsFulfilled: number;
+  /** Volunteer id → ratings received and their sum, sorted by volunteer id. */
+  readonly ratings: ReadonlyMap<string, { readonly ratings: number; readonly ratingSum: number }>;
+}
+
+/** What a list of processes filters on; every condition given must hold. */
+export interface ProcessFilter {
+  readonly statuses?: readonly string[];
+  /** The requester, beneficiary, volunteer or claimant. */
+  readonly party?: string;
+  readonly startsAtOrBefore?: string;
+  readonly dueAfter?: string;
+  readonly dueAtOrBefore?: string;
+  readonly updatedAtOrBefore?: string;
+  /** Only activities with a seat free. */
+  readonly withSeatsLeft?: boolean;
 }
 
 export interface ProjectionQueries {
@@ -313,6 +403,11 @@ export interface ProjectionQueries {
   leaderboard(communityId: string, from: string, to: string, limit: number): Promise<Array<{ memberId: string; hours: bigint }>>;
   /** Every account of the community's trial balance, sorted by account, in hundredths. */
   trialBalance(communityId: string): Promise<Array<{ account: string; balance: bigint }>>;
+  process(kind: ProcessKind, communityId: string, processId: string): Promise<ProcessRow | null>;
+  /** Processes of one kind in the order they began (seq), filtered. */
+  processes(kind: ProcessKind, communityId: string, filter: ProcessFilter, page: { readonly afterSeq?: number; readonly limit: number }): Promise<ProcessRow[]>;
+  /** The activities a member signed up for (or walked in to), in publishing order. */
+  activityMembers(communityId: string, memberId: string, page: { readonly afterSeq?: number; readonly limit: number }): Promise<ActivityMemberRow[]>;
 }
 
 export interface ProjectionStore extends ProjectionQueries {

@@ -19,16 +19,41 @@ import { maskIdNumber, type ProfileVault } from '../vault.js';
 import { cacheKey, type EntryKind, FoldBatch, type Held, keyOf, keysOf } from './fold.js';
 import { InMemoryProjectionStore } from './in-memory-store.js';
 import { WeightedLru } from './lru.js';
-import { type ProjectionCheckpoint, ProjectionCheckpointMoved, type ProjectionStore, projectionVersion, type StatementOrder, type StreamRef } from './port.js';
+import {
+  type ProcessFilter,
+  type ProcessKind,
+  type ProcessRow,
+  type ProjectionCheckpoint,
+  ProjectionCheckpointMoved,
+  type ProjectionStore,
+  projectionVersion,
+  type StatementOrder,
+  type StreamRef,
+} from './port.js';
+import {
+  type ActivityView,
+  activityView,
+  type AttendeeView,
+  attendeeView,
+  attendeesOf,
+  type MemberActivityView,
+  type ServiceRequestView,
+  serviceRequestView,
+  type WishView,
+  wishView,
+} from './process-views.js';
 import {
   type AccountEntry,
   type CommunityEntry,
   decodeAccount,
+  decodeActivity,
   decodeCommunity,
   decodeItem,
   decodeRecord,
   decodeRedemption,
+  decodeServiceRequest,
   decodeTransfer,
+  decodeWish,
   fromHundredths,
   type ItemEntry,
   type RecordEntry,
@@ -84,6 +109,28 @@ export const queryPageSize = 500;
 export const maxListRows = 10_000;
 /** How often `waitFor` looks at the store again while the position it waits for has not been appended. */
 export const waitPollMs = 50;
+
+/** Most activities or requests in each list of an organiser's queue. */
+export const maxQueueRows = 200;
+
+/** Statuses (an activity's stages) of a process whose phase was started and not finished: the recovery pass carries it on. */
+const unfinishedStatuses: Record<ProcessKind, readonly string[]> = {
+  activity: ['closing', 'approving'],
+  'service-request': ['posting', 'confirming', 'ending'],
+  wish: ['claiming', 'fulfilling', 'cancelling'],
+};
+
+/** A page of a list in seq order: `nextAfterSeq` continues it, null when this was the last page. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextAfterSeq: number | null;
+}
+
+export interface OrganiserQueue {
+  readonly activitiesToClose: ActivityView[];
+  readonly activitiesToApprove: ActivityView[];
+  readonly requestsToDispatch: ServiceRequestView[];
+}
 
 export interface ReadModelsOptions {
   /** Where the rows live; an `InMemoryProjectionStore` when not given. */
@@ -331,6 +378,9 @@ export class ReadModels {
       items: keys.items.filter((k) => !cached('item', keyOf(k.communityId, k.itemId), batch.items)),
       redemptions: keys.redemptions.filter((k) => !cached('redemption', keyOf(k.communityId, k.redemptionId), batch.redemptions)),
       transfers: keys.transfers.filter((k) => !cached('transfer', keyOf(k.communityId, k.transferId), batch.transfers)),
+      // Activities, requests and wishes are read from the store each batch (an activity's row grows with its
+      // seats, and the same one is seldom in two batches but at its busiest moments).
+      processes: keys.processes,
     });
     // Rows (and cached entries) belong to the checkpoint this process left; another writer may have moved it.
     if (loaded.checkpoint !== this.position) throw new ProjectionCheckpointMoved(this.position, loaded.checkpoint);
@@ -341,6 +391,12 @@ export class ReadModels {
     for (const row of loaded.items) batch.items.set(keyOf(row.communityId, row.itemId), read(decodeItem(row), row.payload));
     for (const row of loaded.redemptions) batch.redemptions.set(keyOf(row.communityId, row.redemptionId), read(decodeRedemption(row), row.payload));
     for (const row of loaded.transfers) batch.transfers.set(keyOf(row.communityId, row.transferId), read(decodeTransfer(row), row.payload));
+    for (const row of loaded.processes) {
+      const key = keyOf(row.communityId, row.processId);
+      if (row.kind === 'activity') batch.activities.set(key, read(decodeActivity(row), row.payload));
+      else if (row.kind === 'service-request') batch.serviceRequests.set(key, read(decodeServiceRequest(row), row.payload));
+      else batch.wishes.set(key, read(decodeWish(row), row.payload));
+    }
   }
 
   /** Keeps what the batch read and wrote in the cache, weighed by its encoded rows (as written, or as read). */
@@ -480,17 +536,138 @@ export class ReadModels {
     const s = member.state;
     const profile = member.sealedProfile && !s.profileErased ? await vault.open(communityId, memberId, member.sealedProfile) : null;
     const records = (await this.recordEntries(communityId, { memberId, status: 'approved' }))
-      .map((r) => ({ recordId: r.state.recordId, serviceDate: r.state.serviceDate, category: r.state.category, hours: r.state.hoursApproved.toString() }))
+      .map((r) => ({
+        recordId: r.state.recordId,
+        serviceDate: r.state.serviceDate,
+        category: r.state.category,
+        hours: r.state.hoursApproved.toString(),
+        // 信用时长 were measured by check-in and check-out; 荣誉时长 were typed in (reported, or a request's).
+        hoursKind: r.state.kind === 'checked-in' ? ('credit' as const) : ('honour' as const),
+      }))
       .sort((a, b) => (a.serviceDate < b.serviceDate ? -1 : a.serviceDate > b.serviceDate ? 1 : 0));
+    const hoursOf = (kind: 'credit' | 'honour') => fromHundredths(records.filter((r) => r.hoursKind === kind).reduce((sum, r) => sum + hundredthsOf(r.hours), 0n));
     return {
       certificateNumber: `VSC-${communityId}-${memberId}-${member.revision}`,
       issuedOn: calendarDateIn(asOf, community.timeZone),
       issuingCommunity: { communityId, name: community.name },
       member: { memberId, name: profile?.name ?? null, idNumberMasked: profile?.idNumber ? maskIdNumber(profile.idNumber) : null },
       approvedHours: s.hoursTotal.toString(),
+      creditHours: hoursOf('credit'),
+      honourHours: hoursOf('honour'),
       level: s.level,
       records,
     };
+  }
+
+  // ── Activities, service requests, micro-wishes ──────────────────────────────────────────────────────
+
+  async activity(communityId: string, activityId: string): Promise<ActivityView | null> {
+    const entry = await this.activityEntry(communityId, activityId);
+    return entry ? activityView(entry) : null;
+  }
+
+  /** Everyone with a seat, waiting or checked in at an activity (for its organisers); null if unknown. */
+  async activityAttendees(communityId: string, activityId: string): Promise<AttendeeView[] | null> {
+    const entry = await this.activityEntry(communityId, activityId);
+    return entry ? attendeesOf(entry.state) : null;
+  }
+
+  /** Where one member stands with one activity; null if the activity is unknown. */
+  async activityAttendee(communityId: string, activityId: string, memberId: string): Promise<AttendeeView | null> {
+    const entry = await this.activityEntry(communityId, activityId);
+    return entry ? attendeeView(entry.state, memberId) : null;
+  }
+
+  /** Published activities that have not ended at `now` (with a seat free, when asked), in publishing order, a page at a time. */
+  async openActivities(communityId: string, now: Date, options: { withSeatsLeft?: boolean; afterSeq?: number; limit?: number } = {}): Promise<Page<ActivityView>> {
+    const filter = { statuses: ['published'], dueAfter: now.toISOString(), ...(options.withSeatsLeft ? { withSeatsLeft: true } : {}) };
+    return this.processPage('activity', communityId, filter, options, (row) => activityView(decodeActivity(row)));
+  }
+
+  /** Every activity in publishing order, by stage (published, cancelled, closing, closed, approving, approved), a page at a time. */
+  async activities(communityId: string, filter: { status?: string } = {}, options: { afterSeq?: number; limit?: number } = {}): Promise<Page<ActivityView>> {
+    return this.processPage('activity', communityId, filter.status ? { statuses: [filter.status] } : {}, options, (row) => activityView(decodeActivity(row)));
+  }
+
+  /** The activities a member signed up for or walked in to, and where they stand with each, in publishing order. */
+  async memberActivities(communityId: string, memberId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<Page<MemberActivityView>> {
+    const limit = clamp(options.limit ?? queryPageSize, 1, queryPageSize);
+    const rows = await this.projections.activityMembers(communityId, memberId, { limit, ...(options.afterSeq === undefined ? {} : { afterSeq: options.afterSeq }) });
+    const items: MemberActivityView[] = [];
+    for (const row of rows) {
+      const entry = await this.activityEntry(communityId, row.activityId);
+      if (entry) items.push({ activity: activityView(entry), attendance: attendeeView(entry.state, memberId) });
+    }
+    return { items, nextAfterSeq: rows.length === limit ? rows.at(-1)!.seq : null };
+  }
+
+  /**
+   * An organiser's queue at `now`: activities that started and are not closed, closed ones whose attendance
+   * awaits approval (of the organiser's own activities when `organiserId` is given), and open requests to dispatch.
+   * Each list holds at most `maxQueueRows`, oldest first.
+   */
+  async organiserQueue(communityId: string, now: Date, organiserId?: string): Promise<OrganiserQueue> {
+    const instant = now.toISOString();
+    const mine = (view: ActivityView) => organiserId === undefined || view.organisers.includes(organiserId);
+    const activities = async (filter: ProcessFilter) => {
+      const found: ActivityView[] = [];
+      for (let afterSeq: number | undefined; found.length < maxQueueRows; ) {
+        const rows = await this.projections.processes('activity', communityId, filter, { limit: queryPageSize, ...(afterSeq === undefined ? {} : { afterSeq }) });
+        found.push(...rows.map((row) => activityView(decodeActivity(row))).filter(mine));
+        if (rows.length < queryPageSize) break;
+        afterSeq = rows.at(-1)!.seq;
+      }
+      return found.slice(0, maxQueueRows);
+    };
+    const requests = await this.projections.processes('service-request', communityId, { statuses: ['open'], dueAfter: instant }, { limit: maxQueueRows });
+    return {
+      activitiesToClose: await activities({ statuses: ['published'], startsAtOrBefore: instant }),
+      activitiesToApprove: await activities({ statuses: ['closed'] }),
+      requestsToDispatch: requests.map((row) => serviceRequestView(decodeServiceRequest(row))),
+    };
+  }
+
+  async serviceRequest(communityId: string, requestId: string): Promise<ServiceRequestView | null> {
+    const row = await this.projections.process('service-request', communityId, requestId);
+    return row ? serviceRequestView(decodeServiceRequest(row)) : null;
+  }
+
+  /** Service requests in posting order, by status and/or party (requester or volunteer), a page at a time. */
+  async serviceRequests(communityId: string, filter: { status?: string; memberId?: string } = {}, options: { afterSeq?: number; limit?: number } = {}): Promise<Page<ServiceRequestView>> {
+    const where: ProcessFilter = { ...(filter.status ? { statuses: [filter.status] } : {}), ...(filter.memberId ? { party: filter.memberId } : {}) };
+    return this.processPage('service-request', communityId, where, options, (row) => serviceRequestView(decodeServiceRequest(row)));
+  }
+
+  /** Requests open for a volunteer to take at `now` (not lapsed), in posting order. */
+  async openServiceRequests(communityId: string, now: Date, options: { afterSeq?: number; limit?: number } = {}): Promise<Page<ServiceRequestView>> {
+    return this.processPage('service-request', communityId, { statuses: ['open'], dueAfter: now.toISOString() }, options, (row) => serviceRequestView(decodeServiceRequest(row)));
+  }
+
+  async wish(communityId: string, wishId: string): Promise<WishView | null> {
+    const row = await this.projections.process('wish', communityId, wishId);
+    return row ? wishView(decodeWish(row)) : null;
+  }
+
+  /** Micro-wishes in posting order, by status (`posted`: open for a claim), a page at a time. */
+  async wishes(communityId: string, filter: { status?: string } = {}, options: { afterSeq?: number; limit?: number } = {}): Promise<Page<WishView>> {
+    return this.processPage('wish', communityId, filter.status ? { statuses: [filter.status] } : {}, options, (row) => wishView(decodeWish(row)));
+  }
+
+  private async activityEntry(communityId: string, activityId: string) {
+    const row = await this.projections.process('activity', communityId, activityId);
+    return row ? decodeActivity(row) : null;
+  }
+
+  private async processPage<T>(
+    kind: ProcessKind,
+    communityId: string,
+    filter: ProcessFilter,
+    options: { afterSeq?: number; limit?: number },
+    view: (row: ProcessRow) => T,
+  ): Promise<Page<T>> {
+    const limit = clamp(options.limit ?? queryPageSize, 1, queryPageSize);
+    const rows = await this.projections.processes(kind, communityId, filter, { limit, ...(options.afterSeq === undefined ? {} : { afterSeq: options.afterSeq }) });
+    return { items: rows.map(view), nextAfterSeq: rows.length === limit ? rows.at(-1)!.seq : null };
   }
 
   // ── For the jobs ────────────────────────────────────────────────────────────────────────────────────
@@ -539,10 +716,25 @@ export class ReadModels {
     return [...found.values()].sort((a, b) => (a.transferId < b.transferId ? -1 : 1));
   }
 
+  /** Activities, requests or wishes in the middle of a phase not touched since `cutoff` (the recovery pass), a page at a time by seq. */
+  async unfinishedProcesses(kind: ProcessKind, communityId: string, cutoff: Date, page: { afterSeq?: number } = {}): Promise<Array<{ processId: string; seq: number }>> {
+    const rows = await this.projections.processes(kind, communityId, { statuses: unfinishedStatuses[kind], updatedAtOrBefore: cutoff.toISOString() }, { ...page, limit: queryPageSize });
+    return rows.map((row) => ({ processId: row.processId, seq: row.seq }));
+  }
+
+  /** Service requests nobody served whose expiry is at or before `asOf` (open or assigned), a page at a time by seq. */
+  async serviceRequestsPastExpiry(communityId: string, asOf: Date, page: { afterSeq?: number } = {}): Promise<Array<{ processId: string; seq: number }>> {
+    const rows = await this.projections.processes('service-request', communityId, { statuses: ['open', 'assigned'], dueAtOrBefore: asOf.toISOString() }, { ...page, limit: queryPageSize });
+    return rows.map((row) => ({ processId: row.processId, seq: row.seq }));
+  }
+
   private async recordEntries(communityId: string, filter: { memberId?: string; status?: string }): Promise<RecordEntry[]> {
     const rows = await this.projections.serviceRecords(communityId, filter, { limit: maxListRows });
     return rows.map(decodeRecord);
   }
 }
+
+/** "12.50" → 1250n (amounts print with exactly two places). */
+const hundredthsOf = (amount: string): bigint => BigInt(amount.replace('.', ''));
 
 const clamp = (value: number, min: number, max: number) => Math.min(Math.max(Math.trunc(value), min), max);

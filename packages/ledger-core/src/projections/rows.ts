@@ -6,18 +6,21 @@
  * its history: the records, closed holds, grants and transfers a decider remembers for idempotence live in
  * their own rows (records) or not at all, so an account row stays small however long the member's history.
  */
+import { type ActivityState, type Attendance, type AttendanceOutcome, seatsLeft } from '../activity/state.js';
 import type { CommunityState } from '../community/decider.js';
-import { InvariantViolation } from '../errors.js';
+import { invariant, InvariantViolation } from '../errors.js';
 import type { SealedProfile } from '../member/events.js';
 import type { Lot } from '../member/lots.js';
 import { freeOf } from '../member/lots.js';
-import { type Hold, holdKey, initialMemberState, type MemberState, type ServiceRecordState } from '../member/state.js';
+import { type Hold, holdKey, initialMemberState, type MemberState, type Presence, type ServiceRecordState } from '../member/state.js';
 import { Hours, Points } from '../money.js';
 import type { RedemptionState } from '../redemption/events.js';
 import type { RewardState } from '../reward/decider.js';
 import { initialRewardState } from '../reward/decider.js';
+import type { ServiceRequestState } from '../service-request/state.js';
 import type { TransferState } from '../transfer/events.js';
-import type { AccountRow, CommunityRow, ItemRow, RecordRow, RedemptionRow, TransferRow } from './port.js';
+import type { WishState } from '../wish/state.js';
+import type { AccountRow, CommunityRow, ItemRow, ProcessRow, RecordRow, RedemptionRow, TransferRow } from './port.js';
 
 // ── Amounts as whole hundredths, for aggregates a store adds up ───────────────────────────────────────
 
@@ -193,6 +196,8 @@ interface AccountPayload {
   sealedProfile: SealedProfile | null;
   pointsSpentTotal: string;
   statementLines: number;
+  /** Presences at activities still open (a check-out or closing ends them); ended ones are history, not kept. */
+  openPresences?: Array<[string, Presence]>;
 }
 
 /** Earliest expiry among lots that still have free points (held points never expire). */
@@ -225,6 +230,7 @@ export function encodeAccount(entry: AccountEntry): AccountRow {
     sealedProfile: entry.sealedProfile,
     pointsSpentTotal: entry.pointsSpentTotal.toString(),
     statementLines: entry.statementLines,
+    openPresences: [...s.presences].filter(([, presence]) => presence.endedAt === null),
   };
   return {
     communityId: entry.communityId,
@@ -267,6 +273,7 @@ export function decodeAccount(row: AccountRow): AccountEntry {
     };
     state.lots.set(lot.lotId, decoded);
   }
+  for (const [activityId, presence] of p.openPresences ?? []) state.presences.set(activityId, { ...presence });
   for (const hold of p.openHolds) {
     const purpose = hold.purpose ?? 'redemption';
     state.openHolds.set(holdKey(purpose, hold.holdId), { ...hold, purpose, points: Points.of(hold.points) });
@@ -415,4 +422,120 @@ export function encodeTransfer(entry: TransferEntry): TransferRow {
 export function decodeTransfer(row: TransferRow): TransferEntry {
   const p = parse<TransferPayload>(row.payload, `transfer ${row.communityId}/${row.transferId}`);
   return { communityId: row.communityId, seq: row.seq, state: p.state, requestedAt: p.requestedAt, updatedAt: row.updatedAt };
+}
+
+// ── Activities, service requests, micro-wishes ────────────────────────────────────────────────────────
+
+/** A process as the fold works on it: the state its own `evolve` folds, with when it began and last changed. */
+export interface ProcessEntry<S> {
+  readonly communityId: string;
+  readonly seq: number;
+  state: S;
+  /** When its first event was recorded (published, posted). */
+  readonly beganAt: string;
+  updatedAt: string;
+}
+
+interface ActivityPayload extends Omit<ActivityState, 'seats' | 'attendance' | 'outcomes' | 'approvals' | 'kioskSecret'> {
+  seats: Array<[string, { at: string; walkIn: boolean }]>;
+  attendance: Array<[string, Attendance]>;
+  outcomes: Array<[string, AttendanceOutcome]>;
+  approvals: Array<[string, 'approved' | 'left-pending']>;
+  beganAt: string;
+}
+
+/** Where an activity stands, approval included (the row's `status`). */
+export type ActivityStage = Exclude<ActivityState['status'], 'none'> | 'approving' | 'approved';
+
+/** The stage of a published activity (one never published has none: its row does not exist). */
+export function activityStage(state: ActivityState): ActivityStage {
+  invariant(state.status !== 'none', () => `activity ${state.activityId || '(unnamed)'} has no stage: it was never published`);
+  if (state.status !== 'closed') return state.status;
+  return state.approval === 'approving' ? 'approving' : state.approval === 'finished' ? 'approved' : 'closed';
+}
+
+export function encodeActivity(entry: ProcessEntry<ActivityState>): ProcessRow {
+  // The kiosk's sealed secret stays in the event: no read needs it, and a row is no place to copy it to.
+  const { seats, attendance, outcomes, approvals, kioskSecret: _secret, ...rest } = entry.state;
+  const payload: ActivityPayload = { ...rest, seats: [...seats], attendance: [...attendance], outcomes: [...outcomes], approvals: [...approvals], beganAt: entry.beganAt };
+  const s = entry.state;
+  return {
+    communityId: entry.communityId,
+    kind: 'activity',
+    processId: s.activityId,
+    seq: entry.seq,
+    status: activityStage(s),
+    memberId: '',
+    assigneeId: null,
+    startsAt: s.startsAt,
+    dueAt: s.endsAt,
+    seatsLeft: seatsLeft(s),
+    updatedAt: entry.updatedAt,
+    payload: JSON.stringify(payload),
+  };
+}
+
+export function decodeActivity(row: ProcessRow): ProcessEntry<ActivityState> {
+  const { beganAt, ...p } = parse<ActivityPayload>(row.payload, `activity ${row.communityId}/${row.processId}`);
+  const state: ActivityState = {
+    ...p,
+    kioskSecret: null,
+    seats: new Map(p.seats),
+    attendance: new Map(p.attendance),
+    outcomes: new Map(p.outcomes),
+    approvals: new Map(p.approvals),
+  };
+  return { communityId: row.communityId, seq: row.seq, state, beganAt, updatedAt: row.updatedAt };
+}
+
+interface ProcessPayload<S> {
+  state: S;
+  beganAt: string;
+}
+
+export function encodeServiceRequest(entry: ProcessEntry<ServiceRequestState>): ProcessRow {
+  const s = entry.state;
+  return {
+    communityId: entry.communityId,
+    kind: 'service-request',
+    processId: s.requestId,
+    seq: entry.seq,
+    status: s.status,
+    memberId: s.requesterId,
+    assigneeId: s.volunteerId,
+    startsAt: s.wantedAt,
+    dueAt: s.expiresAt,
+    seatsLeft: 0,
+    updatedAt: entry.updatedAt,
+    payload: JSON.stringify({ state: s, beganAt: entry.beganAt } satisfies ProcessPayload<ServiceRequestState>),
+  };
+}
+
+export function decodeServiceRequest(row: ProcessRow): ProcessEntry<ServiceRequestState> {
+  const p = parse<ProcessPayload<ServiceRequestState>>(row.payload, `service request ${row.communityId}/${row.processId}`);
+  return { communityId: row.communityId, seq: row.seq, state: p.state, beganAt: p.beganAt, updatedAt: row.updatedAt };
+}
+
+export function encodeWish(entry: ProcessEntry<WishState>): ProcessRow {
+  const s = entry.state;
+  const payload: ProcessPayload<WishState> = { state: s, beganAt: entry.beganAt };
+  return {
+    communityId: entry.communityId,
+    kind: 'wish',
+    processId: s.wishId,
+    seq: entry.seq,
+    status: s.status,
+    memberId: s.beneficiaryId,
+    assigneeId: s.claimantId,
+    startsAt: entry.beganAt,
+    dueAt: '',
+    seatsLeft: 0,
+    updatedAt: entry.updatedAt,
+    payload: JSON.stringify(payload),
+  };
+}
+
+export function decodeWish(row: ProcessRow): ProcessEntry<WishState> {
+  const p = parse<ProcessPayload<WishState>>(row.payload, `wish ${row.communityId}/${row.processId}`);
+  return { communityId: row.communityId, seq: row.seq, state: p.state, beganAt: p.beganAt, updatedAt: row.updatedAt };
 }

@@ -207,6 +207,19 @@ export interface CommunityReport {
   };
   readonly activeMembers: number;
   readonly redemptionsByItem: Record<string, number>;
+  /** Activities closed in the period (by the day they started) and the attendances they turned into records. */
+  readonly activitiesHeld: number;
+  readonly volunteerTurns: number;
+  /** Service requests confirmed (评单) in the period. */
+  readonly requestsFulfilled: number;
+  /** Each volunteer rated in the period: how many ratings, their average to two places; by volunteer id. */
+  readonly ratings: Array<{ readonly volunteerId: string; readonly ratings: number; readonly averageRating: string }>;
+}
+
+/** sum / count to two places, half up, in integers: "4.67" for 14 / 3. */
+export function averageOf(sum: number, count: number): string {
+  const hundredths = Math.floor((sum * 200 + count) / (2 * count));
+  return fromHundredths(BigInt(hundredths));
 }
 
 export function communityReport(
@@ -235,6 +248,10 @@ export function communityReport(
     },
     activeMembers: totals.activeMembers,
     redemptionsByItem: Object.fromEntries(totals.redemptionsByItem),
+    activitiesHeld: totals.activitiesHeld,
+    volunteerTurns: totals.turns,
+    requestsFulfilled: totals.requestsFulfilled,
+    ratings: [...totals.ratings].map(([volunteerId, r]) => ({ volunteerId, ratings: r.ratings, averageRating: averageOf(r.ratingSum, r.ratings) })),
   };
 }
 

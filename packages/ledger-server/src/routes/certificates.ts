@@ -4,7 +4,7 @@
  * certificate's data comes from the read models, as for the authenticated certificate routes.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type AccountEntry, eventRegistry, evolveMember, initialMemberState, type MemberEvent, maskIdNumber, streamNames } from '@volunteer-ledger/core';
+import { type AccountEntry, eventRegistry, Hours, evolveMember, initialMemberState, type MemberEvent, maskIdNumber, streamNames } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import { canReadAccount } from '../access.js';
 import { pageSecurityPolicy, refusalPage, type VerifiedCertificate, verifiedPage } from '../certificate-pages.js';
@@ -128,7 +128,9 @@ export function certificateRoutes(app: App, deps: RouteDeps): void {
     const [community, model] = await Promise.all([models.community(identity.communityId), models.member(identity.communityId, identity.memberId)]);
     if (!community || !model) return null;
     const profile = model.sealedProfile && !model.state.profileErased ? await ledger.vault.open(identity.communityId, identity.memberId, model.sealedProfile) : null;
-    const dates = [...state.records.values()].filter((r) => r.status === 'approved').map((r) => r.serviceDate).sort();
+    const approved = [...state.records.values()].filter((r) => r.status === 'approved');
+    const dates = approved.map((r) => r.serviceDate).sort();
+    const hoursOf = (checkedIn: boolean) => Hours.sum(approved.filter((r) => (r.kind === 'checked-in') === checkedIn).map((r) => r.hoursApproved)).toString();
     return {
       certificateNumber: number,
       issuedOn: identity.issuedOn,
@@ -137,6 +139,8 @@ export function certificateRoutes(app: App, deps: RouteDeps): void {
       idNumberMasked: profile?.idNumber ? maskIdNumber(profile.idNumber) : null,
       profileErased: model.state.profileErased,
       approvedHours: state.hoursTotal.toString(),
+      creditHours: hoursOf(true),
+      honourHours: hoursOf(false),
       approvedRecords: dates.length,
       firstServiceDate: dates[0] ?? null,
       lastServiceDate: dates.at(-1) ?? null,

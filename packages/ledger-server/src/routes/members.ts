@@ -87,7 +87,7 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       tags: [tag],
       summary: 'Statement: balance movements with running balance, newest first, cursor-paged',
       description:
-        'Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 2.00 小时，审核通过（每小时 10 积分）"), ' +
+        'Each line says in Chinese what happened (`description`, with category and item names, e.g. "助老服务 荣誉时长 2.00 小时，审核通过（每小时 10 积分）"), ' +
         'with the same line in English in `descriptionEn`. Newest first unless `order=oldest`; pass `nextCursor` back as `cursor`, with the same order, for the next page.',
       security,
       request: {

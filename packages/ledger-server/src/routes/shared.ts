@@ -48,6 +48,14 @@ export const memberParams = z.object({ communityId: idSchema, memberId: idSchema
 export const recordParams = z.object({ communityId: idSchema, memberId: idSchema, recordId: idSchema });
 export const itemParams = z.object({ communityId: idSchema, itemId: idSchema });
 export const redemptionParams = z.object({ communityId: idSchema, redemptionId: idSchema });
+export const activityParams = z.object({ communityId: idSchema, activityId: idSchema });
+export const requestParams = z.object({ communityId: idSchema, requestId: idSchema });
+export const wishParams = z.object({ communityId: idSchema, wishId: idSchema });
+/** A page of a list in the order things began: `after` is the previous page's `nextAfter`. */
+export const pageQuery = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 /** A calendar period for reports, in the community's time zone. */
 export const periodQuery = z.object({
   from: z.string().regex(calendarDatePattern, 'a date like 2026-01-01'),
@@ -126,7 +134,7 @@ export const commandHeaders = z.object({
 
 export const security = [{ bearer: [] }];
 
-type UrlField = 'communityId' | 'memberId' | 'recordId' | 'categoryId' | 'itemId' | 'redemptionId';
+type UrlField = 'communityId' | 'memberId' | 'recordId' | 'categoryId' | 'itemId' | 'redemptionId' | 'activityId' | 'requestId' | 'wishId';
 
 export interface CommandEndpoint<T extends HttpCommandType> {
   readonly type: T;
