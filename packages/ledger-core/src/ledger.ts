@@ -36,6 +36,9 @@ import { activityKind, communityKind, memberKind, redemptionKind, rewardKind, se
 import { type Clock, systemClock } from './time.js';
 import type { TransferState } from './transfer/state.js';
 import { transferCommandSchemas } from './transfer/commands.js';
+import { activityCommandSchemas } from './activity/commands.js';
+import { serviceRequestCommandSchemas } from './service-request/commands.js';
+import { wishCommandSchemas } from './wish/commands.js';
 import { transferWorkflow } from './transfer/workflow.js';
 import { type ProfileVault, WebCryptoVault } from './vault.js';
 import type { Workflow } from './workflow.js';
@@ -136,10 +139,12 @@ export class Ledger implements CommandRuntime {
       ...(options.expectedRevision === undefined ? {} : { expectedRevision: options.expectedRevision }),
     };
     if (options.idempotencyKey === undefined) {
+      // The ledger's own jobs are told what they did now, never what an identical run did before.
+      if (options.actor.role === 'system') return spec.handle(command, this, context);
       // No key: the command's fingerprint lets a repeat of it be answered as the first was (pipeline/repeats.ts).
       const fingerprint = commandFingerprint(command, options.actor.id);
       const unkeyed = { ...context, fingerprint };
-      if (!processCommandTypes.has(command.type)) {
+      if (!multiStreamCommandTypes.has(command.type)) {
         const result = await this.samePersonalData(command, await spec.handle(command, this, unkeyed));
         // The same ids with other personal data is not a repeat: it is refused as what it is.
         return !result.ok && result.error.code === 'idempotency-key-reused' ? err(alreadyExists('member', (command as { memberId: string }).memberId)) : result;
@@ -344,3 +349,11 @@ const carryOn: RunOptions = { fromCaller: false };
 
 /** Commands that run a workflow (their outcome spans streams). */
 const processCommandTypes = new Set<string>([...Object.keys(redemptionCommandSchemas), ...Object.keys(transferCommandSchemas)]);
+
+/** Commands whose answer may gather several streams (a workflow's phases): a repeat is answered from a kept record. */
+const multiStreamCommandTypes = new Set<string>([
+  ...processCommandTypes,
+  ...Object.keys(activityCommandSchemas),
+  ...Object.keys(serviceRequestCommandSchemas),
+  ...Object.keys(wishCommandSchemas),
+]);

@@ -67,6 +67,20 @@ describe('a repeated command without a key', () => {
     expect(again.revision).toBeGreaterThan(first.revision as number);
   });
 
+  it('signing up again after withdrawing signs up again; the same sign-up sent twice is answered as the first', async () => {
+    const t = await createTestLedger();
+    const m1: Actor = { id: 'm1', role: 'member', communityId: 'c1' };
+    mustOk(await t.execute({ type: 'PublishActivity', communityId: 'c1', activityId: 'a1', title: '健康义诊', category: 'public-health', startsAt: '2026-03-05T01:00:00.000Z', endsAt: '2026-03-05T03:00:00.000Z', place: '社区活动室', capacity: 5 }));
+    const signUp = { type: 'SignUpForActivity', communityId: 'c1', activityId: 'a1', memberId: 'm1' } as const;
+    const first = mustOk(await t.execute(signUp, m1));
+    expect({ ...mustOk(await t.execute(signUp, m1)), replayed: false }).toEqual(first);
+    mustOk(await t.execute({ type: 'WithdrawFromActivity', communityId: 'c1', activityId: 'a1', memberId: 'm1' }, m1));
+    const again = mustOk(await t.execute(signUp, m1));
+    expect(again.replayed).toBe(false);
+    expect(again.events.length).toBeGreaterThan(0);
+    expect((await t.ledger.fresh.activity('c1', 'a1')).seats.has('m1')).toBe(true);
+  });
+
   it("leaves the workflow's steps without the caller's fingerprint", async () => {
     const t = await createTestLedger();
     mustOk(await t.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'm1', grantId: 'g1', points: '30.00', reason: 'seed' }, t.admin));

@@ -8,14 +8,17 @@
  * it did itself. So every command's events carry its fingerprint, and a refused command whose fingerprint is
  * on its stream gets the answer of the one that wrote it:
  *
- * - single-stream commands: the events of the same command, found on the stream (nothing stored besides);
- * - processes (redemptions, transfers), whose answer spans streams: the first answer kept as an idempotency
- *   record under the fingerprint, written without an fsync of its own (lost in a crash, the repeat is still
- *   answered by the process, with the same status, from its own stream).
+ * - a single-stream command that is refused, or finds nothing left to do: the events of the same command,
+ *   found on the stream (nothing stored besides);
+ * - processes (redemptions, transfers, activities, requests, wishes), whose answer spans streams: each answer
+ *   that did something is kept as an idempotency record under the fingerprint, written without an fsync of its
+ *   own (lost in a crash, the repeat is still answered by the process, with the same status, from its own
+ *   stream), and given back when the same command is refused or finds nothing left to do.
  *
  * A command that is accepted again is a new action and is done again (a second restock, a policy published
- * twice): only a key makes those once-only. A first attempt that was refused leaves nothing, so its repeat is
- * decided afresh (rule 11).
+ * twice, a member signing up again after withdrawing): only a key makes those once-only. A first attempt that
+ * was refused leaves nothing, so its repeat is decided afresh (rule 11). The ledger's own jobs (the system
+ * actor) carry no fingerprint: they are told what they did now, never what they did before.
  */
 import type { Command } from '../commands.js';
 import { maxRepeatLookbackEvents } from '../limits.js';
@@ -83,15 +86,9 @@ export class ProcessAnswers {
 
   async once(communityId: string, fingerprint: string, run: () => Promise<ExecuteResult>): Promise<ExecuteResult> {
     const key = `${communityId}:repeat:${fingerprint}`;
-    const kept = await this.records.get(key);
-    const now = this.clock.now();
-    if (kept && kept.status === 'completed' && kept.requestHash === fingerprint && kept.expiresAt > now.toISOString()) {
-      const stored = kept.outcome as unknown as ExecuteResult;
-      if (stored.ok) return ok({ ...stored.value, replayed: true });
-    }
     const result = await run();
-    // Only an accepted first answer is kept: a refusal is decided afresh when asked again (rule 11).
     if (result.ok && !result.value.replayed && result.value.events.length > 0) {
+      // Done now: this is the answer a repeat gets (a later identical command that is done again replaces it).
       const at = this.clock.now();
       await this.records.put(
         {
@@ -104,6 +101,13 @@ export class ProcessAnswers {
         },
         { durability: 'deferred' },
       );
+      return result;
+    }
+    // Refused, or nothing left to do: if this very command was done before, its answer then is the answer now.
+    const kept = await this.records.get(key);
+    if (kept && kept.status === 'completed' && kept.requestHash === fingerprint && kept.expiresAt > this.clock.now().toISOString()) {
+      const stored = kept.outcome as unknown as ExecuteResult;
+      if (stored.ok) return ok({ ...stored.value, replayed: true });
     }
     return result;
   }

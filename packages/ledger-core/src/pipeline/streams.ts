@@ -234,7 +234,11 @@ export class Streams {
         const earlier = options.recognizeKey && options.fingerprint ? await earlierAnswer(this.options.store, streamName, revision, options.fingerprint) : null;
         return earlier ? ok(earlier) : decision;
       }
-      if (decision.value.length === 0) return ok(unchanged(streamName, revision));
+      if (decision.value.length === 0) {
+        // Nothing to do because the same command did it before (sent again without a key): its answer.
+        const earlier = options.recognizeKey && options.fingerprint ? await earlierAnswer(this.options.store, streamName, revision, options.fingerprint) : null;
+        return ok(earlier ?? unchanged(streamName, revision));
+      }
       const appended = await this.append(streamName, entry, kind, decision.value, options);
       if (appended !== 'conflict') return ok(appended);
       if (options.expectedRevision !== undefined) {
