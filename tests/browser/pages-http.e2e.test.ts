@@ -34,6 +34,39 @@ async function residentOf(memberId: string): Promise<{ client: FormClient; csrf:
 const accountOf = async (memberId: string) => (await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/members/${memberId}`)).body as { available: string; held: string };
 const heldOf = async (memberId: string) => (await accountOf(memberId)).held;
 
+describe('activities on the resident page', () => {
+  it('a resident signs up, the next one waits, and moves up when the first withdraws — through the same commands as the API', async () => {
+    const day = 86_400_000;
+    const startsAt = new Date(Math.ceil((Date.now() + 2 * day) / 3_600_000) * 3_600_000);
+    const published = await client(service.url, service.adminKey)('POST', `/v1/communities/${communityId}/activities`, {
+      activityId: 'page-health-check',
+      title: '健康义诊',
+      category: 'elder-care',
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 2 * 3_600_000).toISOString(),
+      place: '社区活动室',
+      capacity: 1,
+    });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    const first = await residentOf('liu-yang');
+    const second = await residentOf('chen-jie');
+    expect(first.page).toContain('健康义诊');
+    expect(first.page).toContain('还有 1 个名额');
+    const signUp = (r: { client: FormClient; csrf: string }) => r.client.post('/app/activities/page-health-check/sign-up', { _csrf: r.csrf, _once: crypto.randomUUID() });
+    expect((await signUp(first)).location).toBe('/app?done=signed-up');
+    expect((await signUp(second)).location).toBe('/app?done=signed-up');
+    expect((await first.client.get('/app')).text).toContain('data-testid="my-seat"');
+    expect((await second.client.get('/app')).text).toMatch(/data-testid="my-wait">您在候补名单第 (<!-- -->)?1(<!-- -->)? 位/);
+    // Without the page's token nothing happens.
+    expect((await first.client.post('/app/activities/page-health-check/withdraw', {})).status).toBe(403);
+    const withdrawn = await first.client.post('/app/activities/page-health-check/withdraw', { _csrf: first.csrf, _once: crypto.randomUUID() });
+    expect(withdrawn.location).toBe('/app?done=withdrawn');
+    expect((await second.client.get('/app')).text).toContain('data-testid="my-seat"');
+    const activity = await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/activities/page-health-check`);
+    expect(activity.body).toMatchObject({ seatsTaken: 1, waitListLength: 0 });
+  });
+});
+
 describe('sign-in cards', () => {
   it('a card signs its member in once, with a cookie scripts cannot read', async () => {
     const link = await makeCard(organiser, 'li-wei');

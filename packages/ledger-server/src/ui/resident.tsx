@@ -5,7 +5,7 @@
  * the policy allows, and the certificate to print. Signed in by a printed card (a one-time link) or by an
  * embedding app's JWT; every action is a ledger command with the member's own actor.
  */
-import { type AccountView, type Actor, accountView, currentPolicy, type CatalogueItemView, type CommunityState, type RedemptionView, type StatementEntry } from '@volunteer-ledger/core';
+import { type AccountView, type Actor, type ActivityView, accountView, currentPolicy, type CatalogueItemView, type CommunityState, type MemberActivityView, type RedemptionView, type StatementEntry } from '@volunteer-ledger/core';
 import type { Context, Hono } from 'hono';
 import { canReadAccount } from '../access.js';
 import type { Principal } from '../auth.js';
@@ -17,6 +17,8 @@ import { checkCsrf, checkOrigin, clearSessionCookie, field, newId, onceKey, read
 
 /** How far ahead the page warns of expiring points. */
 export const expiryWarningDays = 30;
+/** Activities listed on the page (open ones, and the member's own). */
+export const activitiesShown = 20;
 /** Statement lines shown on the page (the API pages through the rest). */
 export const statementLinesShown = 20;
 
@@ -61,6 +63,8 @@ const doneMessages: Record<string, string> = {
   cancelled: '兑换已取消，预留的积分已退回。',
   given: '积分已转赠。',
   donated: '感谢您向爱心积分池捐赠积分！',
+  'signed-up': '报名成功。名额已满时会排在候补名单上，有空位时按顺序递补。',
+  withdrawn: '已取消报名。',
 };
 const errorMessages: Record<string, string> = {
   'insufficient-points': '可用积分不够，未能完成。',
@@ -163,7 +167,12 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
     const now = ledger.clock.now();
     const cursor = c.req.query('before');
     const statement = await models.statement(who.communityId, who.memberId, { order: 'newest', limit: statementLinesShown, ...(cursor ? { cursor } : {}) });
-    const [items, redemptions] = await Promise.all([models.catalogue(who.communityId), models.redemptions(who.communityId, { memberId: who.memberId })]);
+    const [items, redemptions, openActivities, mine] = await Promise.all([
+      models.catalogue(who.communityId),
+      models.redemptions(who.communityId, { memberId: who.memberId }),
+      models.openActivities(who.communityId, now, { limit: activitiesShown }),
+      models.memberActivities(who.communityId, who.memberId, { limit: activitiesShown }),
+    ]);
     const profile = model.sealedProfile && !model.state.profileErased ? await ledger.vault.open(who.communityId, who.memberId, model.sealedProfile) : null;
     const done = c.req.query('done');
     const error = c.req.query('error');
@@ -178,6 +187,8 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
         paged={cursor !== undefined}
         items={items}
         redemptions={redemptions}
+        activities={openActivities.items}
+        myActivities={mine.items}
         csrf={who.csrf}
         now={now}
         flash={done && doneMessages[done] ? { ok: true, text: doneMessages[done]! } : error ? { ok: false, text: errorMessage(error) } : null}
@@ -199,6 +210,19 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
       onceKey(form),
     );
     return back(c, result.ok ? { ok: true, done: 'redeemed' } : { ok: false, code: result.error.code });
+  });
+
+  // Activities: sign up (a seat, or the wait list when full) and withdraw, through the same commands as the API.
+  app.post('/app/activities/:activityId/sign-up', async (c) => {
+    const { who, form } = await poster(c);
+    const result = await runCommand(deps, who.actor, { type: 'SignUpForActivity', communityId: who.communityId, activityId: c.req.param('activityId'), memberId: who.memberId }, onceKey(form));
+    return back(c, result.ok ? { ok: true, done: 'signed-up' } : { ok: false, code: result.error.code });
+  });
+
+  app.post('/app/activities/:activityId/withdraw', async (c) => {
+    const { who, form } = await poster(c);
+    const result = await runCommand(deps, who.actor, { type: 'WithdrawFromActivity', communityId: who.communityId, activityId: c.req.param('activityId'), memberId: who.memberId }, onceKey(form));
+    return back(c, result.ok ? { ok: true, done: 'withdrawn' } : { ok: false, code: result.error.code });
   });
 
   app.post('/app/redemptions/:redemptionId/cancel', async (c) => {
@@ -274,6 +298,8 @@ function ResidentPage(props: {
   paged: boolean;
   items: readonly CatalogueItemView[];
   redemptions: readonly RedemptionView[];
+  activities: readonly ActivityView[];
+  myActivities: readonly MemberActivityView[];
   csrf: string | null;
   now: Date;
   flash: { ok: boolean; text: string } | null;
@@ -384,7 +410,7 @@ function ResidentPage(props: {
 
       {keys && policy.transfers.allowed ? <Giving keys={keys} recipients={policy.transfers.recipients} dailyLimit={policy.transfers.dailyLimit} /> : null}
 
-      {/* ── Activities and service requests (issue 8, routes/activities.ts): sign-up and 点单 sections go here once their routes land. ── */}
+      <Activities activities={props.activities} mine={props.myActivities} keys={keys} timeZone={tz} />
 
       <section aria-labelledby="certificate">
         <h2 id="certificate">志愿服务证明</h2>
@@ -505,6 +531,62 @@ function Giving(props: { keys: unknown; recipients: 'anyone' | 'family' | 'pool'
           <button type="submit">捐赠</button>
         </p>
       </form>
+    </section>
+  );
+}
+
+/** Open activities a resident may join, and where they stand with each (seat, wait list, attended). */
+function Activities(props: { activities: readonly ActivityView[]; mine: readonly MemberActivityView[]; keys: unknown; timeZone: string }) {
+  const standing = new Map(props.mine.map((m) => [m.activity.activityId, m.attendance]));
+  const listed = new Set(props.activities.map((a) => a.activityId));
+  const past = props.mine.filter((m) => !listed.has(m.activity.activityId) && m.attendance.signUp !== 'none');
+  return (
+    <section aria-labelledby="activities">
+      <h2 id="activities">志愿活动</h2>
+      {props.activities.length === 0 ? <p>目前没有可以报名的活动。</p> : null}
+      {props.activities.map((a) => {
+        const me = standing.get(a.activityId);
+        const signedUp = me !== undefined && me.signUp !== 'none';
+        return (
+          <div class="card" data-testid="activity">
+            <strong>{a.title}</strong>
+            <p>
+              {dateTimeIn(a.startsAt, props.timeZone)} 至 {dateTimeIn(a.endsAt, props.timeZone).slice(11)} · {a.place}
+            </p>
+            <p>{a.seatsLeft > 0 ? `还有 ${a.seatsLeft} 个名额` : `名额已满，候补 ${a.waitListLength} 人`}</p>
+            {me?.signUp === 'seat' ? <p data-testid="my-seat">您已报名。</p> : null}
+            {me?.signUp === 'wait-list' ? <p data-testid="my-wait">您在候补名单第 {me.waitListPosition} 位。</p> : null}
+            {props.keys && a.status === 'published' ? (
+              signedUp ? (
+                <form method="post" action={`/app/activities/${encodeURIComponent(a.activityId)}/withdraw`} data-confirm={`确定取消报名「${a.title}」吗？`}>
+                  {props.keys}
+                  <button class="danger" type="submit" aria-label={`取消报名 ${a.title}`}>
+                    取消报名
+                  </button>
+                </form>
+              ) : (
+                <form method="post" action={`/app/activities/${encodeURIComponent(a.activityId)}/sign-up`}>
+                  {props.keys}
+                  <button type="submit" aria-label={`报名 ${a.title}`}>
+                    {a.seatsLeft > 0 ? '报名' : '排候补'}
+                  </button>
+                </form>
+              )
+            ) : null}
+          </div>
+        );
+      })}
+      {past.length > 0 ? (
+        <>
+          <h3>我参加过的活动</h3>
+          {past.map((m) => (
+            <p>
+              {m.activity.title}（{dateIn(m.activity.startsAt, props.timeZone)}）
+              {m.attendance.outcome?.kind === 'recorded' ? ` · 记录服务 ${m.attendance.outcome.hours} 小时` : ''}
+            </p>
+          ))}
+        </>
+      ) : null}
     </section>
   );
 }

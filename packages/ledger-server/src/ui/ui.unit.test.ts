@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dateIn, dateTimeIn } from './format.js';
 import { monthsOf, toCsv } from './reports.js';
 import { InMemoryKeyRecordStore } from '@volunteer-ledger/core';
 import { KeyRecordSessionStore } from './key-record-sessions.js';
@@ -83,6 +84,14 @@ describe.each(implementations)('sign-in cards and sessions: $name', ({ pair, one
       { numRuns: 50 },
     );
     await store.close();
+  });
+});
+
+describe('dates on the pages', () => {
+  it('just after midnight in Shanghai reads 00:55, never 24:55', () => {
+    expect(dateTimeIn('2026-11-30T16:55:00.000Z', 'Asia/Shanghai')).toBe('2026-12-01 00:55');
+    expect(dateTimeIn('2026-12-01T15:59:00.000Z', 'Asia/Shanghai')).toBe('2026-12-01 23:59');
+    expect(dateIn('2026-11-30T16:00:00.000Z', 'Asia/Shanghai')).toBe('2026-12-01');
   });
 });
 
