@@ -127,11 +127,13 @@ abstract class FixedAmount<Self extends FixedAmount<Self>> {
   protected constructor(readonly hundredths: number) {}
   protected abstract make(hundredths: number, operation: string): Self;
 
+  // Adding or taking away nothing gives this very amount (amounts are immutable): a fold settles a zero
+  // deficit and adds zero-point lots often, and each new object is work for the garbage collector.
   plus(other: Self): Self {
-    return this.make(this.hundredths + other.hundredths, 'plus');
+    return other.hundredths === 0 ? (this as unknown as Self) : this.make(this.hundredths + other.hundredths, 'plus');
   }
   minus(other: Self): Self {
-    return this.make(this.hundredths - other.hundredths, 'minus');
+    return other.hundredths === 0 ? (this as unknown as Self) : this.make(this.hundredths - other.hundredths, 'minus');
   }
   negated(): Self {
     return this.make(-this.hundredths, 'negated');
@@ -193,7 +195,8 @@ export class Points extends FixedAmount<Points> {
   static readonly zero = new Points(0);
 
   static of(text: string): Points {
-    return new Points(parseHundredths(text, 'points'));
+    const hundredths = parseHundredths(text, 'points');
+    return hundredths === 0 ? Points.zero : new Points(hundredths);
   }
   /** From integer hundredths (a stored snapshot); range-checked like every result. */
   static fromHundredths(hundredths: number): Points {
@@ -216,7 +219,8 @@ export class Hours extends FixedAmount<Hours> {
   static readonly zero = new Hours(0);
 
   static of(text: string): Hours {
-    return new Hours(parseHundredths(text, 'hours'));
+    const hundredths = parseHundredths(text, 'hours');
+    return hundredths === 0 ? Hours.zero : new Hours(hundredths);
   }
   /** From integer hundredths (a stored snapshot); range-checked like every result. */
   static fromHundredths(hundredths: number): Hours {

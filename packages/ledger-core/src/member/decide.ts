@@ -139,7 +139,7 @@ function recordCheckedInHours(command: Command<'RecordCheckedInHours'>, state: M
   if (timesError) return err(timesError);
   const hours = Hours.fromMilliseconds(checkedOut.getTime() - checkedIn.getTime());
   const recordedForThemselves = context.actor.id === state.memberId && context.actor.role !== 'system';
-  return recordMeasured(state, { recordId: command.recordId, category: command.category, activityId: command.activityId ?? null, checkedIn, checkedOut, hours }, recordedForThemselves, context);
+  return recordMeasured(state, { recordId: command.recordId, category: command.category, activityId: command.activityId ?? null, checkedIn, checkedOut, checkedInAt: command.checkedInAt, checkedOutAt: command.checkedOutAt, hours }, recordedForThemselves, context);
 }
 
 function checkedTimesError(checkedIn: Date, checkedOut: Date, context: MemberDecisionContext): DomainError | null {
@@ -158,6 +158,9 @@ interface Measured {
   readonly activityId: string | null;
   readonly checkedIn: Date;
   readonly checkedOut: Date;
+  /** The same instants as canonical text (as the command's parser wrote them), so no Date is formatted again. */
+  readonly checkedInAt: string;
+  readonly checkedOutAt: string;
   readonly hours: Hours;
 }
 
@@ -179,8 +182,8 @@ function recordMeasured(state: MemberState, m: Measured, forThemselves: boolean,
       activityId: m.activityId,
       serviceDate: calendarDateIn(m.checkedIn, context.community.timeZone),
       hours: m.hours.toString(),
-      checkedInAt: m.checkedIn.toISOString(),
-      checkedOutAt: m.checkedOut.toISOString(),
+      checkedInAt: m.checkedInAt,
+      checkedOutAt: m.checkedOutAt,
       activityHours: null,
       recordedBy: context.actor.id,
     },
@@ -768,7 +771,16 @@ function recordAttendance(command: Command<'RecordAttendance'>, state: MemberSta
   const forThemselves = command.selfMarked || (context.actor.id === state.memberId && context.actor.role !== 'system');
   const recorded = recordMeasured(
     state,
-    { recordId: command.recordId, category: command.category, activityId: command.activityId, checkedIn, checkedOut, hours: Hours.of(command.hours) },
+    {
+      recordId: command.recordId,
+      category: command.category,
+      activityId: command.activityId,
+      checkedIn,
+      checkedOut,
+      checkedInAt: command.checkedInAt,
+      checkedOutAt: command.checkedOutAt,
+      hours: Hours.of(command.hours),
+    },
     forThemselves,
     context,
   );

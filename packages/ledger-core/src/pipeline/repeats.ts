@@ -95,7 +95,9 @@ export class ProcessAnswers {
           key,
           requestHash: fingerprint,
           status: 'completed',
-          outcome: JSON.parse(JSON.stringify(result)) as JsonValue,
+          // Kept as it is, not deep-copied: an outcome is plain JSON data (stores that persist it serialise it), and
+          // copying a redemption's answer through JSON text was ~8% of a mixed workload's CPU (bench peers).
+          outcome: result as unknown as JsonValue,
           createdAt: at.toISOString(),
           expiresAt: new Date(at.getTime() + this.retentionMs).toISOString(),
         },

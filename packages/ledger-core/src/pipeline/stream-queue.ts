@@ -30,6 +30,9 @@ export const defaultStreamQueueLimits: StreamQueueLimits = {
 export const busy = (what: string): DomainError =>
   domainError('busy', `${what}; nothing was done — retry in ${busyRetryAfterSeconds} s`, { retryAfterSeconds: busyRetryAfterSeconds });
 
+/** The tail of a lane with nothing queued. */
+const settled: Promise<void> = Promise.resolve();
+
 export class StreamQueues {
   private readonly lanes = new Map<string, Lane>();
   private total = 0;
@@ -46,7 +49,7 @@ export class StreamQueues {
    * stream's queue or the whole ledger's is full, or when it waited longer than the limit for its turn.
    */
   async run<T, E extends DomainError>(stream: string, task: () => Promise<Result<T, E>>): Promise<Result<T, E | DomainError>> {
-    const lane = this.lanes.get(stream) ?? { tail: Promise.resolve(), length: 0 };
+    const lane = this.lanes.get(stream) ?? { tail: settled, length: 0 };
     if (lane.length >= this.limits.maxPerStream) return err(busy(`${lane.length} commands are already waiting for ${stream}`));
     if (this.total >= this.limits.maxTotal) return err(busy(`${this.total} commands are already waiting in this ledger`));
     this.lanes.set(stream, lane);
@@ -55,10 +58,13 @@ export class StreamQueues {
     const previous = lane.tail;
     let release!: () => void;
     lane.tail = new Promise<void>((resolve) => (release = resolve));
-    const queuedAt = Date.now();
     try {
-      await previous;
-      if (Date.now() - queuedAt > this.limits.maxWaitMs) return err(busy(`${stream} was busy for longer than ${this.limits.maxWaitMs} ms`));
+      // An idle stream's task starts at once: no turn of the microtask queue spent waiting on nothing.
+      if (previous !== settled) {
+        const queuedAt = Date.now();
+        await previous;
+        if (Date.now() - queuedAt > this.limits.maxWaitMs) return err(busy(`${stream} was busy for longer than ${this.limits.maxWaitMs} ms`));
+      }
       return await task();
     } finally {
       lane.length -= 1;

@@ -14,9 +14,9 @@ import type { Actor, DomainEvent } from '../events.js';
 import { pooledRandom } from '../ids.js';
 import { maxConflictRetries } from '../limits.js';
 import { earlierAnswer } from './repeats.js';
-import { type CommandOutcome, type ExecuteResult, outcomeEvent, unchanged } from '../outcome.js';
+import { type CommandOutcome, type ExecuteResult, type OutcomeEvent, outcomeEvent, unchanged } from '../outcome.js';
 import { err, ok, type Result } from '../result.js';
-import { type EventStore, type JsonObject, type NewEvent, type RecordedEvent, type StreamSnapshot, type StreamSnapshotStore, WrongExpectedRevisionError } from '../store/port.js';
+import { type EventMetadata, type EventStore, type JsonObject, type NewEvent, type RecordedEvent, type StreamSnapshot, type StreamSnapshotStore, WrongExpectedRevisionError } from '../store/port.js';
 import type { Clock } from '../time.js';
 import { decodeState, encodeState, stateCodecVersion } from './state-codec.js';
 
@@ -145,7 +145,7 @@ export class Streams {
 
   private async catchUp<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
     const events = await this.options.store.readStream(streamName, { fromRevision: entry.revision + 1 });
-    this.apply(entry, kind, events, null);
+    this.apply(entry, kind, events);
     this.snapshotIfDue(streamName, entry, kind);
   }
 
@@ -161,7 +161,7 @@ export class Streams {
         entry.revision = snapshot.revision;
         for (const [key, keyed] of snapshot.keys) entry.keys.set(key, keyed);
         entry.snapshotRevision = snapshot.revision;
-        this.apply(entry, kind, tail, null);
+        this.apply(entry, kind, tail);
         this.snapshotIfDue(streamName, entry, kind);
         return;
       }
@@ -282,26 +282,19 @@ export class Streams {
       this.forget(streamName);
       throw fault;
     }
+    // The decided events are folded as they are and the answer is built from what was appended: no copy of
+    // each event as the store recorded it is made just to be read once.
     const firstRevision = appended.nextExpectedRevision - newEvents.length + 1;
-    const recorded: RecordedEvent[] = newEvents.map((event, i) => ({
-      eventId: event.eventId,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      data: event.data,
-      metadata: event.metadata,
-      streamName,
-      revision: firstRevision + i,
-      position: appended.position,
-    }));
-    this.apply(entry, kind, recorded, events);
+    const answered: OutcomeEvent[] = [];
+    for (let i = 0; i < newEvents.length; i += 1) {
+      const event = newEvents[i]!;
+      const revision = firstRevision + i;
+      // A read that caught up while the append was in flight has folded it already.
+      if (revision > entry.revision) this.foldOne(streamName, entry, kind, events[i]!, revision, event.metadata);
+      answered.push({ eventId: event.eventId, type: event.type, revision, data: event.data });
+    }
     this.snapshotIfDue(streamName, entry, kind);
-    return {
-      streamName,
-      revision: appended.nextExpectedRevision,
-      position: appended.position.toString(),
-      events: recorded.map((e) => outcomeEvent(e)),
-      replayed: false,
-    };
+    return { streamName, revision: appended.nextExpectedRevision, position: appended.position.toString(), events: answered, replayed: false };
   }
 
   /** The events a key wrote to a stream, as the outcome of the request that carried it. */
@@ -363,19 +356,23 @@ export class Streams {
    * Folds events into an entry, each exactly once: an event at or below the entry's revision was folded
    * already (a concurrent read caught up first); a gap is corruption.
    */
-  private apply<S, E extends DomainEvent>(entry: StreamEntry<S>, kind: StreamKind<S, E>, events: readonly RecordedEvent[], decided: readonly E[] | null): void {
-    events.forEach((event, i) => {
-      if (event.revision <= entry.revision) return;
-      invariant(event.revision === entry.revision + 1, () => `${event.streamName}: revision ${event.revision} follows ${entry.revision}`);
-      const domainEvent = decided?.[i] ?? (this.domainEvent(event) as E);
-      entry.state = kind.evolve(entry.state, domainEvent);
-      entry.revision = event.revision;
-      const key = event.metadata.idempotencyKey;
-      if (key !== null) {
-        const seen = entry.keys.get(key);
-        entry.keys.set(key, { requestHash: event.metadata.requestHash ?? '', first: seen?.first ?? event.revision, last: event.revision });
-      }
-    });
+  private apply<S, E extends DomainEvent>(entry: StreamEntry<S>, kind: StreamKind<S, E>, events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (event.revision <= entry.revision) continue;
+      this.foldOne(event.streamName, entry, kind, this.domainEvent(event) as E, event.revision, event.metadata);
+    }
+  }
+
+  /** Folds the event at `revision`, which must be the entry's next, and notes the idempotency key it carries. */
+  private foldOne<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>, event: E, revision: number, metadata: EventMetadata): void {
+    invariant(revision === entry.revision + 1, () => `${streamName}: revision ${revision} follows ${entry.revision}`);
+    entry.state = kind.evolve(entry.state, event);
+    entry.revision = revision;
+    const key = metadata.idempotencyKey;
+    if (key !== null) {
+      const seen = entry.keys.get(key);
+      entry.keys.set(key, { requestHash: metadata.requestHash ?? '', first: seen?.first ?? revision, last: revision });
+    }
   }
 
 }
