@@ -270,7 +270,10 @@ export class Streams {
     context: EventContext,
   ): Promise<CommandOutcome | 'conflict'> {
     const recordedAt = this.options.clock.now().toISOString();
-    const newEvents = events.map((event) => this.toNewEvent(event, context, recordedAt));
+    // One metadata object for the whole append: every event of one decision was caused, keyed and recorded alike,
+    // and a live store (in memory) keeps each object it is given for as long as it runs.
+    const metadata = metadataOf(context, recordedAt);
+    const newEvents = events.map((event) => this.toNewEvent(event, metadata));
     let appended;
     try {
       appended = await this.options.store.appendToStream(streamName, newEvents, {
@@ -318,7 +321,7 @@ export class Streams {
     };
   }
 
-  private toNewEvent(event: DomainEvent, context: EventContext, recordedAt: string): NewEvent {
+  private toNewEvent(event: DomainEvent, metadata: EventMetadata): NewEvent {
     if (this.options.validateOnAppend) {
       const checked = eventRegistry.definition(event.type).schema.safeParse(event.data);
       invariant(checked.success, () => `decider produced a malformed ${event.type}: ${checked.error?.message}`);
@@ -328,15 +331,7 @@ export class Streams {
       type: event.type,
       schemaVersion: eventRegistry.schemaVersion(event.type),
       data: event.data as JsonObject,
-      metadata: {
-        actor: context.actor.id,
-        correlationId: context.correlationId,
-        causationId: context.causationId,
-        idempotencyKey: context.idempotency?.key ?? null,
-        requestHash: context.idempotency?.requestHash ?? null,
-        ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
-        recordedAt,
-      },
+      metadata,
     };
   }
 
@@ -440,5 +435,18 @@ export function preconditionFailed(streamName: string, expected: number, actual:
   return domainError('precondition-failed', `${streamName} is at ${found}, not the expected revision ${expected}; read it again and retry`, {
     expectedRevision: expected,
     actualRevision: actual,
+  });
+}
+
+/** The metadata every event of one append carries (DESIGN §3), frozen because the events share it. */
+function metadataOf(context: EventContext, recordedAt: string): EventMetadata {
+  return Object.freeze({
+    actor: context.actor.id,
+    correlationId: context.correlationId,
+    causationId: context.causationId,
+    idempotencyKey: context.idempotency?.key ?? null,
+    requestHash: context.idempotency?.requestHash ?? null,
+    ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
+    recordedAt,
   });
 }
