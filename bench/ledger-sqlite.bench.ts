@@ -13,7 +13,9 @@
  * to the CPU cost per command: 15,000/s means ≤ 67 µs of JavaScript per accrual, commit included.
  * `accrue_sqlite_64_appends_per_commit` shows how much sharing happened.
  *
- * Goals: accrue_sqlite_1 ≥ 2,500/s, accrue_sqlite_64 ≥ 15,000/s.
+ * Goals: accrue_sqlite_1 ≥ 2,500/s, accrue_sqlite_64 ≥ 15,000/s, and (issue 10) accrue_sqlite_64_vs_fsync ≥ 3 with
+ * accrue_sqlite_64_cpu_us ≤ 60. On this VM a 4 KiB write + fdatasync costs ~190 µs of CPU (user + system),
+ * so one in flight pays that per command; 64 in flight share it.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,7 +35,8 @@ const warmUpAccruals = 1_000;
 export async function runLedgerSqliteBench(): Promise<void> {
   const bench = createTempStore();
   try {
-    printFigure('fsync_per_s', measureFsyncPerSecond(bench.dir), 'ops/s');
+    const fsyncBefore = measureFsyncPerSecond(bench.dir);
+    printFigure('fsync_per_s', fsyncBefore, 'ops/s');
 
     const ledger = new Ledger({ store: bench.store });
     const memberIds = Array.from({ length: memberCount }, (_, i) => `m${i}`);
@@ -59,7 +62,11 @@ export async function runLedgerSqliteBench(): Promise<void> {
     printFigure('accrue_sqlite_64_cpu_us', (cpu.user + cpu.system) / groupCommitAccruals, 'µs/command');
     printFigure('accrue_sqlite_64_p99_ms', percentile(grouped.sortedLatenciesMs, 0.99), 'ms');
     printFigure('accrue_sqlite_64_appends_per_commit', (after.appends - before.appends) / Math.max(1, after.commits - before.commits), 'appends/commit');
-    printFigure('fsync_per_s', measureFsyncPerSecond(bench.dir), 'ops/s');
+    const fsyncAfter = measureFsyncPerSecond(bench.dir);
+    printFigure('fsync_per_s', fsyncAfter, 'ops/s');
+    // Issue 10's goal: 64 in flight ≥ 3× the disk's fsync rate (group commit). The disk's rate is measured before
+    // and after the run in the same directory; the faster of the two is the stricter yardstick.
+    printFigure('accrue_sqlite_64_vs_fsync', grouped.perSecond / Math.max(fsyncBefore, fsyncAfter), 'ratio');
 
     // Every read model folded from scratch over the store the ledger just wrote (~100k events), into a
     // projection file as a service keeps it.
