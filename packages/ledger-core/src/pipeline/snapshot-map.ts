@@ -38,8 +38,12 @@ export interface TableText {
   readonly deleted: number[];
 }
 
-/** Lookups by scanning the key column before an index is built: a cold command makes one or two. */
-const scansBeforeIndex = 8;
+/**
+ * Lookups by searching the key column's text before an index is built. A search of a 10,000-event member's
+ * column costs a few µs, building its index ~50 of them; a cold command (with its tail) makes a few to a few
+ * dozen, and the index outlives snapshots written since (see `rebase`), so a cached stream builds it once.
+ */
+const scansBeforeIndex = 32;
 
 function fail(what: string): never {
   throw new TypeError(`snapshot table: ${what}`);
@@ -51,10 +55,10 @@ function splitColumn(text: string, count: number, what: string): string[] {
   return values;
 }
 
-/** Row separators in a column, counted without splitting it. */
-function separators(column: string): number {
+/** Row separators in a column (before `end`, if given), counted without splitting it. */
+function separators(column: string, end = column.length): number {
   let count = 0;
-  for (let at = column.indexOf(rowSeparator); at >= 0; at = column.indexOf(rowSeparator, at + 1)) count += 1;
+  for (let at = column.indexOf(rowSeparator); at >= 0 && at < end; at = column.indexOf(rowSeparator, at + 1)) count += 1;
   return count;
 }
 
@@ -70,9 +74,15 @@ export class SnapshotMap<V> extends Map<string, V> {
   private keysText = '';
   private rowsText = '';
   private keyColumn: string[] | null = null;
+  /** The key column between two separators, so that a key is found by a search for separator, key, separator. */
+  private keysFramed: string | null = null;
   private rowColumn: string[] | null = null;
   private index: Map<string, number> | null = null;
   private scans = 0;
+  /** The last key a search did not find: a fold's `has` or `get` and then `set` of a new key search once. */
+  private lastMiss: string | null = null;
+  /** What `toText` last returned without rewriting the table, so `rebase` onto it can keep the index. */
+  private lastAppended: { readonly text: TableText; readonly firstAdded: number; readonly addedKeys: readonly string[] } | null = null;
   /** Rows the text replaces (its patches), by index, until they are built. */
   private patchedRows = new Map<number, string>();
   /** Rows built (or set) since the last rebase; written anew by `toText`. */
@@ -103,22 +113,37 @@ export class SnapshotMap<V> extends Map<string, V> {
       if (!Number.isSafeInteger(row) || row < 0 || row >= count || patchedRows.has(row)) fail('a deleted row is malformed');
       deletedRows.add(row);
     }
+    // Rebased onto what `toText` just wrote without rewriting: rows keep their numbers, so the index (and the
+    // split key column) stay, extended by the keys appended.
+    const kept = this.lastAppended?.text === text && this.codec === codec ? { ...this.lastAppended, index: this.index, keyColumn: this.keyColumn, scans: this.scans } : null;
     super.clear();
     this.codec = codec;
     this.count = count;
     this.keysText = keys;
     this.rowsText = rows;
     this.keyColumn = null;
+    this.keysFramed = null;
     this.rowColumn = null;
     this.index = null;
     this.scans = 0;
     this.patchedRows = patchedRows;
     this.built = new Map();
     this.deleted = deletedRows;
-    // The shape is checked now (a command must never meet a malformed table): the key column is split (every
-    // lookup needs it anyway) and the rows counted. Rows are built when first used; their content is vouched for
-    // by the snapshot's checksum (see the member codec), so a cold read pays for the rows it uses only.
-    this.keys0();
+    this.lastMiss = null;
+    this.lastAppended = null;
+    if (kept !== null) {
+      this.scans = kept.scans;
+      if (kept.index !== null) {
+        this.index = kept.index;
+        kept.addedKeys.forEach((key, i) => this.index!.set(key, kept.firstAdded + i));
+      }
+      if (kept.keyColumn !== null) this.keyColumn = kept.keyColumn.concat(kept.addedKeys);
+      return;
+    }
+    // The shape is checked now (a command must never meet a malformed table): keys and rows are counted. Rows are
+    // built when first used; their content is vouched for by the snapshot's checksum (see the member codec), so a
+    // cold read pays for the rows it uses only.
+    if (count === 0 ? keys !== '' : separators(keys) !== count - 1) fail(`the key column does not hold ${count} keys`);
     if (count === 0 ? rows !== '' : separators(rows) !== count - 1) fail(`the row column does not hold ${count} rows`);
   }
 
@@ -141,13 +166,15 @@ export class SnapshotMap<V> extends Map<string, V> {
       addedRows.push(checkedText(codec.encode(key, value), `row ${key}`));
     }
     const join = (text: string, added: string[]) => (added.length === 0 ? text : `${text}${rowSeparator}${added.join(rowSeparator)}`);
-    return {
+    const text: TableText = {
       count: this.count + addedKeys.length,
       keys: join(this.keysText, addedKeys),
       rows: join(this.rowsText, addedRows),
       patched: [...patched].sort((a, b) => a[0] - b[0]),
       deleted: [...this.deleted].sort((a, b) => a - b),
     };
+    this.lastAppended = { text, firstAdded: this.count, addedKeys };
+    return text;
   }
 
   private fullText(codec: RowCodec<V>): TableText {
@@ -172,20 +199,24 @@ export class SnapshotMap<V> extends Map<string, V> {
 
   /** The live snapshot row holding `key`, or -1. */
   private rowOf(key: string): number {
-    if (this.count === 0) return -1;
+    if (this.count === 0 || key === this.lastMiss) return -1;
     let row: number | undefined;
     if (this.index !== null) {
       row = this.index.get(key);
     } else if (this.scans < scansBeforeIndex) {
+      // The key searched for in the column's text (one native search; most lookups of a command miss: a new
+      // record, lot or day), and a hit's row counted by the separators before it.
       this.scans += 1;
-      const found = this.keys0().indexOf(key);
-      row = found < 0 ? undefined : found;
+      this.keysFramed ??= `${rowSeparator}${this.keysText}${rowSeparator}`;
+      const at = key.includes(rowSeparator) ? -1 : this.keysFramed.indexOf(`${rowSeparator}${key}${rowSeparator}`);
+      row = at < 0 ? undefined : separators(this.keysFramed, at);
     } else {
       const keys = this.keys0();
       this.index = new Map();
       for (let i = 0; i < keys.length; i += 1) this.index.set(keys[i]!, i);
       row = this.index.get(key);
     }
+    if (row === undefined) this.lastMiss = key;
     return row === undefined || this.deleted.has(row) ? -1 : row;
   }
 
@@ -236,10 +267,14 @@ export class SnapshotMap<V> extends Map<string, V> {
 
   override clear(): void {
     super.clear();
+    this.lastMiss = null;
+    this.lastAppended = null;
+    this.scans = 0;
     this.count = 0;
     this.keysText = '';
     this.rowsText = '';
     this.keyColumn = null;
+    this.keysFramed = null;
     this.rowColumn = null;
     this.index = null;
     this.patchedRows = new Map();
