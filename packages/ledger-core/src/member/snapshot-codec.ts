@@ -188,28 +188,38 @@ interface Layout {
  */
 const layoutEnd = '\n';
 
+const utf8 = new TextEncoder();
+
 /**
- * FNV-1a over the text's UTF-16 code units in four interleaved lanes (every fourth unit each: independent
- * multiplications run side by side, 3× the speed of one lane), folded into 16 hex digits. Not a defence against
- * anyone, only enough to tell a damaged snapshot from a good one; it is the largest part of reading a snapshot.
+ * A 64-bit checksum of the text: its UTF-8 bytes read as 32-bit words (in the machine's byte order: a snapshot
+ * moved to a machine of the other order is only ignored) through two FNV-style lanes with a shift mixing the
+ * high bits down, then the leftover bytes and the length. Not a defence against anyone, only enough to tell a
+ * damaged snapshot from a good one. Reading words, not characters, makes it ~8× cheaper than FNV-1a over
+ * `charCodeAt`, which was most of a cold read.
  */
 export function checksum(text: string): string {
+  let bytes = new Uint8Array(text.length + 8);
+  let { read, written } = utf8.encodeInto(text, bytes);
+  if (read < text.length) {
+    bytes = new Uint8Array(text.length * 3 + 8);
+    ({ read, written } = utf8.encodeInto(text, bytes));
+  }
+  const wordCount = written >>> 2;
+  const words = new Uint32Array(bytes.buffer, 0, wordCount);
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
-  let c = 0x2b8e0c1d;
-  let d = 0x13f6b0a5;
-  const whole = text.length - (text.length % 4);
   let i = 0;
-  for (; i < whole; i += 4) {
-    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
-    b = Math.imul(b ^ text.charCodeAt(i + 1), 0x01000193);
-    c = Math.imul(c ^ text.charCodeAt(i + 2), 0x01000193);
-    d = Math.imul(d ^ text.charCodeAt(i + 3), 0x01000193);
+  for (; i + 1 < wordCount; i += 2) {
+    a = Math.imul(a ^ words[i]!, 0x01000193);
+    b = Math.imul(b ^ words[i + 1]!, 0x01000193);
+    a ^= a >>> 15;
+    b ^= b >>> 13;
   }
-  for (; i < text.length; i += 1) a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
-  const high = Math.imul(Math.imul(a ^ (c >>> 0), 0x01000193) ^ text.length, 0x01000193) >>> 0;
-  const low = Math.imul(Math.imul(b ^ (d >>> 0), 0x01000193) ^ (text.length >>> 16), 0x01000193) >>> 0;
-  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+  if (i < wordCount) b = Math.imul(b ^ words[i]!, 0x01000193);
+  for (let j = wordCount * 4; j < written; j += 1) a = Math.imul(a ^ bytes[j]!, 0x01000193);
+  a = Math.imul(a ^ written, 0x01000193);
+  b = Math.imul(b ^ (a >>> 7), 0x01000193);
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 export const checksumLength = 16;
 

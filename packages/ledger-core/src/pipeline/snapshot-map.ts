@@ -140,11 +140,10 @@ export class SnapshotMap<V> extends Map<string, V> {
       if (kept.keyColumn !== null) this.keyColumn = kept.keyColumn.concat(kept.addedKeys);
       return;
     }
-    // The shape is checked now (a command must never meet a malformed table): keys and rows are counted. Rows are
-    // built when first used; their content is vouched for by the snapshot's checksum (see the member codec), so a
-    // cold read pays for the rows it uses only.
+    // The keys are counted now (every lookup relies on them); rows are split, counted and built when first used.
+    // Their content is vouched for by the snapshot's checksum (see the member codec), so a cold read pays for the
+    // rows it uses only; a row column that does not match its keys can only be an encoder's bug, and fails loudly.
     if (count === 0 ? keys !== '' : separators(keys) !== count - 1) fail(`the key column does not hold ${count} keys`);
-    if (count === 0 ? rows !== '' : separators(rows) !== count - 1) fail(`the row column does not hold ${count} rows`);
   }
 
   /**
