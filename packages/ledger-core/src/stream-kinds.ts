@@ -2,6 +2,7 @@
 import { type CommunityState, evolveCommunity, initialCommunityState } from './community/decider.js';
 import type { CommunityEvent } from './community/events.js';
 import type { MemberEvent } from './member/events.js';
+import { decodeMemberSnapshot, encodeMemberSnapshot, memberSnapshotCodec } from './member/snapshot-codec.js';
 import { evolveMember, initialMemberState, type MemberState, memberStateVersion } from './member/state.js';
 import type { StreamKind } from './pipeline/streams.js';
 import type { RedemptionEvent } from './redemption/events.js';
@@ -19,7 +20,12 @@ import { type WishState, evolveWish, initialWishState } from './wish/state.js';
 
 export const communityKind: StreamKind<CommunityState, CommunityEvent> = { initialState: initialCommunityState, evolve: evolveCommunity };
 /** Members' streams are the long ones (years of check-ins): snapshotted, so a cache miss folds only the tail. */
-export const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember, snapshot: { name: 'member', version: memberStateVersion } };
+export const memberKind: StreamKind<MemberState, MemberEvent> = { initialState: initialMemberState, evolve: evolveMember, snapshot: {
+    name: 'member',
+    version: memberStateVersion,
+    codec: { name: memberSnapshotCodec, encode: encodeMemberSnapshot, decode: decodeMemberSnapshot },
+  },
+};
 export const rewardKind: StreamKind<RewardState, RewardEvent> = { initialState: initialRewardState, evolve: evolveReward };
 export const redemptionKind: StreamKind<RedemptionState, RedemptionEvent> = { initialState: initialRedemptionState, evolve: evolveRedemption };
 export const transferKind: StreamKind<TransferState, TransferEvent> = { initialState: initialTransferState, evolve: evolveTransfer };

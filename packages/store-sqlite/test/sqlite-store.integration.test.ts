@@ -234,7 +234,11 @@ describe('SQLite store: a ledger reading through snapshots', () => {
     expect(snapshot?.revision).toBeGreaterThan(0);
     const viaSnapshot = await new Ledger({ store: again, clock: clock() }).member('c1', 'm1');
     const whole = await new Ledger({ store: again, clock: clock(), streamSnapshots: false }).member('c1', 'm1');
-    expect(viaSnapshot).toStrictEqual(whole);
+    // A state read from a snapshot keeps its large maps as SnapshotMaps (rows built when used): compared as plain
+    // Maps, with each map's key order, which Map equality would not check.
+    const plain = (state: object) => Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v instanceof Map ? [...v.entries()] : v]));
+    expect(viaSnapshot.revision).toBe(whole.revision);
+    expect(plain(viaSnapshot.state)).toStrictEqual(plain(whole.state));
     expect(whole.revision).toBe(90);
     expect(whole.state.balance.toString()).toBe('600.00');
   });

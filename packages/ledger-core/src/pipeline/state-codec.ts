@@ -24,7 +24,8 @@ export function encodeState(state: unknown): string {
   return JSON.stringify(toTagged(state, 'state'));
 }
 
-function toTagged(value: unknown, where: string): unknown {
+/** `value` with its Maps, Sets and amounts tagged, ready for JSON; throws as `encodeState` does. */
+export function toTagged(value: unknown, where: string): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`state codec: ${where} is ${value}, which JSON cannot hold`);
@@ -57,7 +58,8 @@ export function decodeState(text: string): unknown {
   return fromTagged(JSON.parse(text));
 }
 
-function fromTagged(value: unknown): unknown {
+/** A value `toTagged` made (and JSON carried), with its tags turned back; throws on an unknown tag. */
+export function fromTagged(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) value[i] = fromTagged(value[i]);
