@@ -18,7 +18,10 @@ import { crossCheck, everythingReadable } from '../support/read-models.js';
 type Step = 'nothing' | 'catch-up' | 'reopen';
 const stepArb = fc.constantFrom<Step>('nothing', 'nothing', 'catch-up', 'reopen');
 
-const open = (store: EventStore, file: string, pageSize: number) => new ReadModels(store, { projections: SqliteProjectionStore.open(file), pageSize }).open();
+// The live projection folds stored events unchecked, as the service does with its own SQLite file; the
+// rebuilt ones check every event, so their equality also says that skipping the check changes nothing.
+const open = (store: EventStore, file: string, pageSize: number) =>
+  new ReadModels(store, { projections: SqliteProjectionStore.open(file), pageSize, validateStoredEvents: false }).open();
 
 describe('rule 9 on disk: the live projection equals a rebuilt one', () => {
   it('after random batches, catch-ups and reopens, SQLite live = SQLite rebuilt = in-memory rebuilt', async () => {

@@ -127,16 +127,22 @@ export function createApp(deps: AppDeps): LedgerApp {
     );
   });
 
-  const limitBody = bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        // The rest of the body is never read, so the connection cannot carry another request.
-        throw new Problem('payload-too-large', `the body is larger than ${deps.maxBodyBytes} bytes`, {}, { connection: 'close' });
-    },
-  });
+  const tooLarge = (): never => {
+    // The rest of the body is never read, so the connection cannot carry another request.
+    throw new Problem('payload-too-large', `the body is larger than ${deps.maxBodyBytes} bytes`, {}, { connection: 'close' });
+  };
+  const limitBody = { onError: tooLarge, check: bodyLimit({ maxSize: deps.maxBodyBytes, onError: tooLarge }) };
   // Only requests that may carry a body pay for the limit: touching the body of a GET makes the Node
-  // adapter build a stream for it.
-  app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  // adapter build a stream for it. A body with Content-Length (and no Transfer-Encoding) is judged by the
+  // header alone, as `bodyLimit` would, but without touching `c.req.raw.body`: that builds a web Request
+  // and a stream over the socket, while the adapter reads the body straight into a buffer when the
+  // validator asks for it (Node's parser reads exactly Content-Length bytes, no more).
+  app.use('/v1/*', (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) return Number.parseInt(length, 10) > deps.maxBodyBytes ? limitBody.onError() : next();
+    return limitBody.check(c, next);
+  });
   app.use('/v1/*', async (c, next) => {
     c.set('principal', await deps.authenticator.authenticate(c.req.header('authorization')));
     await next();

@@ -108,7 +108,11 @@ export async function openRuntime(config: ServerConfig, options: RuntimeOptions 
     // A shared cluster may hold events other software wrote: check every one read. The SQLite file is this service's own.
     validateStoredEvents: config.LEDGER_STORE === 'eventstoredb',
   });
-  const models = new ReadModels(options.onReadModelEvents ? observingReads(store, options.onReadModelEvents) : store, { projections });
+  const models = new ReadModels(options.onReadModelEvents ? observingReads(store, options.onReadModelEvents) : store, {
+    projections,
+    // The same rule as the ledger's: only events in the service's own SQLite file are folded unchecked.
+    validateStoredEvents: config.LEDGER_STORE === 'eventstoredb',
+  });
   let opened: Promise<ReadModels> | null = null;
   let following = false;
   let closed = false;

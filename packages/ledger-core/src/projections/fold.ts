@@ -231,7 +231,11 @@ export class FoldBatch {
   private readonly ratings = new Map<string, { ratings: number; ratingSum: number }>();
 
   /** Events folded before this batch (so the ordinal of the next one is `eventsFolded + 1`). */
-  constructor(private eventsFolded: number) {}
+  /** `validateEvents: false` takes stored events at the current schema version as they are (see `EventRegistry.decode`). */
+  constructor(
+    private eventsFolded: number,
+    private readonly validateEvents = true,
+  ) {}
 
   get folded(): number {
     return this.eventsFolded;
@@ -260,7 +264,7 @@ export class FoldBatch {
   fold(recorded: RecordedEvent): void {
     const ref = this.refs.get(recorded.streamName);
     if (!ref) throw new InvariantViolation(`${recorded.streamName}@${recorded.revision}: ${recorded.type} arrived before the stream's first event`);
-    const event = eventRegistry.decode(recorded);
+    const event = eventRegistry.decode(recorded, { validate: this.validateEvents });
     this.eventsFolded += 1;
     switch (ref.kind) {
       case 'community':

@@ -1,6 +1,6 @@
 /** Members (志愿者 / 居民): registration, account, statement, certificate, personal data; service records (服务记录). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type AccountEntry, type Actor, accountView, maxStatementPageSize, profileSchema } from '@volunteer-ledger/core';
+import { type AccountEntry, type Actor, maxStatementPageSize, profileSchema } from '@volunteer-ledger/core';
 import type { Context } from 'hono';
 import { canReadAccount, canReadAsStaff } from '../access.js';
 import { pageSecurityPolicy } from '../certificate-pages.js';
@@ -29,6 +29,17 @@ const base = '/v1/communities/{communityId}/members/{memberId}';
 /** Largest statement page served. */
 export const maxStatementLimit = 200;
 if (maxStatementLimit > maxStatementPageSize) throw new Error('maxStatementLimit must not exceed the read models\' maxStatementPageSize');
+
+/** The JSON of each view object, made once: the read models hand out the same frozen view while it holds. */
+const viewJson = new WeakMap<object, string>();
+function jsonOf(view: object): string {
+  let text = viewJson.get(view);
+  if (text === undefined) {
+    text = JSON.stringify(view);
+    viewJson.set(view, text);
+  }
+  return text;
+}
 
 export function memberRoutes(app: App, deps: RouteDeps): void {
   const { ledger, reads } = deps;
@@ -70,12 +81,15 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
     }),
     async (c) => {
       const { communityId, memberId } = c.req.valid('param');
-      const model = await readMember(c.get('principal').actor, communityId, memberId);
-      const etag = etagOf(model.revision);
+      await canReadAccount(ledger, c.get('principal').actor, communityId, memberId);
+      // The read models give the same (frozen) view again while the account is unchanged, so its JSON is kept with it.
+      const view = await (await reads.fresh()).account(communityId, memberId, ledger.clock.now());
+      if (!view) throw noMember(communityId, memberId);
+      const etag = etagOf(view.revision);
       c.header('etag', etag);
       c.header('cache-control', 'private, no-cache');
       if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-      return c.json(accountView(model, ledger.clock.now()), 200);
+      return c.body(jsonOf(view), 200, { 'content-type': 'application/json' });
     },
   );
 
