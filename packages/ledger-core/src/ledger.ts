@@ -158,12 +158,13 @@ export class Ledger implements CommandRuntime {
 
   /** Whether `actor` may read `target` (DESIGN §8): the read rules beside the write rules, for embedders and the service alike. */
   async authorizeRead(actor: Actor, target: ReadTarget): Promise<DomainError | null> {
-    const check = async (fresh: boolean) => {
-      const community = await this.communityState(target.communityId, fresh);
-      return authorizeRead(target, actor, community.exists ? community : null);
-    };
     // A refusal on cached set-up is confirmed against the store: an organiser may have just been appointed elsewhere.
-    return (await check(false)) && check(true);
+    return (await this.readRefusal(actor, target, false)) && this.readRefusal(actor, target, true);
+  }
+
+  private async readRefusal(actor: Actor, target: ReadTarget, fresh: boolean): Promise<DomainError | null> {
+    const community = await this.communityState(target.communityId, fresh);
+    return authorizeRead(target, actor, community.exists ? community : null);
   }
 
   // ── Reading (fresh from the store) ───────────────────────────────────────────────────────────────
