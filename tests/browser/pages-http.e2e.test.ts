@@ -67,6 +67,114 @@ describe('activities on the resident page', () => {
   });
 });
 
+describe('service requests and micro-wishes on the resident page', () => {
+  const admin = { id: 'test-admin', role: 'admin' as const, communityId };
+  const as = (r: { csrf: string }, extra: Record<string, string> = {}) => ({ _csrf: r.csrf, _once: crypto.randomUUID(), ...extra });
+  const balances = async (memberId: string) => {
+    const { available, held, balance } = (await accountOf(memberId)) as { available: string; held: string; balance: string };
+    return { available, held, balance };
+  };
+  const requestOf = async (requestId: string) => (await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/service-requests/${requestId}`)).body as { status: string; volunteerId: string | null; rating: number | null };
+
+  beforeAll(async () => {
+    for (const [memberId, name] of [['sun-li', '孙丽'], ['zhou-qiang', '周强'], ['wu-hao', '吴昊']] as const) {
+      for (const command of [
+        { type: 'RegisterMember', communityId, memberId, profile: { name } },
+        { type: 'GrantPoints', communityId, memberId, grantId: `grant-${memberId}`, points: '40.00', reason: '测试起始积分' },
+      ] as const) {
+        const result = await service.runtime.ledger.execute(command, { actor: admin });
+        if (!result.ok) throw new Error(`${command.type}: ${result.error.message}`);
+      }
+    }
+  });
+
+  it('post → take → done → confirm and rate: the offered points move from requester to volunteer, exactly', async () => {
+    const requester = await residentOf('sun-li');
+    const volunteer = await residentOf('zhou-qiang');
+    const other = await residentOf('wu-hao');
+    const before = { requester: await balances('sun-li'), volunteer: await balances('zhou-qiang') };
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+    const posted = await requester.client.post('/app/requests', as(requester, { category: 'elder-care', description: '帮忙买菜送上楼', place: '3号楼 502', date: tomorrow, time: '10:00', points: '12.5' }));
+    expect(posted.location).toBe('/app?done=request-posted');
+    const mine = await requester.client.get('/app');
+    expect(mine.text).toContain('帮忙买菜送上楼');
+    expect(mine.text).toContain('悬赏 12.50 积分');
+    expect(mine.text).toContain('10:00');
+    const requestId = /\/app\/requests\/([^/"]+)\/cancel/.exec(mine.text)![1]!;
+    // Held at once: available down by the offer, balance unchanged.
+    expect(await balances('sun-li')).toEqual({ ...before.requester, available: (Number(before.requester.available) - 12.5).toFixed(2), held: '12.50' });
+
+    // The volunteer sees it among the open ones and takes it; another member cannot mark it done or cancel it.
+    const page = await volunteer.client.get('/app');
+    expect(page.text).toContain(`/app/requests/${requestId}/take`);
+    expect((await requester.client.get('/app')).text).not.toContain(`/app/requests/${requestId}/take`);
+    expect((await volunteer.client.post(`/app/requests/${requestId}/take`, as(volunteer))).location).toBe('/app?done=request-taken');
+    expect(await requestOf(requestId)).toMatchObject({ status: 'assigned', volunteerId: 'zhou-qiang' });
+    expect((await other.client.post(`/app/requests/${requestId}/done`, as(other, { hours: '1' }))).location).toBe('/app?error=not-allowed');
+    expect((await other.client.post(`/app/requests/${requestId}/cancel`, as(other))).location).toBe('/app?error=not-allowed');
+    // The requester cannot mark their own request done either: that is the volunteer's.
+    expect((await requester.client.post(`/app/requests/${requestId}/done`, as(requester, { hours: '1' }))).location).toBe('/app?error=not-allowed');
+    const refused = await other.client.get('/app?error=not-allowed');
+    expect(refused.text).toContain('您没有权限进行这项操作');
+    expect((await requestOf(requestId)).status).toBe('assigned');
+
+    expect((await volunteer.client.post(`/app/requests/${requestId}/done`, as(volunteer, { hours: '1.5' }))).location).toBe('/app?done=request-done');
+    // Only the requester confirms (评单).
+    expect((await volunteer.client.post(`/app/requests/${requestId}/confirm`, as(volunteer, { rating: '5' }))).location).toBe('/app?error=not-allowed');
+    const toConfirm = await requester.client.get('/app');
+    expect(toConfirm.text).toContain(`/app/requests/${requestId}/confirm`);
+    expect(toConfirm.text).toContain('志愿者服务了 1.50 小时');
+    expect((await requester.client.post(`/app/requests/${requestId}/confirm`, as(requester, { rating: '4', comment: '很及时，谢谢' }))).location).toBe('/app?done=request-confirmed');
+    expect(await requestOf(requestId)).toMatchObject({ status: 'confirmed', rating: 4 });
+
+    const after = { requester: await balances('sun-li'), volunteer: await balances('zhou-qiang') };
+    expect(after.requester).toEqual({ balance: (Number(before.requester.balance) - 12.5).toFixed(2), available: (Number(before.requester.available) - 12.5).toFixed(2), held: '0.00' });
+    // The hours wait for an organiser (the policy does not approve confirmed requests itself): only the offer moved.
+    expect(after.volunteer).toEqual({ ...before.volunteer, balance: (Number(before.volunteer.balance) + 12.5).toFixed(2), available: (Number(before.volunteer.available) + 12.5).toFixed(2) });
+    expect((await requester.client.get('/app')).text).toContain('您的评价：★★★★');
+  });
+
+  it('a requester cancels an open request and the hold comes back; a refused post changes nothing', async () => {
+    const requester = await residentOf('wu-hao');
+    const before = await balances('wu-hao');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // More than they have: refused in words, nothing held.
+    const tooMuch = await requester.client.post('/app/requests', as(requester, { category: 'elder-care', description: '陪同看病', place: '社区医院', date: tomorrow, time: '08:30', points: '999' }));
+    expect(tooMuch.location).toBe('/app?error=insufficient-points');
+    expect((await requester.client.get(tooMuch.location!)).text).toContain('可用积分不够');
+    const noCategory = await requester.client.post('/app/requests', as(requester, { category: 'no-such', description: '陪同看病', place: '社区医院', date: tomorrow, time: '08:30' }));
+    expect(noCategory.location).toMatch(/^\/app\?error=/);
+    expect(await balances('wu-hao')).toEqual(before);
+
+    expect((await requester.client.post('/app/requests', as(requester, { category: 'elder-care', description: '陪同看病', place: '社区医院', date: tomorrow, time: '08:30', points: '5' }))).location).toBe('/app?done=request-posted');
+    expect((await balances('wu-hao')).held).toBe('5.00');
+    const page = await requester.client.get('/app');
+    const requestId = /\/app\/requests\/([^/"]+)\/cancel/.exec(page.text)![1]!;
+    expect((await requester.client.post(`/app/requests/${requestId}/cancel`, as(requester))).location).toBe('/app?done=request-cancelled');
+    expect(await balances('wu-hao')).toEqual(before);
+    expect((await requester.client.get('/app')).text).toContain('已取消');
+  });
+
+  it('a resident sees wishes waiting and claims one; posting a wish stays an organiser\'s', async () => {
+    const posted = await client(service.url, service.organiserKey)('POST', `/v1/communities/${communityId}/wishes`, { wishId: 'wish-radio', beneficiaryId: 'li-wei', title: '一台收音机', points: '30' });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    const resident = await residentOf('zhou-qiang');
+    expect(resident.page).toContain('一台收音机');
+    expect(resident.page).not.toContain('action="/app/wishes"');
+    expect((await resident.client.post('/app/wishes/wish-radio/claim', as(resident))).location).toBe('/app?done=wish-claimed');
+    const wish = (await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/wishes/wish-radio`)).body;
+    expect(wish).toMatchObject({ status: 'claimed', claimantId: 'zhou-qiang' });
+    const page = await resident.client.get('/app');
+    expect(page.text).toContain('data-testid="my-wish"');
+    expect(page.text).not.toContain('/app/wishes/wish-radio/claim');
+    // Claimed once: another member's claim is refused in words and changes nothing.
+    const other = await residentOf('sun-li');
+    expect((await other.client.post('/app/wishes/wish-radio/claim', as(other))).location).toMatch(/^\/app\?error=/);
+    expect((await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/wishes/wish-radio`)).body.claimantId).toBe('zhou-qiang');
+  });
+});
+
 describe('sign-in cards', () => {
   it('a card signs its member in once, with a cookie scripts cannot read', async () => {
     const link = await makeCard(organiser, 'li-wei');

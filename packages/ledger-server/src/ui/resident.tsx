@@ -5,13 +5,14 @@
  * the policy allows, and the certificate to print. Signed in by a printed card (a one-time link) or by an
  * embedding app's JWT; every action is a ledger command with the member's own actor.
  */
-import { type AccountView, type Actor, type ActivityView, accountView, currentPolicy, type CatalogueItemView, type CommunityState, type MemberActivityView, type RedemptionView, type StatementEntry } from '@volunteer-ledger/core';
+import { type AccountView, type Actor, type ActivityView, type ServiceRequestView, type WishView, accountView, currentPolicy, type CatalogueItemView, type CommunityState, type MemberActivityView, type RedemptionView, type StatementEntry } from '@volunteer-ledger/core';
 import type { Context, Hono } from 'hono';
 import { canReadAccount } from '../access.js';
 import type { Principal } from '../auth.js';
 import { Problem, problemKinds } from '../problems.js';
-import { dateIn, dateTimeIn, isPositive } from './format.js';
+import { dateIn, dateTimeIn, isPositive, todayIn } from './format.js';
 import { FormKeys, Page, pageStatus, respond } from './layout.js';
+import { ownRequestsRead, requestDoneMessages, requestRoutes, requestsShown, ServiceRequests, Wishes, wishesShown } from './resident-requests.js';
 import { memberSessionTtlMs } from './sessions.js';
 import { checkCsrf, checkOrigin, clearSessionCookie, field, newId, onceKey, readForm, runCommand, sessionOf, setSessionCookie, type UiDeps } from './web.js';
 
@@ -65,6 +66,7 @@ const doneMessages: Record<string, string> = {
   donated: '感谢您向爱心积分池捐赠积分！',
   'signed-up': '报名成功。名额已满时会排在候补名单上，有空位时按顺序递补。',
   withdrawn: '已取消报名。',
+  ...requestDoneMessages,
 };
 const errorMessages: Record<string, string> = {
   'insufficient-points': '可用积分不够，未能完成。',
@@ -167,11 +169,15 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
     const now = ledger.clock.now();
     const cursor = c.req.query('before');
     const statement = await models.statement(who.communityId, who.memberId, { order: 'newest', limit: statementLinesShown, ...(cursor ? { cursor } : {}) });
-    const [items, redemptions, openActivities, mine] = await Promise.all([
+    const [items, redemptions, openActivities, mine, openRequests, myRequests, waitingWishes, claimedWishes] = await Promise.all([
       models.catalogue(who.communityId),
       models.redemptions(who.communityId, { memberId: who.memberId }),
       models.openActivities(who.communityId, now, { limit: activitiesShown }),
       models.memberActivities(who.communityId, who.memberId, { limit: activitiesShown }),
+      models.openServiceRequests(who.communityId, now, { limit: requestsShown }),
+      models.serviceRequests(who.communityId, { memberId: who.memberId }, { limit: ownRequestsRead }),
+      models.wishes(who.communityId, { status: 'posted' }, { limit: wishesShown }),
+      models.wishes(who.communityId, { status: 'claimed' }, { limit: ownRequestsRead }),
     ]);
     const profile = model.sealedProfile && !model.state.profileErased ? await ledger.vault.open(who.communityId, who.memberId, model.sealedProfile) : null;
     const done = c.req.query('done');
@@ -189,6 +195,10 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
         redemptions={redemptions}
         activities={openActivities.items}
         myActivities={mine.items}
+        openRequests={openRequests.items}
+        myRequests={myRequests.items}
+        waitingWishes={waitingWishes.items}
+        claimedWishes={claimedWishes.items.filter((w) => w.claimantId === who.memberId)}
         csrf={who.csrf}
         now={now}
         flash={done && doneMessages[done] ? { ok: true, text: doneMessages[done]! } : error ? { ok: false, text: errorMessage(error) } : null}
@@ -255,6 +265,9 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
     return back(c, result.ok ? { ok: true, done: donate ? 'donated' : 'given' } : { ok: false, code: result.error.code });
   });
 
+  // 邻里互助 and 微心愿: the same commands as the API's, the member's own actor.
+  requestRoutes(app, deps, poster, back);
+
   // The printable certificate: a fresh signed link to the existing certificate page.
   app.get('/app/certificate', async (c) => {
     const who = await viewer(c);
@@ -300,6 +313,10 @@ function ResidentPage(props: {
   redemptions: readonly RedemptionView[];
   activities: readonly ActivityView[];
   myActivities: readonly MemberActivityView[];
+  openRequests: readonly ServiceRequestView[];
+  myRequests: readonly ServiceRequestView[];
+  waitingWishes: readonly WishView[];
+  claimedWishes: readonly WishView[];
   csrf: string | null;
   now: Date;
   flash: { ok: boolean; text: string } | null;
@@ -411,6 +428,18 @@ function ResidentPage(props: {
       {keys && policy.transfers.allowed ? <Giving keys={keys} recipients={policy.transfers.recipients} dailyLimit={policy.transfers.dailyLimit} /> : null}
 
       <Activities activities={props.activities} mine={props.myActivities} keys={keys} timeZone={tz} />
+
+      <ServiceRequests
+        open={props.openRequests}
+        mine={props.myRequests}
+        memberId={a.memberId}
+        categories={community.categories}
+        keys={keys}
+        timeZone={tz}
+        today={todayIn(props.now, tz)}
+      />
+
+      <Wishes waiting={props.waitingWishes} claimed={props.claimedWishes} keys={keys} />
 
       <section aria-labelledby="certificate">
         <h2 id="certificate">志愿服务证明</h2>
