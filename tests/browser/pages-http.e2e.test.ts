@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { communityId, FormClient, hiddenField, makeCard, organiserClient, type PageService, startPageService } from './support.js';
 import { signHs256Token } from '../../packages/ledger-server/src/index.js';
+import { calendarDateIn } from '../../packages/ledger-core/src/index.js';
 import { client, jwtSecret, startService } from '../e2e/support.js';
 
 let service: PageService;
@@ -375,6 +376,29 @@ describe("the console's actions are the ledger's commands", () => {
     const erased = async (memberId: string) => (await api()('GET', `/v1/communities/${communityId}/members/${memberId}/profile`)).body.erased as boolean;
     expect(viaConsole.status).toBe(viaApi.status === 200 ? 303 : viaApi.status);
     expect(await erased('helper-8')).toBe(await erased('helper-7'));
+  });
+});
+
+describe("the console's report: points outstanding over time", () => {
+  it("has each month end's outstanding points in the CSV and as a line on the chart: none before anything happened, the API's outstanding now for this month", async () => {
+    const today = calendarDateIn(new Date(), 'Asia/Shanghai');
+    const [year, month] = today.split('-').map(Number) as [number, number];
+    const start = new Date(Date.UTC(year, month - 3, 1)).toISOString().slice(0, 10);
+    const csv = await organiser.client.get(`/console/reports/monthly.csv?from=${start}&to=${today}`);
+    expect(csv.status).toBe(200);
+    const [head, ...rows] = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n').map((line) => line.split(','));
+    const column = head!.indexOf('月末未使用积分');
+    expect(column).toBeGreaterThan(0);
+    const summary = await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/reports/summary?from=${today}&to=${today}`);
+    const outstanding = summary.body.points.outstanding as string;
+    expect(Number(outstanding)).toBeGreaterThan(0);
+    // The service started today: the months before it end with nothing outstanding; this one ends (so far) at what is outstanding now.
+    expect(rows.map((row) => row[column])).toEqual([...rows.slice(0, -1).map(() => '0.00'), outstanding]);
+    expect(rows.at(-1)![0]).toBe(today.slice(0, 7));
+
+    const page = await organiser.client.get(`/console/reports?from=${start}&to=${today}`);
+    expect(page.text).toContain('class="line-series"');
+    expect(page.text).toContain(`${today.slice(2, 7)} 月末未使用: ${Number(outstanding) % 1 === 0 ? Number(outstanding) : Number(outstanding).toFixed(1)}`);
   });
 });
 
