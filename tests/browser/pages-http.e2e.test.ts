@@ -4,8 +4,10 @@
  * changes nothing), and sessions and cards survive a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { communityId, FormClient, hiddenField, makeCard, organiserClient, type PageService, startPageService } from './support.js';
+import { communityId, FormClient, hiddenField, makeCard, organiserClient, organiserId, type PageService, startPageService } from './support.js';
+import { join } from 'node:path';
 import { signHs256Token } from '../../packages/ledger-server/src/index.js';
+import { SqliteSessionStore, sessionsFileName } from '../../packages/ledger-server/src/ui/index.js';
 import { calendarDateIn } from '../../packages/ledger-core/src/index.js';
 import { client, jwtSecret, startService } from '../e2e/support.js';
 
@@ -274,6 +276,37 @@ describe("a member's session", () => {
     const exchanged = await client.post('/app/sign-in', { token: jwt });
     expect(exchanged.status).toBe(303);
     expect((await client.get('/app')).text).toContain('李伟');
+  });
+});
+
+describe('a console session and the key it was started with', () => {
+  it('ends when the key is revoked: the next page goes to sign-in and a POST with the old token does nothing', async () => {
+    const { record, token } = await service.runtime.credentials.createApiKey({ role: 'organiser', communityId, subject: organiserId, label: 'revoked in a test' });
+    const desk = await organiserClient(service.url, token);
+    expect((await desk.client.get('/console')).status).toBe(200);
+    // Another desk signed in with another key is not affected.
+    const otherDesk = await organiserClient(service.url, service.organiserKey);
+    expect(await service.runtime.credentials.revokeApiKey(record.id)).toBe(true);
+
+    const page = await desk.client.get('/console');
+    expect(page.status).toBe(303);
+    expect(page.location).toBe('/console/sign-in');
+    const post = await desk.client.post('/console/records/bulk', { _csrf: desk.csrf, _once: crypto.randomUUID(), action: 'approve', record: 'helper-9/pending-9' });
+    expect(post.status).toBe(401);
+    const pending = (await service.runtime.models.serviceRecords(communityId, { status: 'pending' })).map((r) => r.recordId);
+    expect(pending).toContain('pending-9');
+    // Ended, not only refused: the session is gone from the store.
+    const stored = SqliteSessionStore.open(join(service.dataDir, sessionsFileName));
+    try {
+      const stillThere = await stored.session(otherDesk.client.cookies.get('vl_console_session')!, new Date());
+      expect(stillThere).not.toBeNull();
+      expect(await stored.session(desk.client.cookies.get('vl_console_session')!, new Date())).toBeNull();
+    } finally {
+      await stored.close();
+    }
+    expect((await otherDesk.client.get('/console')).status).toBe(200);
+    // Signing in again with the revoked key is refused.
+    expect((await new FormClient(service.url).post('/console/sign-in', { credential: token })).status).toBe(401);
   });
 });
 
