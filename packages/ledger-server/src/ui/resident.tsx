@@ -14,6 +14,7 @@ import { dateIn, dateTimeIn, isPositive, todayIn } from './format.js';
 import { FormKeys, Page, pageStatus, respond } from './layout.js';
 import { ownRequestsRead, requestDoneMessages, requestRoutes, requestsShown, ServiceRequests, Wishes, wishesShown } from './resident-requests.js';
 import { memberSessionTtlMs } from './sessions.js';
+import { addressKey, clientAddress, type SignInLimiter } from './sign-in-limit.js';
 import { checkCsrf, checkOrigin, clearSessionCookie, field, newId, onceKey, readForm, runCommand, sessionOf, setSessionCookie, type UiDeps } from './web.js';
 
 /** How far ahead the page warns of expiring points. */
@@ -82,7 +83,7 @@ const errorMessages: Record<string, string> = {
 };
 export const errorMessage = (code: string): string => errorMessages[code] ?? `操作未成功（${code}），请联系社区工作人员。`;
 
-export function residentRoutes(app: Hono, deps: UiDeps): void {
+export function residentRoutes(app: Hono, deps: UiDeps, limiter: SignInLimiter): void {
   const { ledger, reads, sessions } = deps;
 
   async function viewer(c: Context): Promise<Viewer | null> {
@@ -127,8 +128,16 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
 
   app.post('/app/card/:token', async (c) => {
     checkOrigin(c);
+    // Card links cannot be guessed at speed: too many failed cards from one address wait a while.
+    const limited = [addressKey(clientAddress(c))];
+    const wait = limiter.retryAfterSeconds(limited);
+    if (wait > 0) {
+      c.header('retry-after', String(wait));
+      return message('请稍后再试', `登录尝试次数太多，请 ${Math.ceil(wait / 60)} 分钟后再试。如果登录卡一直无法使用，请联系社区工作人员。`, 429, c);
+    }
     const now = ledger.clock.now();
     const card = await sessions.useCard(c.req.param('token'), now);
+    if (typeof card === 'string') limiter.failed(limited);
     if (card === 'unknown') return message('登录卡无效', '这张登录卡无法识别。请向社区工作人员重新领取一张。', 404, c);
     if (card === 'used') return message('登录卡已用过', '这张登录卡已经用过了，每张卡只能用一次。请向社区工作人员重新领取一张。', 410, c);
     if (card === 'expired') return message('登录卡已过期', '这张登录卡已经过期。请向社区工作人员重新领取一张。', 410, c);
