@@ -135,7 +135,12 @@ describe('service requests and micro-wishes on the resident page', () => {
     expect(after.requester).toEqual({ balance: (Number(before.requester.balance) - 12.5).toFixed(2), available: (Number(before.requester.available) - 12.5).toFixed(2), held: '0.00' });
     // The hours wait for an organiser (the policy does not approve confirmed requests itself): only the offer moved.
     expect(after.volunteer).toEqual({ ...before.volunteer, balance: (Number(before.volunteer.balance) + 12.5).toFixed(2), available: (Number(before.volunteer.available) + 12.5).toFixed(2) });
-    expect((await requester.client.get('/app')).text).toContain('您的评价：★★★★');
+    const statement = (await requester.client.get('/app')).text;
+    expect(statement).toContain('您的评价：★★★★');
+    // The statement says what moved, in words: the offer held, then paid to the volunteer.
+    expect(statement).toContain(`邻里互助需求 ${requestId} 的悬赏，冻结 12.50 积分`);
+    expect(statement).toContain(`邻里互助需求 ${requestId} 已确认，悬赏的积分付给 zhou-qiang`);
+    expect((await volunteer.client.get('/app')).text).toContain(`邻里互助需求 ${requestId}：收到 sun-li 的悬赏积分`);
   });
 
   it('a requester cancels an open request and the hold comes back; a refused post changes nothing', async () => {

@@ -359,7 +359,7 @@ function ResidentPage(props: {
             积分余额<strong data-testid="balance">{a.balance}</strong>
           </div>
           <div>
-            兑换预留（冻结）<strong data-testid="held">{a.held}</strong>
+            预留积分（冻结）<strong data-testid="held">{a.held}</strong>
           </div>
         </div>
         <Explanations account={a} />
@@ -503,7 +503,7 @@ function Explanations(props: { account: AccountView }) {
   if (isPositive(a.deficit)) {
     lines.push(`您目前欠 ${a.deficit} 积分：已经用掉的积分所对应的服务时长后来被撤销了。以后获得的积分会先用来补足欠分，补足之前暂时不能兑换或转赠。`);
   }
-  if (isPositive(a.held)) lines.push(`有 ${a.held} 积分为您的兑换预留着（冻结），领取后扣除，取消或过期后退回。`);
+  if (isPositive(a.held)) lines.push(`有 ${a.held} 积分为您预留着（冻结）：兑换的领取后扣除，互助需求的悬赏在您确认服务后付给志愿者；取消或过期后退回。`);
   if (isPositive(a.locked)) lines.push(`有 ${a.locked} 积分刚获得，还在锁定期内，过几天就可以用了。`);
   if (lines.length === 0) lines.push('您的积分都可以使用。');
   return (
