@@ -4,8 +4,11 @@
  * changes nothing), and sessions and cards survive a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { communityId, FormClient, hiddenField, makeCard, organiserClient, type PageService, startPageService } from './support.js';
+import { communityId, FormClient, hiddenField, makeCard, organiserClient, organiserId, type PageService, startPageService } from './support.js';
+import { join } from 'node:path';
 import { signHs256Token } from '../../packages/ledger-server/src/index.js';
+import { SqliteSessionStore, sessionsFileName } from '../../packages/ledger-server/src/ui/index.js';
+import { calendarDateIn } from '../../packages/ledger-core/src/index.js';
 import { client, jwtSecret, startService } from '../e2e/support.js';
 
 let service: PageService;
@@ -64,6 +67,119 @@ describe('activities on the resident page', () => {
     expect((await second.client.get('/app')).text).toContain('data-testid="my-seat"');
     const activity = await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/activities/page-health-check`);
     expect(activity.body).toMatchObject({ seatsTaken: 1, waitListLength: 0 });
+  });
+});
+
+describe('service requests and micro-wishes on the resident page', () => {
+  const admin = { id: 'test-admin', role: 'admin' as const, communityId };
+  const as = (r: { csrf: string }, extra: Record<string, string> = {}) => ({ _csrf: r.csrf, _once: crypto.randomUUID(), ...extra });
+  const balances = async (memberId: string) => {
+    const { available, held, balance } = (await accountOf(memberId)) as { available: string; held: string; balance: string };
+    return { available, held, balance };
+  };
+  const requestOf = async (requestId: string) => (await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/service-requests/${requestId}`)).body as { status: string; volunteerId: string | null; rating: number | null };
+
+  beforeAll(async () => {
+    for (const [memberId, name] of [['sun-li', '孙丽'], ['zhou-qiang', '周强'], ['wu-hao', '吴昊']] as const) {
+      for (const command of [
+        { type: 'RegisterMember', communityId, memberId, profile: { name } },
+        { type: 'GrantPoints', communityId, memberId, grantId: `grant-${memberId}`, points: '40.00', reason: '测试起始积分' },
+      ] as const) {
+        const result = await service.runtime.ledger.execute(command, { actor: admin });
+        if (!result.ok) throw new Error(`${command.type}: ${result.error.message}`);
+      }
+    }
+  });
+
+  it('post → take → done → confirm and rate: the offered points move from requester to volunteer, exactly', async () => {
+    const requester = await residentOf('sun-li');
+    const volunteer = await residentOf('zhou-qiang');
+    const other = await residentOf('wu-hao');
+    const before = { requester: await balances('sun-li'), volunteer: await balances('zhou-qiang') };
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+    const posted = await requester.client.post('/app/requests', as(requester, { category: 'elder-care', description: '帮忙买菜送上楼', place: '3号楼 502', date: tomorrow, time: '10:00', points: '12.5' }));
+    expect(posted.location).toBe('/app?done=request-posted');
+    const mine = await requester.client.get('/app');
+    expect(mine.text).toContain('帮忙买菜送上楼');
+    expect(mine.text).toContain('悬赏 12.50 积分');
+    expect(mine.text).toContain('10:00');
+    const requestId = /\/app\/requests\/([^/"]+)\/cancel/.exec(mine.text)![1]!;
+    // Held at once: available down by the offer, balance unchanged.
+    expect(await balances('sun-li')).toEqual({ ...before.requester, available: (Number(before.requester.available) - 12.5).toFixed(2), held: '12.50' });
+
+    // The volunteer sees it among the open ones and takes it; another member cannot mark it done or cancel it.
+    const page = await volunteer.client.get('/app');
+    expect(page.text).toContain(`/app/requests/${requestId}/take`);
+    expect((await requester.client.get('/app')).text).not.toContain(`/app/requests/${requestId}/take`);
+    expect((await volunteer.client.post(`/app/requests/${requestId}/take`, as(volunteer))).location).toBe('/app?done=request-taken');
+    expect(await requestOf(requestId)).toMatchObject({ status: 'assigned', volunteerId: 'zhou-qiang' });
+    expect((await other.client.post(`/app/requests/${requestId}/done`, as(other, { hours: '1' }))).location).toBe('/app?error=not-allowed');
+    expect((await other.client.post(`/app/requests/${requestId}/cancel`, as(other))).location).toBe('/app?error=not-allowed');
+    // The requester cannot mark their own request done either: that is the volunteer's.
+    expect((await requester.client.post(`/app/requests/${requestId}/done`, as(requester, { hours: '1' }))).location).toBe('/app?error=not-allowed');
+    const refused = await other.client.get('/app?error=not-allowed');
+    expect(refused.text).toContain('您没有权限进行这项操作');
+    expect((await requestOf(requestId)).status).toBe('assigned');
+
+    expect((await volunteer.client.post(`/app/requests/${requestId}/done`, as(volunteer, { hours: '1.5' }))).location).toBe('/app?done=request-done');
+    // Only the requester confirms (评单).
+    expect((await volunteer.client.post(`/app/requests/${requestId}/confirm`, as(volunteer, { rating: '5' }))).location).toBe('/app?error=not-allowed');
+    const toConfirm = await requester.client.get('/app');
+    expect(toConfirm.text).toContain(`/app/requests/${requestId}/confirm`);
+    expect(toConfirm.text).toContain('志愿者服务了 1.50 小时');
+    expect((await requester.client.post(`/app/requests/${requestId}/confirm`, as(requester, { rating: '4', comment: '很及时，谢谢' }))).location).toBe('/app?done=request-confirmed');
+    expect(await requestOf(requestId)).toMatchObject({ status: 'confirmed', rating: 4 });
+
+    const after = { requester: await balances('sun-li'), volunteer: await balances('zhou-qiang') };
+    expect(after.requester).toEqual({ balance: (Number(before.requester.balance) - 12.5).toFixed(2), available: (Number(before.requester.available) - 12.5).toFixed(2), held: '0.00' });
+    // The hours wait for an organiser (the policy does not approve confirmed requests itself): only the offer moved.
+    expect(after.volunteer).toEqual({ ...before.volunteer, balance: (Number(before.volunteer.balance) + 12.5).toFixed(2), available: (Number(before.volunteer.available) + 12.5).toFixed(2) });
+    const statement = (await requester.client.get('/app')).text;
+    expect(statement).toContain('您的评价：★★★★');
+    // The statement says what moved, in words: the offer held, then paid to the volunteer.
+    expect(statement).toContain(`邻里互助需求 ${requestId} 的悬赏，冻结 12.50 积分`);
+    expect(statement).toContain(`邻里互助需求 ${requestId} 已确认，悬赏的积分付给 zhou-qiang`);
+    expect((await volunteer.client.get('/app')).text).toContain(`邻里互助需求 ${requestId}：收到 sun-li 的悬赏积分`);
+  });
+
+  it('a requester cancels an open request and the hold comes back; a refused post changes nothing', async () => {
+    const requester = await residentOf('wu-hao');
+    const before = await balances('wu-hao');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // More than they have: refused in words, nothing held.
+    const tooMuch = await requester.client.post('/app/requests', as(requester, { category: 'elder-care', description: '陪同看病', place: '社区医院', date: tomorrow, time: '08:30', points: '999' }));
+    expect(tooMuch.location).toBe('/app?error=insufficient-points');
+    expect((await requester.client.get(tooMuch.location!)).text).toContain('可用积分不够');
+    const noCategory = await requester.client.post('/app/requests', as(requester, { category: 'no-such', description: '陪同看病', place: '社区医院', date: tomorrow, time: '08:30' }));
+    expect(noCategory.location).toMatch(/^\/app\?error=/);
+    expect(await balances('wu-hao')).toEqual(before);
+
+    expect((await requester.client.post('/app/requests', as(requester, { category: 'elder-care', description: '陪同看病', place: '社区医院', date: tomorrow, time: '08:30', points: '5' }))).location).toBe('/app?done=request-posted');
+    expect((await balances('wu-hao')).held).toBe('5.00');
+    const page = await requester.client.get('/app');
+    const requestId = /\/app\/requests\/([^/"]+)\/cancel/.exec(page.text)![1]!;
+    expect((await requester.client.post(`/app/requests/${requestId}/cancel`, as(requester))).location).toBe('/app?done=request-cancelled');
+    expect(await balances('wu-hao')).toEqual(before);
+    expect((await requester.client.get('/app')).text).toContain('已取消');
+  });
+
+  it('a resident sees wishes waiting and claims one; posting a wish stays an organiser\'s', async () => {
+    const posted = await client(service.url, service.organiserKey)('POST', `/v1/communities/${communityId}/wishes`, { wishId: 'wish-radio', beneficiaryId: 'li-wei', title: '一台收音机', points: '30' });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    const resident = await residentOf('zhou-qiang');
+    expect(resident.page).toContain('一台收音机');
+    expect(resident.page).not.toContain('action="/app/wishes"');
+    expect((await resident.client.post('/app/wishes/wish-radio/claim', as(resident))).location).toBe('/app?done=wish-claimed');
+    const wish = (await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/wishes/wish-radio`)).body;
+    expect(wish).toMatchObject({ status: 'claimed', claimantId: 'zhou-qiang' });
+    const page = await resident.client.get('/app');
+    expect(page.text).toContain('data-testid="my-wish"');
+    expect(page.text).not.toContain('/app/wishes/wish-radio/claim');
+    // Claimed once: another member's claim is refused in words and changes nothing.
+    const other = await residentOf('sun-li');
+    expect((await other.client.post('/app/wishes/wish-radio/claim', as(other))).location).toMatch(/^\/app\?error=/);
+    expect((await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/wishes/wish-radio`)).body.claimantId).toBe('zhou-qiang');
   });
 });
 
@@ -168,6 +284,37 @@ describe("a member's session", () => {
   });
 });
 
+describe('a console session and the key it was started with', () => {
+  it('ends when the key is revoked: the next page goes to sign-in and a POST with the old token does nothing', async () => {
+    const { record, token } = await service.runtime.credentials.createApiKey({ role: 'organiser', communityId, subject: organiserId, label: 'revoked in a test' });
+    const desk = await organiserClient(service.url, token);
+    expect((await desk.client.get('/console')).status).toBe(200);
+    // Another desk signed in with another key is not affected.
+    const otherDesk = await organiserClient(service.url, service.organiserKey);
+    expect(await service.runtime.credentials.revokeApiKey(record.id)).toBe(true);
+
+    const page = await desk.client.get('/console');
+    expect(page.status).toBe(303);
+    expect(page.location).toBe('/console/sign-in');
+    const post = await desk.client.post('/console/records/bulk', { _csrf: desk.csrf, _once: crypto.randomUUID(), action: 'approve', record: 'helper-9/pending-9' });
+    expect(post.status).toBe(401);
+    const pending = (await service.runtime.models.serviceRecords(communityId, { status: 'pending' })).map((r) => r.recordId);
+    expect(pending).toContain('pending-9');
+    // Ended, not only refused: the session is gone from the store.
+    const stored = SqliteSessionStore.open(join(service.dataDir, sessionsFileName));
+    try {
+      const stillThere = await stored.session(otherDesk.client.cookies.get('vl_console_session')!, new Date());
+      expect(stillThere).not.toBeNull();
+      expect(await stored.session(desk.client.cookies.get('vl_console_session')!, new Date())).toBeNull();
+    } finally {
+      await stored.close();
+    }
+    expect((await otherDesk.client.get('/console')).status).toBe(200);
+    // Signing in again with the revoked key is refused.
+    expect((await new FormClient(service.url).post('/console/sign-in', { credential: token })).status).toBe(401);
+  });
+});
+
 describe('CSRF', () => {
   it('a resident POST without the token, or with another, is refused and changes nothing', async () => {
     const { client } = await residentOf('li-wei');
@@ -267,6 +414,29 @@ describe("the console's actions are the ledger's commands", () => {
     const erased = async (memberId: string) => (await api()('GET', `/v1/communities/${communityId}/members/${memberId}/profile`)).body.erased as boolean;
     expect(viaConsole.status).toBe(viaApi.status === 200 ? 303 : viaApi.status);
     expect(await erased('helper-8')).toBe(await erased('helper-7'));
+  });
+});
+
+describe("the console's report: points outstanding over time", () => {
+  it("has each month end's outstanding points in the CSV and as a line on the chart: none before anything happened, the API's outstanding now for this month", async () => {
+    const today = calendarDateIn(new Date(), 'Asia/Shanghai');
+    const [year, month] = today.split('-').map(Number) as [number, number];
+    const start = new Date(Date.UTC(year, month - 3, 1)).toISOString().slice(0, 10);
+    const csv = await organiser.client.get(`/console/reports/monthly.csv?from=${start}&to=${today}`);
+    expect(csv.status).toBe(200);
+    const [head, ...rows] = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n').map((line) => line.split(','));
+    const column = head!.indexOf('月末未使用积分');
+    expect(column).toBeGreaterThan(0);
+    const summary = await client(service.url, service.adminKey)('GET', `/v1/communities/${communityId}/reports/summary?from=${today}&to=${today}`);
+    const outstanding = summary.body.points.outstanding as string;
+    expect(Number(outstanding)).toBeGreaterThan(0);
+    // The service started today: the months before it end with nothing outstanding; this one ends (so far) at what is outstanding now.
+    expect(rows.map((row) => row[column])).toEqual([...rows.slice(0, -1).map(() => '0.00'), outstanding]);
+    expect(rows.at(-1)![0]).toBe(today.slice(0, 7));
+
+    const page = await organiser.client.get(`/console/reports?from=${start}&to=${today}`);
+    expect(page.text).toContain('class="line-series"');
+    expect(page.text).toContain(`${today.slice(2, 7)} 月末未使用: ${Number(outstanding) % 1 === 0 ? Number(outstanding) : Number(outstanding).toFixed(1)}`);
   });
 });
 

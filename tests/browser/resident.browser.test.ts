@@ -81,6 +81,51 @@ describe.skipIf(!chromiumInstalled)(name, () => {
     await context.close();
   });
 
+  it('posts a service request (点单) with points offered, and another resident takes it (接单)', async () => {
+    const origin = new URL(service.url).origin;
+    const { context, leaks } = await cutContext(browser, origin);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(await makeCard(organiser, 'liu-yang'));
+    await page.getByRole('button', { name: '进入我的积分' }).click();
+    await page.waitForURL(`${origin}/app`);
+    const before = await account('liu-yang');
+
+    await page.getByText('发布新的需求').click();
+    await page.getByLabel('需要哪类帮助').selectOption('elder-care');
+    await page.getByLabel('需要做什么').fill('帮忙换灯泡');
+    await page.getByLabel('地点').fill('3号楼 101');
+    await page.getByLabel('悬赏积分（可以不填）').fill('2');
+    await page.getByRole('button', { name: '发布需求' }).click();
+    await page.waitForURL(/done=request-posted/);
+    expect(await page.getByRole('status').textContent()).toContain('需求已发布');
+    expect(await page.getByTestId('my-request').count()).toBe(1);
+    expect(await page.getByTestId('request-status').textContent()).toBe('等待志愿者接单');
+    expect((await account('liu-yang')).held).toBe((Number(before.held) + 2).toFixed(2));
+    await page.locator('#requests').scrollIntoViewIfNeeded();
+    await screenshots(page, 'resident-requests');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const { context: other, leaks: otherLeaks } = await cutContext(browser, origin);
+    const volunteer = await other.newPage();
+    volunteer.on('dialog', (dialog) => void dialog.accept());
+    await volunteer.goto(await makeCard(organiser, 'chen-jie'));
+    await volunteer.getByRole('button', { name: '进入我的积分' }).click();
+    await volunteer.waitForURL(`${origin}/app`);
+    await volunteer.getByRole('button', { name: '接单 帮忙换灯泡' }).click();
+    await volunteer.waitForURL(/done=request-taken/);
+    expect(await volunteer.getByTestId('my-task').count()).toBe(1);
+    await volunteer.locator('#requests').scrollIntoViewIfNeeded();
+    await screenshots(volunteer, 'resident-request-taken');
+    expect(await seriousViolations(volunteer)).toEqual([]);
+
+    await page.reload();
+    expect(await page.getByTestId('request-status').textContent()).toBe('已有志愿者接单');
+    expect([...leaks, ...otherLeaks]).toEqual([]);
+    await other.close();
+    await context.close();
+  });
+
   it('works without JavaScript: sign in, redeem, see the hold', async () => {
     const origin = new URL(service.url).origin;
     const { context, leaks } = await cutContext(browser, origin, { javaScriptEnabled: false });

@@ -2,7 +2,7 @@
  * Everything a reader can ask of a set of read models, as plain JSON, for comparing two of them (rule 9:
  * a projection rebuilt from scratch equals the live one; the SQLite and in-memory stores answer alike).
  */
-import type { AccountEntry, Page, ReadModels, StatementEntry } from '../../packages/ledger-core/src/index.js';
+import { type AccountEntry, calendarDateIn, outstandingAtMonthEnds, type Page, type ReadModels, type StatementEntry } from '../../packages/ledger-core/src/index.js';
 
 const wholeHistory = { from: '0000-01-01', to: '9999-12-31' } as const;
 
@@ -92,6 +92,7 @@ export async function everythingReadable(models: ReadModels, asOf: Date) {
       report: await models.communityReport(communityId, wholeHistory.from, wholeHistory.to),
       leaderboard: await models.leaderboard(communityId, wholeHistory.from, wholeHistory.to, 100),
       trialBalance: await models.trialBalance(communityId),
+      outstandingByMonth: await models.projections.outstandingByMonth(communityId),
       dueForExpiry: {
         redemptions: await models.heldRedemptionsPastExpiry(communityId, asOf),
         members: await models.membersWithExpiredLots(communityId, asOf),
@@ -136,6 +137,23 @@ export function crossCheck(community: Awaited<ReturnType<typeof everythingReadab
     if ((last?.runningBalance ?? '0.00') !== account.balance) problems.push(`${m.memberId}: statement ends at ${last?.runningBalance}, balance is ${account.balance}`);
     if (sum(m.statement.map((l) => l.amount)) !== hundredths(account.balance)) problems.push(`${m.memberId}: statement amounts do not add up to the balance ${account.balance}`);
     if (m.statement.some((l, i) => l.seq !== i)) problems.push(`${m.memberId}: statement seq has gaps`);
+  }
+  // Points outstanding over time: the monthly deltas add up to what is outstanding now, and each month's is what
+  // the members' statements moved in that community-local month (the pool's excluded).
+  const monthly = community.outstandingByMonth;
+  const lastMonth = monthly.at(-1)?.month ?? '0000-01';
+  if (outstandingAtMonthEnds(monthly, [lastMonth])[0]!.outstanding !== report.points.outstanding) problems.push(`monthly outstanding deltas end at ${outstandingAtMonthEnds(monthly, [lastMonth])[0]!.outstanding}, outstanding is ${report.points.outstanding}`);
+  const timeZone = community.community!.timeZone;
+  const byMonth = new Map<string, bigint>();
+  for (const m of members.filter((m) => m.memberId !== '_pool')) {
+    for (const line of m.statement) {
+      const month = calendarDateIn(new Date(line.recordedAt), timeZone).slice(0, 7);
+      byMonth.set(month, (byMonth.get(month) ?? 0n) + hundredths(line.amount));
+    }
+  }
+  const fromStatements = [...byMonth].filter(([, amount]) => amount !== 0n).sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, amount]) => ({ month, amount }));
+  if (JSON.stringify(fromStatements, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) !== JSON.stringify(monthly, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))) {
+    problems.push(`monthly outstanding deltas ${JSON.stringify(monthly, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))} ≠ the statements' by month`);
   }
   for (const { account, balance } of community.trialBalance!.accounts) {
     if (!account.startsWith('member:')) continue;

@@ -14,6 +14,7 @@ import {
   Ledger,
   ManualClock,
   msPerDay,
+  outstandingAtMonthEnds,
   ProjectionCheckpointMoved,
   projectionVersion,
   ReadModels,
@@ -154,7 +155,7 @@ describe('the fold cache', () => {
 describe('one projection, two writers', () => {
   it('a commit from a checkpoint another writer has moved is refused and changes nothing', async () => {
     const projections = new InMemoryProjectionStore();
-    const empty = { streams: [], communities: [], accounts: [], records: [], statementLines: [], items: [], redemptions: [], transfers: [], inTransitPut: [], inTransitDelete: [], dayTotals: [], hoursByCategory: [], memberHours: [], activeMembers: [], redemptionsByItem: [], trialBalance: [], outstanding: [], processes: [], activityMembers: [], serviceDays: [], ratings: [] };
+    const empty = { streams: [], communities: [], accounts: [], records: [], statementLines: [], items: [], redemptions: [], transfers: [], inTransitPut: [], inTransitDelete: [], dayTotals: [], hoursByCategory: [], memberHours: [], activeMembers: [], redemptionsByItem: [], trialBalance: [], outstanding: [], outstandingByMonth: [], processes: [], activityMembers: [], serviceDays: [], ratings: [] };
     await projections.commit(empty, { position: 5n, eventsFolded: 5, version: projectionVersion }, null);
     await expect(projections.commit({ ...empty, trialBalance: [{ communityId: 'c1', account: 'issuance', amount: -100n }] }, { position: 9n, eventsFolded: 9, version: projectionVersion }, 3n)).rejects.toBeInstanceOf(
       ProjectionCheckpointMoved,
@@ -182,5 +183,26 @@ describe('one projection, two writers', () => {
       expect(await lines(b)).toEqual(await lines(single));
       expect(await b.account('c1', memberId, clock.now())).toEqual(await single.account('c1', memberId, clock.now()));
     }
+  });
+});
+
+describe('outstanding points at month ends', () => {
+  const deltas = [
+    { month: '2026-03', amount: -250n },
+    { month: '2026-01', amount: 1000n },
+    { month: '2026-05', amount: 75n },
+  ];
+  it('is the running sum of every delta up to and including the month, months before the period counted', () => {
+    expect(outstandingAtMonthEnds(deltas, ['2025-12', '2026-02', '2026-03', '2026-04', '2026-05', '2026-09'])).toEqual([
+      { month: '2025-12', outstanding: '0.00' },
+      { month: '2026-02', outstanding: '10.00' },
+      { month: '2026-03', outstanding: '7.50' },
+      { month: '2026-04', outstanding: '7.50' },
+      { month: '2026-05', outstanding: '8.25' },
+      { month: '2026-09', outstanding: '8.25' },
+    ]);
+  });
+  it('is zero everywhere with no deltas', () => {
+    expect(outstandingAtMonthEnds([], ['2026-01'])).toEqual([{ month: '2026-01', outstanding: '0.00' }]);
   });
 });

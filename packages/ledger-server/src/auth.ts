@@ -30,6 +30,12 @@ export const claimsSchema = z
 
 export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * Whether a credential a browser session was started with still holds: an API key (`key:…`) until it is
+   * revoked, through the same credential store and short cache as `authenticate`. Other credentials (a JWT,
+   * checked once at sign-in; a card, whose revocation ends its sessions itself) are not looked up again.
+   */
+  stillValid(credentialId: string): Promise<boolean>;
 }
 
 /** Longest Authorization header considered; longer ones are refused before any parsing. */
@@ -100,6 +106,9 @@ export function createAuthenticator(config: ServerConfig, credentials: Credentia
         return { actor: { id: key.subject, role: key.role, communityId: key.communityId }, credentialId: `key:${key.id}` };
       }
       return fromJwt(token);
+    },
+    async stillValid(credentialId) {
+      return credentialId.startsWith('key:') ? credentials.apiKeyLive(credentialId.slice('key:'.length)) : true;
     },
   };
 }

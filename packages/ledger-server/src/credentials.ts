@@ -41,6 +41,11 @@ export interface CredentialStore {
   createApiKey(input: NewApiKey): Promise<{ record: ApiKeyRecord; token: string }>;
   /** The key's record if the token is a live key; null otherwise. */
   verifyApiKey(token: string): Promise<ApiKeyRecord | null>;
+  /**
+   * Whether the key of this id exists and is not revoked, trusted for `apiKeyCacheMs` like a verified token
+   * (a session started with a key asks it on every page, and ends once the key is revoked).
+   */
+  apiKeyLive(id: string): Promise<boolean>;
   revokeApiKey(id: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Every key record as stored (member keys still wrapped), for a backup's FILE.keys. */
@@ -123,6 +128,7 @@ const withoutHash = ({ secretHash: _hash, ...record }: StoredKey): ApiKeyRecord 
 export class KeyRecordCredentialStore implements CredentialStore {
   readonly keyStore: KeyStore;
   private readonly verified = new Map<string, { record: ApiKeyRecord; until: number }>();
+  private readonly liveIds = new Map<string, { live: boolean; until: number }>();
 
   protected constructor(
     readonly records: KeyRecordStore,
@@ -164,8 +170,19 @@ export class KeyRecordCredentialStore implements CredentialStore {
     return record;
   }
 
+  async apiKeyLive(id: string) {
+    const cached = this.liveIds.get(id);
+    if (cached && cached.until > Date.now()) return cached.live;
+    const value = await this.records.get('api-key', id);
+    const live = value !== null && decodeKey(value).revokedAt === null;
+    if (this.liveIds.size >= maxCachedApiKeys) this.liveIds.clear();
+    this.liveIds.set(id, { live, until: Date.now() + apiKeyCacheMs });
+    return live;
+  }
+
   async revokeApiKey(id: string) {
     for (const [token, entry] of this.verified) if (entry.record.id === id) this.verified.delete(token);
+    this.liveIds.delete(id);
     const value = await this.records.get('api-key', id);
     if (!value) return false;
     const stored = decodeKey(value);

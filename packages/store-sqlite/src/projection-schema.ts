@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 
 /** Bumped whenever a table below changes: an older file is then rebuilt. */
-export const projectionSchemaVersion = 2;
+export const projectionSchemaVersion = 3;
 
 const int = (column: string) => `${column} INTEGER NOT NULL CHECK (typeof(${column}) = 'integer')`;
 
@@ -38,6 +38,14 @@ export const projectionSchema = `
   CREATE TABLE community_outstanding (
     community_id TEXT PRIMARY KEY,
     ${int('points')}
+  ) WITHOUT ROWID;
+
+  -- The same deltas as community_outstanding, by community-local month (YYYY-MM): the report's line over time.
+  CREATE TABLE community_outstanding_by_month (
+    community_id TEXT NOT NULL,
+    month        TEXT NOT NULL,
+    ${int('points')},
+    PRIMARY KEY (community_id, month)
   ) WITHOUT ROWID;
 
   CREATE TABLE accounts (

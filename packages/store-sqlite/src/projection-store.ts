@@ -273,6 +273,11 @@ export class SqliteProjectionStore implements ProjectionStore {
       changes.outstanding.map((d) => [d.communityId, d.amount]),
     );
     run(
+      `INSERT INTO community_outstanding_by_month (community_id, month, points) VALUES (?, ?, ?)
+       ON CONFLICT (community_id, month) DO UPDATE SET points = points + excluded.points`,
+      changes.outstandingByMonth.map((d) => [d.communityId, d.month, d.amount]),
+    );
+    run(
       `INSERT INTO processes (community_id, kind, process_id, seq, status, member_id, assignee_id, starts_at, due_at, seats_left, updated_at, payload)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (community_id, kind, process_id) DO UPDATE SET status = excluded.status, member_id = excluded.member_id,
@@ -313,6 +318,13 @@ export class SqliteProjectionStore implements ProjectionStore {
 
   async outstanding(communityId: string): Promise<bigint> {
     return this.bigGet<{ points: bigint }>('SELECT points FROM community_outstanding WHERE community_id = ?', communityId)?.points ?? 0n;
+  }
+
+  async outstandingByMonth(communityId: string): Promise<Array<{ month: string; amount: bigint }>> {
+    return this.bigAll<{ month: string; amount: bigint }>(
+      'SELECT month, points AS amount FROM community_outstanding_by_month WHERE community_id = ? AND points != 0 ORDER BY month',
+      communityId,
+    );
   }
 
   async account(communityId: string, memberId: string): Promise<AccountRow | null> {

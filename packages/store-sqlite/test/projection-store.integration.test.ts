@@ -35,6 +35,7 @@ const noChanges: RowChanges = {
   redemptionsByItem: [],
   trialBalance: [],
   outstanding: [],
+  outstandingByMonth: [],
   processes: [],
   activityMembers: [],
   serviceDays: [],

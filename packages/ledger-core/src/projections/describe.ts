@@ -43,6 +43,13 @@ function redemptionLabel(redemptionId: string, redemption: RedemptionEntry | und
   return `${redemption.itemKind === 'service' ? '兑换服务' : '兑换'}「${redemption.itemName}」${quantity}`;
 }
 
+/** What a hold is for: a redemption's label, or a service request's offer (悬赏) or a micro-wish by id. */
+function holdLabel(data: { readonly redemptionId: string; readonly purpose?: string | undefined }, redemption: RedemptionEntry | undefined): string {
+  if (data.purpose === 'service-request') return `邻里互助需求 ${data.redemptionId} 的悬赏`;
+  if (data.purpose === 'wish') return `微心愿 ${data.redemptionId}`;
+  return redemptionLabel(data.redemptionId, redemption);
+}
+
 function describeZh(event: MemberEvent, context: LineContext): string {
   const { community } = context;
   switch (event.type) {
@@ -64,16 +71,25 @@ function describeZh(event: MemberEvent, context: LineContext): string {
       return `${what}撤销，追回积分${why}${deficit}`;
     }
     case 'PointsHeld':
-      return `${redemptionLabel(event.data.redemptionId, context.redemption)}，冻结 ${event.data.points} 积分`;
+      return `${holdLabel(event.data, context.redemption)}，冻结 ${event.data.points} 积分`;
     case 'HoldReleased': {
-      const label = redemptionLabel(event.data.redemptionId, context.redemption);
+      const label = holdLabel(event.data, context.redemption);
       const settled = event.data.deficitSettledFromLots.length > 0 ? '；解冻的积分先抵扣欠分' : '';
       return event.data.reason === 'expired'
         ? `${label}逾期未领取，解冻 ${event.data.points} 积分${settled}`
         : `${label}已取消，解冻 ${event.data.points} 积分${settled}`;
     }
     case 'HeldPointsSpent':
+      if (event.data.purpose === 'wish') return `${holdLabel(event.data, context.redemption)}已实现，冻结的积分已支出`;
       return `${redemptionLabel(event.data.redemptionId, context.redemption)}，${context.redemption?.itemKind === 'service' ? '服务已完成' : '已领取'}`;
+    case 'HeldPointsPaid':
+      return `邻里互助需求 ${event.data.requestId} 已确认，悬赏的积分付给 ${event.data.to}`;
+    case 'ServicePaymentReceived': {
+      const settled = isPositive(event.data.deficitSettled) ? `；其中 ${event.data.deficitSettled} 积分抵扣欠分` : '';
+      return `邻里互助需求 ${event.data.requestId}：收到 ${event.data.from} 的悬赏积分${settled}`;
+    }
+    case 'ServicePaymentReturned':
+      return `邻里互助需求 ${event.data.requestId} 的悬赏未能到账，积分已退回`;
     case 'PointsTransferredOut':
       if (event.data.reason === 'overflow') return '超出积分上限，超出部分转入爱心积分池';
       if (event.data.to === donationPoolId || event.data.reason === 'donation') return `捐赠给${accountName(event.data.to)}`;
@@ -109,11 +125,17 @@ function describeEn(event: MemberEvent, context: LineContext): string {
     case 'PointsClawedBack':
       return `clawback of record ${event.data.recordId}`;
     case 'PointsHeld':
-      return `${event.data.points} held for redemption ${event.data.redemptionId}`;
+      return `${event.data.points} held for ${event.data.purpose === 'service-request' ? 'the offer of request' : event.data.purpose === 'wish' ? 'wish' : 'redemption'} ${event.data.redemptionId}`;
     case 'HoldReleased':
-      return `hold for redemption ${event.data.redemptionId} ${event.data.reason}`;
+      return `hold for ${event.data.purpose === 'service-request' ? 'the offer of request' : event.data.purpose === 'wish' ? 'wish' : 'redemption'} ${event.data.redemptionId} ${event.data.reason}`;
     case 'HeldPointsSpent':
-      return `redemption ${event.data.redemptionId}`;
+      return event.data.purpose === 'wish' ? `wish ${event.data.redemptionId} fulfilled` : `redemption ${event.data.redemptionId}`;
+    case 'HeldPointsPaid':
+      return `offer of request ${event.data.requestId} paid to ${event.data.to}`;
+    case 'ServicePaymentReceived':
+      return `offer of request ${event.data.requestId} from ${event.data.from}`;
+    case 'ServicePaymentReturned':
+      return `offer of request ${event.data.requestId} returned: ${event.data.reason}`;
     case 'PointsTransferredOut':
       return `${event.data.reason} to ${event.data.to} (transfer ${event.data.transferId})`;
     case 'PointsTransferredIn':

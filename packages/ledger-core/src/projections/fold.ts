@@ -38,6 +38,7 @@ import type {
   DayTotalsDelta,
   HoursDelta,
   InTransitRow,
+  MonthAmountDelta,
   ProcessKey,
   RatingDelta,
   RowChanges,
@@ -226,6 +227,8 @@ export class FoldBatch {
   private readonly byItem = new Map<string, number>();
   private readonly trial = new Map<string, bigint>();
   private readonly outstanding = new Map<string, bigint>();
+  /** The same deltas as `outstanding`, by community-local month (YYYY-MM) of the event: the report's line over time. */
+  private readonly outstandingByMonth = new Map<string, bigint>();
   private readonly activityMembers = new Map<string, ActivityMemberRow>();
   private readonly serviceDays = new Map<string, { activitiesHeld: number; turns: number; requestsFulfilled: number }>();
   private readonly ratings = new Map<string, { ratings: number; ratingSum: number }>();
@@ -340,6 +343,10 @@ export class FoldBatch {
       }),
       trialBalance: amounts(this.trial),
       outstanding: amounts(this.outstanding),
+      outstandingByMonth: [...this.outstandingByMonth].map(([key, amount]): MonthAmountDelta => {
+        const [communityId, month] = split(key) as [string, string];
+        return { communityId, month, amount };
+      }),
       processes: [...dirty(this.activities, encodeActivity), ...dirty(this.serviceRequests, encodeServiceRequest), ...dirty(this.wishes, encodeWish)],
       activityMembers: [...this.activityMembers.values()],
       serviceDays: [...this.serviceDays].map(([key, counts]) => {
@@ -434,8 +441,11 @@ export class FoldBatch {
 
     for (const posting of postingsOf(event, memberId)) add(this.trial, keyOf(communityId, posting.account), toHundredths(posting.amount));
     const amount = state.balance.minus(balanceBefore);
-    if (memberId !== donationPoolId) add(this.outstanding, keyOf(communityId, ''), toHundredths(amount));
     const day = this.dayOf(communityId, at);
+    if (memberId !== donationPoolId) {
+      add(this.outstanding, keyOf(communityId, ''), toHundredths(amount));
+      add(this.outstandingByMonth, keyOf(communityId, day.slice(0, 7)), toHundredths(amount));
+    }
     const activeKey = keyOf(communityId, day, memberId);
 
     switch (event.type) {

@@ -55,6 +55,8 @@ interface Tables {
   refs: Map<string, StreamRef>;
   communities: Map<string, CommunityRow>;
   outstanding: Map<string, bigint>;
+  /** Keyed by community and month (YYYY-MM). */
+  outstandingByMonth: Map<string, { communityId: string; month: string; amount: bigint }>;
   accounts: Map<string, AccountRow>;
   records: Map<string, RecordRow>;
   lines: Map<string, StatementLineRow[]>;
@@ -79,6 +81,7 @@ const emptyTables = (): Tables => ({
   refs: new Map(),
   communities: new Map(),
   outstanding: new Map(),
+  outstandingByMonth: new Map(),
   accounts: new Map(),
   records: new Map(),
   lines: new Map(),
@@ -198,6 +201,11 @@ export class InMemoryProjectionStore implements ProjectionStore {
       t.trial.set(key, { ...row, balance: row.balance + d.amount });
     }
     for (const d of changes.outstanding) addTo(t.outstanding, d.communityId, d.amount);
+    for (const d of changes.outstandingByMonth) {
+      const key = keyOf(d.communityId, d.month);
+      const row = t.outstandingByMonth.get(key) ?? { communityId: d.communityId, month: d.month, amount: 0n };
+      t.outstandingByMonth.set(key, { ...row, amount: row.amount + d.amount });
+    }
     for (const row of changes.processes) t.processes.set(keyOf(row.kind, row.communityId, row.processId), row);
     for (const row of changes.activityMembers) {
       const key = keyOf(row.communityId, row.memberId, row.activityId);
@@ -240,6 +248,14 @@ export class InMemoryProjectionStore implements ProjectionStore {
   async outstanding(communityId: string): Promise<bigint> {
     this.assertOpen();
     return this.t.outstanding.get(communityId) ?? 0n;
+  }
+
+  async outstandingByMonth(communityId: string): Promise<Array<{ month: string; amount: bigint }>> {
+    this.assertOpen();
+    return [...this.t.outstandingByMonth.values()]
+      .filter((row) => row.communityId === communityId && row.amount !== 0n)
+      .map(({ month, amount }) => ({ month, amount }))
+      .sort((a, b) => byString(a.month, b.month));
   }
 
   async account(communityId: string, memberId: string): Promise<AccountRow | null> {

@@ -16,7 +16,7 @@
  */
 
 /** Bumped when the meaning of a row changes: a projection folded by another version is rebuilt from scratch. */
-export const projectionVersion = 3;
+export const projectionVersion = 4;
 
 export type StreamCategory = 'community' | 'member' | 'reward' | 'redemption' | 'transfer' | 'activity' | 'service-request' | 'wish';
 
@@ -215,6 +215,13 @@ export interface AmountDelta {
   readonly amount: bigint;
 }
 
+/** Points moved in one community-local month (YYYY-MM), in hundredths. */
+export interface MonthAmountDelta {
+  readonly communityId: string;
+  readonly month: string;
+  readonly amount: bigint;
+}
+
 /** Activities, volunteer turns and requests on one community-local day (a count each). */
 export interface ServiceDayDelta {
   readonly communityId: string;
@@ -259,6 +266,8 @@ export interface RowChanges {
   readonly trialBalance: readonly AmountDelta[];
   /** Points held by members (the donation pool excluded), per community. */
   readonly outstanding: readonly AmountDelta[];
+  /** The same deltas as `outstanding`, by the community-local month they happened in (they add up to it). */
+  readonly outstandingByMonth: readonly MonthAmountDelta[];
   readonly processes: readonly ProcessRow[];
   /** Inserted once each (a member already listed stays as they are). */
   readonly activityMembers: readonly ActivityMemberRow[];
@@ -361,6 +370,8 @@ export interface ProjectionQueries {
   community(communityId: string): Promise<CommunityRow | null>;
   /** Σ member balances, donation pool excluded, in hundredths. */
   outstanding(communityId: string): Promise<bigint>;
+  /** The change in `outstanding` in each community-local month that had one, in hundredths, by month. */
+  outstandingByMonth(communityId: string): Promise<Array<{ readonly month: string; readonly amount: bigint }>>;
   account(communityId: string, memberId: string): Promise<AccountRow | null>;
   /** Accounts by member id. */
   accounts(communityId: string, page: KeyPage): Promise<AccountRow[]>;

@@ -67,6 +67,7 @@ import {
   catalogueItemView,
   type CommunityReport,
   communityReport,
+  outstandingAtMonthEnds,
   decodeStatementCursor,
   defaultStatementPageSize,
   encodeStatementCursor,
@@ -545,6 +546,11 @@ export class ReadModels {
       this.projections.account(communityId, donationPoolId),
     ]);
     return communityReport(community, from, to, totals, { outstanding, donationPool: pool?.balance ?? '0.00' });
+  }
+
+  /** Points outstanding at the end of each month (YYYY-MM, community-local) asked for; see `outstandingAtMonthEnds`. */
+  async outstandingAtMonthEnds(communityId: string, months: readonly string[]): Promise<Array<{ month: string; outstanding: string }>> {
+    return outstandingAtMonthEnds(await this.projections.outstandingByMonth(communityId), months);
   }
 
   /** Most approved hours over service dates [from, to]. */

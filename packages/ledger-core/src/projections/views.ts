@@ -255,6 +255,23 @@ export function communityReport(
   };
 }
 
+/**
+ * Points outstanding (held by members, the donation pool excluded) at the end of each month asked for (YYYY-MM,
+ * community-local): the running sum of the monthly deltas up to and including that month, so months before any
+ * report period count too. The current month's end is now.
+ */
+export function outstandingAtMonthEnds(deltas: ReadonlyArray<{ readonly month: string; readonly amount: bigint }>, months: readonly string[]): Array<{ month: string; outstanding: string }> {
+  const sorted = [...deltas].sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+  return months.map((month) => {
+    let sum = 0n;
+    for (const d of sorted) {
+      if (d.month > month) break;
+      sum += d.amount;
+    }
+    return { month, outstanding: fromHundredths(sum) };
+  });
+}
+
 export interface LeaderboardRow {
   readonly rank: number;
   readonly memberId: string;

@@ -36,6 +36,11 @@ body.resident { font-size: 20px; }
 body.resident main { max-width: 40em; }
 body.resident button, body.resident .button { min-height: 56px; font-size: 1.05em; padding: .5em 1.2em; }
 body.resident input, body.resident select { min-height: 56px; font-size: 1.05em; width: 100%; }
+body.resident textarea { font-size: 1.05em; width: 100%; }
+body.resident input[type=radio] { width: auto; min-height: 0; transform: scale(1.6); margin: 0 .6em; }
+body.resident label.choice { display: block; padding: .4em 0; min-height: 48px; }
+body.resident fieldset { border: 2px solid #767676; border-radius: 8px; margin: .6em 0; }
+body.resident summary { min-height: 56px; font-weight: 700; cursor: pointer; padding: .4em 0; }
 .big-number { font-size: 2.6em; font-weight: 800; line-height: 1.1; }
 .facts { display: grid; grid-template-columns: 1fr 1fr; gap: .5em; } .facts div { border: 2px solid #767676; border-radius: 8px; padding: .5em .7em; }
 .facts strong { display: block; font-size: 1.4em; }

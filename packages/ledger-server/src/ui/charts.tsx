@@ -30,18 +30,27 @@ export function niceMax(value: number): number {
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
-/** Vertical bars per label: grouped side by side, or stacked. */
-export function BarChart(props: { id: string; title: string; labels: readonly string[]; series: readonly Series[]; stacked?: boolean }) {
-  const { labels, series } = props;
+/** Colour of the line drawn over bars (a level over time, like points outstanding at each month's end). */
+export const lineColour = '#000000';
+
+/**
+ * Vertical bars per label: grouped side by side, or stacked; and optionally one line over them, for a level
+ * (not a flow) on the same scale. Values below zero are drawn at zero; their titles say what they are.
+ */
+export function BarChart(props: { id: string; title: string; labels: readonly string[]; series: readonly Series[]; stacked?: boolean; line?: Series }) {
+  const { labels, series, line } = props;
   const totals = labels.map((_, i) => (props.stacked ? series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0) : Math.max(0, ...series.map((s) => s.values[i] ?? 0))));
-  const max = niceMax(Math.max(0, ...totals));
+  const max = niceMax(Math.max(0, ...totals, ...(line?.values ?? [])));
   const plotWidth = width - plotLeft - plotRight;
   const slot = plotWidth / Math.max(1, labels.length);
   const barGroup = slot * 0.7;
   const barWidth = props.stacked ? barGroup : barGroup / Math.max(1, series.length);
   const y = (v: number) => plotTop + plotHeight - (v / max) * plotHeight;
   const legendTop = plotTop + plotHeight + 40;
-  const height = legendTop + Math.ceil(series.length / 3) * legendRowHeight + 8;
+  const legendEntries = series.length + (line ? 1 : 0);
+  const height = legendTop + Math.ceil(legendEntries / 3) * legendRowHeight + 8;
+  const lineX = (i: number) => plotLeft + i * slot + slot / 2;
+  const lineY = (v: number) => y(Math.max(0, v));
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
   return (
     <svg class="bar-chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${props.id}-title`} xmlns="http://www.w3.org/2000/svg">
@@ -78,6 +87,32 @@ export function BarChart(props: { id: string; title: string; labels: readonly st
         );
       })}
       <line x1={plotLeft} x2={width - plotRight} y1={y(0)} y2={y(0)} stroke="#111" stroke-width="1.5" />
+      {line ? (
+        <g class="line-series">
+          <polyline points={labels.map((_, i) => `${lineX(i)},${lineY(line.values[i] ?? 0)}`).join(' ')} fill="none" stroke={lineColour} stroke-width="2.5" />
+          {labels.map((label, i) => (
+            <circle cx={lineX(i)} cy={lineY(line.values[i] ?? 0)} r="4.5" fill="#fff" stroke={lineColour} stroke-width="2.5">
+              <title>{`${label} ${line.name}: ${fmt(line.values[i] ?? 0)}`}</title>
+            </circle>
+          ))}
+        </g>
+      ) : null}
+      {line
+        ? (() => {
+            const k = series.length;
+            const x = plotLeft + (k % 3) * 220;
+            const yy = legendTop + Math.floor(k / 3) * legendRowHeight;
+            return (
+              <g>
+                <line x1={x} x2={x + 14} y1={yy - 4} y2={yy - 4} stroke={lineColour} stroke-width="2.5" />
+                <circle cx={x + 7} cy={yy - 4} r="3.5" fill="#fff" stroke={lineColour} stroke-width="2" />
+                <text x={x + 20} y={yy}>
+                  {line.name}
+                </text>
+              </g>
+            );
+          })()
+        : null}
       {series.map((s, k) => {
         const x = plotLeft + (k % 3) * 220;
         const yy = legendTop + Math.floor(k / 3) * legendRowHeight;

@@ -18,6 +18,7 @@ import { dateTimeIn } from './format.js';
 import { FormKeys, langCookie, langOf, Page, pageStatus, respond, type T, translator } from './layout.js';
 import { reportRoutes } from './reports.js';
 import { organiserSessionTtlMs, type UiSession } from './sessions.js';
+import { addressKey, clientAddress, communityKey, type SignInLimiter } from './sign-in-limit.js';
 import { checkCsrf, checkOrigin, clearSessionCookie, type Done, field, fields, type Form, onceKey, readForm, runCommand, sessionOf, setSessionCookie, type UiDeps } from './web.js';
 
 /** Members listed on one page of the console. */
@@ -95,7 +96,7 @@ function Flash(props: { c: Context; t: T }) {
   );
 }
 
-export function consoleRoutes(app: Hono, deps: UiDeps): void {
+export function consoleRoutes(app: Hono, deps: UiDeps, limiter: SignInLimiter): void {
   const { ledger, reads, sessions } = deps;
 
   async function consoleContext(c: Context): Promise<ConsoleContext | null> {
@@ -148,7 +149,7 @@ export function consoleRoutes(app: Hono, deps: UiDeps): void {
   }
 
   // ── Signing in ──
-  const signInPage = (c: Context, error: string | null, status: 200 | 401 | 403 = 200) => {
+  const signInPage = (c: Context, error: string | null, status: 200 | 401 | 403 | 429 = 200) => {
     const t = translator(langOf(c));
     return respond(
       c,
@@ -184,20 +185,32 @@ export function consoleRoutes(app: Hono, deps: UiDeps): void {
     checkOrigin(c);
     const form = await readForm(c);
     const t = translator(langOf(c));
+    // Keys cannot be guessed at speed: failures count per address and per community named, successes never.
+    const named = field(form, 'community');
+    const limited = [addressKey(clientAddress(c)), ...(named ? [communityKey(named)] : [])];
+    const wait = limiter.retryAfterSeconds(limited);
+    if (wait > 0) {
+      c.header('retry-after', String(wait));
+      return signInPage(c, t(`登录失败次数太多，请 ${Math.ceil(wait / 60)} 分钟后再试。`, `Too many failed sign-ins; try again in ${Math.ceil(wait / 60)} minutes.`), 429);
+    }
+    const failed = (error: string, status: 401 | 403, community?: string) => {
+      limiter.failed(community && community !== named ? [...limited, communityKey(community)] : limited);
+      return signInPage(c, error, status);
+    };
     let actor: Actor;
     let credentialId: string;
     try {
       ({ actor, credentialId } = await deps.authenticator.authenticate(`Bearer ${field(form, 'credential')}`));
     } catch (thrown) {
-      if (thrown instanceof Problem) return signInPage(c, t('密钥或令牌无效：', 'The key or token was refused: ') + thrown.detail, 401);
+      if (thrown instanceof Problem) return failed(t('密钥或令牌无效：', 'The key or token was refused: ') + thrown.detail, 401);
       throw thrown;
     }
-    if (actor.role !== 'organiser' && actor.role !== 'admin') return signInPage(c, t('只有组织者和管理员可以使用管理台。', 'Only organisers and admins may use the console.'), 403);
-    const communityId = actor.communityId === '*' ? field(form, 'community') : actor.communityId;
-    if (!communityId) return signInPage(c, t('平台管理员密钥需要填写社区编号。', 'A platform admin key needs the community id.'), 401);
+    const communityId = actor.communityId === '*' ? named : actor.communityId;
+    if (actor.role !== 'organiser' && actor.role !== 'admin') return failed(t('只有组织者和管理员可以使用管理台。', 'Only organisers and admins may use the console.'), 403, communityId);
+    if (!communityId) return failed(t('平台管理员密钥需要填写社区编号。', 'A platform admin key needs the community id.'), 401);
     const refused = await ledger.authorizeRead(actor, { kind: 'community-wide', communityId });
-    if (refused) return signInPage(c, refused.message, 403);
-    if (!(await (await reads.fresh()).community(communityId))) return signInPage(c, t(`没有社区 ${communityId}。`, `There is no community ${communityId}.`), 403);
+    if (refused) return failed(refused.message, 403, communityId);
+    if (!(await (await reads.fresh()).community(communityId))) return failed(t(`没有社区 ${communityId}。`, `There is no community ${communityId}.`), 403);
     const { session, token } = await sessions.startSession({ kind: 'organiser', actor, communityId, credentialId, now: ledger.clock.now(), ttlMs: organiserSessionTtlMs });
     setSessionCookie(c, deps, 'organiser', token, session.expiresAt);
     return c.redirect('/console', 303);

@@ -18,3 +18,17 @@ export function todayIn(now: Date, timeZone: string): string {
 
 /** A decimal string's sign: the ledger's amounts are text with two places ("-5.00", "0.00"). */
 export const isPositive = (amount: string): boolean => !amount.startsWith('-') && /[1-9]/.test(amount);
+
+/**
+ * The instant a wall-clock date and time ("2026-12-01", "09:30") names in the time zone, or null when either is
+ * not one. Corrects a first UTC guess by the zone's offset at that guess, then once more (a DST edge).
+ */
+export function instantIn(date: string, time: string, timeZone: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return null;
+  const wanted = Date.parse(`${date}T${time}:00Z`);
+  if (Number.isNaN(wanted)) return null;
+  const shownAt = (at: number) => Date.parse(`${dateTimeIn(new Date(at).toISOString(), timeZone).replace(' ', 'T')}:00Z`);
+  let guess = wanted - (shownAt(wanted) - wanted);
+  guess -= shownAt(guess) - wanted;
+  return new Date(guess).toISOString();
+}

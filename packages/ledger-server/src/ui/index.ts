@@ -9,6 +9,7 @@ import type { AppEnv } from '../context.js';
 import { assetCacheControl, script, scriptPath, stylesheet, stylesheetPath } from './assets.js';
 import { consoleRoutes } from './console.js';
 import { residentRoutes } from './resident.js';
+import { SignInLimiter } from './sign-in-limit.js';
 import { maxFormBytes, type UiDeps } from './web.js';
 
 export { SqliteSessionStore, sessionsFileName, type SessionStore } from './sessions.js';
@@ -29,10 +30,12 @@ export function uiApp(deps: UiDeps): Hono<AppEnv> {
   ui.use('/app/*', (c, next) => (c.req.method === 'POST' ? limit(c, next) : next()));
   ui.use('/console/*', (c, next) => (c.req.method === 'POST' ? limit(c, next) : next()));
 
+  // One count of failed sign-ins for cards and the console: a guesser at either is slowed at both.
+  const limiter = new SignInLimiter(() => deps.ledger.clock.now().getTime());
   const resident = new Hono();
-  residentRoutes(resident, deps);
+  residentRoutes(resident, deps, limiter);
   const console = new Hono();
-  consoleRoutes(console, deps);
+  consoleRoutes(console, deps, limiter);
   ui.route('/', resident);
   ui.route('/', console);
   return ui;

@@ -58,7 +58,7 @@ export function FormKeys(props: { csrf: string }) {
 }
 
 /** Renders a page with its doctype and security headers. */
-export async function respond(c: Context, page: { toString(): string | Promise<string> }, status: 200 | 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 500 | 503 = 200): Promise<Response> {
+export async function respond(c: Context, page: { toString(): string | Promise<string> }, status: 200 | 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 500 | 503 = 200): Promise<Response> {
   c.header('content-security-policy', uiSecurityPolicy);
   c.header('cache-control', 'no-store');
   // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, which checkOrigin refuses.

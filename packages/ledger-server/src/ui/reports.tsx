@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 /**
  * Reports with pictures for the street office: hours by category and month, points issued / spent /
- * expired by month with what is outstanding now, active members by month, top items and the leaderboard,
+ * expired by month with what is outstanding at each month's end (a line over the bars, running from the first
+ * points ever issued, not only the period's), active members by month, top items and the leaderboard,
  * each as an SVG chart, a table and a CSV download. The numbers are the read models' community report and
  * leaderboard, the same the JSON report routes serve, one report per calendar month of the period.
  */
@@ -63,6 +64,8 @@ export interface ReportData {
   readonly to: string;
   readonly months: readonly Month[];
   readonly monthly: readonly CommunityReport[];
+  /** Points outstanding at the end of each month of `months` (for the month of today: now). */
+  readonly outstandingAtMonthEnd: readonly string[];
   readonly whole: CommunityReport;
   readonly leaderboard: readonly LeaderboardRow[];
   readonly categoryNames: ReadonlyMap<string, string>;
@@ -86,11 +89,12 @@ export function reportTables(data: ReportData, t: T): Record<'monthly' | 'catego
         t('兑换消费积分', 'points spent'),
         t('过期积分', 'points expired'),
         t('捐赠积分', 'points donated'),
+        t('月末未使用积分', 'points outstanding at month end'),
         t('活跃成员', 'active members'),
       ],
       rows: data.months.map((m, i) => {
         const r = data.monthly[i]!;
-        return [m.label, ...categoryIds.map((id) => r.hoursByCategory[id] ?? '0.00'), r.hoursTotal, r.points.issued, r.points.clawedBack, r.points.spent, r.points.expired, r.points.donated, r.activeMembers];
+        return [m.label, ...categoryIds.map((id) => r.hoursByCategory[id] ?? '0.00'), r.hoursTotal, r.points.issued, r.points.clawedBack, r.points.spent, r.points.expired, r.points.donated, data.outstandingAtMonthEnd[i]!, r.activeMembers];
       }),
     },
     categories: {
@@ -139,8 +143,9 @@ export function reportRoutes(app: Hono, deps: UiDeps, staff: (c: Context) => Pro
     if (from > to) throw new Problem('validation', `the period starts (${from}) after it ends (${to})`);
     const months = monthsOf(from, to);
     if (months.length > maxReportMonths) throw new Problem('validation', `a period of at most ${maxReportMonths} months is drawn month by month; this one spans ${months.length}`);
-    const [monthly, whole, leaderboard, items] = await Promise.all([
+    const [monthly, monthEnds, whole, leaderboard, items] = await Promise.all([
       Promise.all(months.map((m) => models.communityReport(communityId, m.from, m.to))),
+      models.outstandingAtMonthEnds(communityId, months.map((m) => m.label)),
       models.communityReport(communityId, from, to),
       models.leaderboard(communityId, from, to, topRows),
       models.catalogue(communityId, { includeDelisted: true }),
@@ -150,6 +155,7 @@ export function reportRoutes(app: Hono, deps: UiDeps, staff: (c: Context) => Pro
       to,
       months,
       monthly: monthly.map((r) => r!),
+      outstandingAtMonthEnd: monthEnds.map((e) => e.outstanding),
       whole: whole!,
       leaderboard,
       categoryNames: new Map([...community.categories.entries()].map(([id, c]) => [id, c.name])),
@@ -204,12 +210,13 @@ export function reportRoutes(app: Hono, deps: UiDeps, staff: (c: Context) => Pro
         <HtmlTable table={tables.categories} caption={t('期间各类服务时长', 'Hours by category in the period')} />
         {csvLink('categories')}
 
-        <h2>{t('积分：发放、消费、过期', 'Points issued, spent and expired')}</h2>
+        <h2>{t('积分：发放、消费、过期、未使用', 'Points issued, spent, expired and outstanding')}</h2>
         <figure class="chart">
           <BarChart
             id="points-chart"
-            title={t('各月积分发放、消费、过期', 'Points issued, spent and expired by month')}
+            title={t('各月积分发放、消费、过期（柱），月末未使用积分（线）', 'Points issued, spent and expired by month (bars), outstanding at month end (line)')}
             labels={labels}
+            line={{ name: t('月末未使用', 'outstanding at month end'), values: data.outstandingAtMonthEnd.map(num) }}
             series={[
               { name: t('发放', 'issued'), values: data.monthly.map((r) => num(r.points.issued)) },
               { name: t('兑换消费', 'spent'), values: data.monthly.map((r) => num(r.points.spent)) },

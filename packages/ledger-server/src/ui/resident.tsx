@@ -5,14 +5,16 @@
  * the policy allows, and the certificate to print. Signed in by a printed card (a one-time link) or by an
  * embedding app's JWT; every action is a ledger command with the member's own actor.
  */
-import { type AccountView, type Actor, type ActivityView, accountView, currentPolicy, type CatalogueItemView, type CommunityState, type MemberActivityView, type RedemptionView, type StatementEntry } from '@volunteer-ledger/core';
+import { type AccountView, type Actor, type ActivityView, type ServiceRequestView, type WishView, accountView, currentPolicy, type CatalogueItemView, type CommunityState, type MemberActivityView, type RedemptionView, type StatementEntry } from '@volunteer-ledger/core';
 import type { Context, Hono } from 'hono';
 import { canReadAccount } from '../access.js';
 import type { Principal } from '../auth.js';
 import { Problem, problemKinds } from '../problems.js';
-import { dateIn, dateTimeIn, isPositive } from './format.js';
+import { dateIn, dateTimeIn, isPositive, todayIn } from './format.js';
 import { FormKeys, Page, pageStatus, respond } from './layout.js';
+import { ownRequestsRead, requestDoneMessages, requestRoutes, requestsShown, ServiceRequests, Wishes, wishesShown } from './resident-requests.js';
 import { memberSessionTtlMs } from './sessions.js';
+import { addressKey, clientAddress, type SignInLimiter } from './sign-in-limit.js';
 import { checkCsrf, checkOrigin, clearSessionCookie, field, newId, onceKey, readForm, runCommand, sessionOf, setSessionCookie, type UiDeps } from './web.js';
 
 /** How far ahead the page warns of expiring points. */
@@ -65,6 +67,7 @@ const doneMessages: Record<string, string> = {
   donated: '感谢您向爱心积分池捐赠积分！',
   'signed-up': '报名成功。名额已满时会排在候补名单上，有空位时按顺序递补。',
   withdrawn: '已取消报名。',
+  ...requestDoneMessages,
 };
 const errorMessages: Record<string, string> = {
   'insufficient-points': '可用积分不够，未能完成。',
@@ -80,7 +83,7 @@ const errorMessages: Record<string, string> = {
 };
 export const errorMessage = (code: string): string => errorMessages[code] ?? `操作未成功（${code}），请联系社区工作人员。`;
 
-export function residentRoutes(app: Hono, deps: UiDeps): void {
+export function residentRoutes(app: Hono, deps: UiDeps, limiter: SignInLimiter): void {
   const { ledger, reads, sessions } = deps;
 
   async function viewer(c: Context): Promise<Viewer | null> {
@@ -125,8 +128,16 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
 
   app.post('/app/card/:token', async (c) => {
     checkOrigin(c);
+    // Card links cannot be guessed at speed: too many failed cards from one address wait a while.
+    const limited = [addressKey(clientAddress(c))];
+    const wait = limiter.retryAfterSeconds(limited);
+    if (wait > 0) {
+      c.header('retry-after', String(wait));
+      return message('请稍后再试', `登录尝试次数太多，请 ${Math.ceil(wait / 60)} 分钟后再试。如果登录卡一直无法使用，请联系社区工作人员。`, 429, c);
+    }
     const now = ledger.clock.now();
     const card = await sessions.useCard(c.req.param('token'), now);
+    if (typeof card === 'string') limiter.failed(limited);
     if (card === 'unknown') return message('登录卡无效', '这张登录卡无法识别。请向社区工作人员重新领取一张。', 404, c);
     if (card === 'used') return message('登录卡已用过', '这张登录卡已经用过了，每张卡只能用一次。请向社区工作人员重新领取一张。', 410, c);
     if (card === 'expired') return message('登录卡已过期', '这张登录卡已经过期。请向社区工作人员重新领取一张。', 410, c);
@@ -167,11 +178,15 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
     const now = ledger.clock.now();
     const cursor = c.req.query('before');
     const statement = await models.statement(who.communityId, who.memberId, { order: 'newest', limit: statementLinesShown, ...(cursor ? { cursor } : {}) });
-    const [items, redemptions, openActivities, mine] = await Promise.all([
+    const [items, redemptions, openActivities, mine, openRequests, myRequests, waitingWishes, claimedWishes] = await Promise.all([
       models.catalogue(who.communityId),
       models.redemptions(who.communityId, { memberId: who.memberId }),
       models.openActivities(who.communityId, now, { limit: activitiesShown }),
       models.memberActivities(who.communityId, who.memberId, { limit: activitiesShown }),
+      models.openServiceRequests(who.communityId, now, { limit: requestsShown }),
+      models.serviceRequests(who.communityId, { memberId: who.memberId }, { limit: ownRequestsRead }),
+      models.wishes(who.communityId, { status: 'posted' }, { limit: wishesShown }),
+      models.wishes(who.communityId, { status: 'claimed' }, { limit: ownRequestsRead }),
     ]);
     const profile = model.sealedProfile && !model.state.profileErased ? await ledger.vault.open(who.communityId, who.memberId, model.sealedProfile) : null;
     const done = c.req.query('done');
@@ -189,6 +204,10 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
         redemptions={redemptions}
         activities={openActivities.items}
         myActivities={mine.items}
+        openRequests={openRequests.items}
+        myRequests={myRequests.items}
+        waitingWishes={waitingWishes.items}
+        claimedWishes={claimedWishes.items.filter((w) => w.claimantId === who.memberId)}
         csrf={who.csrf}
         now={now}
         flash={done && doneMessages[done] ? { ok: true, text: doneMessages[done]! } : error ? { ok: false, text: errorMessage(error) } : null}
@@ -255,6 +274,9 @@ export function residentRoutes(app: Hono, deps: UiDeps): void {
     return back(c, result.ok ? { ok: true, done: donate ? 'donated' : 'given' } : { ok: false, code: result.error.code });
   });
 
+  // 邻里互助 and 微心愿: the same commands as the API's, the member's own actor.
+  requestRoutes(app, deps, poster, back);
+
   // The printable certificate: a fresh signed link to the existing certificate page.
   app.get('/app/certificate', async (c) => {
     const who = await viewer(c);
@@ -300,6 +322,10 @@ function ResidentPage(props: {
   redemptions: readonly RedemptionView[];
   activities: readonly ActivityView[];
   myActivities: readonly MemberActivityView[];
+  openRequests: readonly ServiceRequestView[];
+  myRequests: readonly ServiceRequestView[];
+  waitingWishes: readonly WishView[];
+  claimedWishes: readonly WishView[];
   csrf: string | null;
   now: Date;
   flash: { ok: boolean; text: string } | null;
@@ -333,7 +359,7 @@ function ResidentPage(props: {
             积分余额<strong data-testid="balance">{a.balance}</strong>
           </div>
           <div>
-            兑换预留（冻结）<strong data-testid="held">{a.held}</strong>
+            预留积分（冻结）<strong data-testid="held">{a.held}</strong>
           </div>
         </div>
         <Explanations account={a} />
@@ -412,6 +438,18 @@ function ResidentPage(props: {
 
       <Activities activities={props.activities} mine={props.myActivities} keys={keys} timeZone={tz} />
 
+      <ServiceRequests
+        open={props.openRequests}
+        mine={props.myRequests}
+        memberId={a.memberId}
+        categories={community.categories}
+        keys={keys}
+        timeZone={tz}
+        today={todayIn(props.now, tz)}
+      />
+
+      <Wishes waiting={props.waitingWishes} claimed={props.claimedWishes} keys={keys} />
+
       <section aria-labelledby="certificate">
         <h2 id="certificate">志愿服务证明</h2>
         <p>打开后可以打印，证明上有二维码，别人扫码就能核验。</p>
@@ -465,7 +503,7 @@ function Explanations(props: { account: AccountView }) {
   if (isPositive(a.deficit)) {
     lines.push(`您目前欠 ${a.deficit} 积分：已经用掉的积分所对应的服务时长后来被撤销了。以后获得的积分会先用来补足欠分，补足之前暂时不能兑换或转赠。`);
   }
-  if (isPositive(a.held)) lines.push(`有 ${a.held} 积分为您的兑换预留着（冻结），领取后扣除，取消或过期后退回。`);
+  if (isPositive(a.held)) lines.push(`有 ${a.held} 积分为您预留着（冻结）：兑换的领取后扣除，互助需求的悬赏在您确认服务后付给志愿者；取消或过期后退回。`);
   if (isPositive(a.locked)) lines.push(`有 ${a.locked} 积分刚获得，还在锁定期内，过几天就可以用了。`);
   if (lines.length === 0) lines.push('您的积分都可以使用。');
   return (

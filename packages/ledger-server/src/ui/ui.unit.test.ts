@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dateIn, dateTimeIn } from './format.js';
+import { dateIn, dateTimeIn, instantIn } from './format.js';
 import { monthsOf, toCsv } from './reports.js';
 import { InMemoryKeyRecordStore } from '@volunteer-ledger/core';
 import { KeyRecordSessionStore } from './key-record-sessions.js';
@@ -109,5 +109,25 @@ describe('report helpers', () => {
   it('CSV quotes what needs it and defuses formulas, leaving negative numbers alone', () => {
     const csv = toCsv({ head: ['名称', 'n'], rows: [['a,"b"', '-5.00'], ['=HYPERLINK("x")', 3]] });
     expect(csv).toBe('\uFEFF名称,n\r\n"a,""b""",-5.00\r\n"\'=HYPERLINK(""x"")",3\r\n');
+  });
+});
+
+describe('a wall-clock date and time in a time zone (a service request wanted at 09:00 in the community)', () => {
+  it('is the instant shown back as that date and time, for any minute of any day, in zones with and without DST', () => {
+    const zones = ['Asia/Shanghai', 'UTC', 'America/Los_Angeles', 'Asia/Kolkata', 'Europe/Berlin'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2028, 0, 1) }), (zone, ms) => {
+        const shown = dateTimeIn(new Date(Math.floor(ms / 60_000) * 60_000).toISOString(), zone);
+        const [date, time] = shown.split(' ') as [string, string];
+        const instant = instantIn(date, time, zone);
+        expect(instant).not.toBeNull();
+        expect(dateTimeIn(instant!, zone)).toBe(shown);
+      }),
+    );
+  });
+  it('is Shanghai 09:00 = 01:00 UTC; not a date or not a time is null', () => {
+    expect(instantIn('2026-12-01', '09:00', 'Asia/Shanghai')).toBe('2026-12-01T01:00:00.000Z');
+    expect(instantIn('2026-12-01', '25:00', 'Asia/Shanghai')).toBeNull();
+    expect(instantIn('12/01/2026', '09:00', 'Asia/Shanghai')).toBeNull();
   });
 });

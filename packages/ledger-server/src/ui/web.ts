@@ -58,6 +58,11 @@ export async function sessionOf(c: Context, deps: UiDeps, kind: SessionKind): Pr
   if (!token) return null;
   const session = await deps.sessions.session(token, deps.ledger.clock.now());
   if (!session || session.kind !== kind) return null;
+  // A session lasts no longer than the credential it was started with: a revoked API key ends it here.
+  if (!(await deps.authenticator.stillValid(session.credentialId))) {
+    await deps.sessions.endSession(token);
+    return null;
+  }
   return { session, token };
 }
 
