@@ -84,7 +84,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
   private readonly selectOne: Database.Statement<[string], bigint>;
   private readonly upsert: Database.Statement<[string, bigint]>;
 
-  constructor(db: Database.Database, private readonly assertOpen: () => void) {
+  constructor(
+    db: Database.Database,
+    private readonly assertOpen: () => void,
+    private readonly groupWrite: GroupWrite,
+  ) {
     // safeIntegers: positions are int64 in SQLite and bigint in the port; a JS number would lose them past 2^53.
     this.selectOne = db.prepare<[string], bigint>('SELECT position FROM checkpoints WHERE name = ?').pluck(true).safeIntegers(true);
     this.upsert = db.prepare(
@@ -99,7 +103,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   async putCheckpoint(name: string, position: bigint): Promise<void> {
     this.assertOpen();
-    this.upsert.run(name, position);
+    // Through the group commit: a transaction may be open on the connection, holding deferred writes, and a
+    // checkpoint written beside it must be as durable as it claims when this resolves.
+    await this.groupWrite(() => this.upsert.run(name, position));
   }
 }
 
