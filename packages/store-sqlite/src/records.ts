@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { CheckpointStore, IdempotencyRecord, IdempotencyStore, StreamSnapshot, StreamSnapshotStore, WriteOptions } from '@volunteer-ledger/core';
-import type { GroupWrite } from './sqlite-store.js';
+import type { GroupWrite, WriteDurability } from './sqlite-store.js';
+
+/**
+ * A deferred idempotency record is still committed before it is answered: a keyed command's outcome record
+ * is deferred because its stream proves it after a power cut, but a repeat after a mere process crash must find
+ * it — left in an open transaction, a crash would leave only the pending claim, and the repeat would be told
+ * "in flight" until the claim's lease ran out.
+ */
+const durabilityOf = (options: WriteOptions): WriteDurability => (options.durability === 'deferred' ? 'committed' : 'durable');
 
 type RecordRow = [string, string, IdempotencyRecord['status'], string, string, string];
 
@@ -56,12 +64,12 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   async tryInsert(record: IdempotencyRecord, now: string, options: WriteOptions = {}): Promise<{ inserted: boolean; record: IdempotencyRecord }> {
     this.assertOpen();
-    return this.groupWrite(() => this.claim(record, now), options.durability !== 'deferred');
+    return this.groupWrite(() => this.claim(record, now), durabilityOf(options));
   }
 
   async put(record: IdempotencyRecord, options: WriteOptions = {}): Promise<void> {
     this.assertOpen();
-    await this.groupWrite(() => this.write(record), options.durability !== 'deferred');
+    await this.groupWrite(() => this.write(record), durabilityOf(options));
   }
 
   async delete(key: string): Promise<void> {
@@ -141,6 +149,7 @@ export class SqliteStreamSnapshotStore implements StreamSnapshotStore {
 
   async write(snapshot: StreamSnapshot): Promise<void> {
     this.assertOpen();
-    await this.groupWrite(() => this.upsert.run(snapshot.streamName, snapshot.revision, snapshot.stateVersion, snapshot.state), false);
+    // Derived data: it may wait in the open transaction, and a crash that takes it only lengthens a fold.
+    await this.groupWrite(() => this.upsert.run(snapshot.streamName, snapshot.revision, snapshot.stateVersion, snapshot.state), 'may-wait');
   }
 }

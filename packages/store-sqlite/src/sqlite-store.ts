@@ -75,8 +75,8 @@ interface PendingAppend {
   readonly streamName: string;
   readonly events: readonly NewEvent[];
   readonly expectedRevision: ExpectedRevision;
-  /** False for a deferred append: its commit need not be synced on its own (see AppendOptions). */
-  readonly durable: boolean;
+  /** 'may-wait' for a deferred append (see AppendOptions). */
+  readonly durability: WriteDurability;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -85,7 +85,7 @@ interface PendingAppend {
 interface PendingWrite {
   readonly kind: 'write';
   readonly run: () => unknown;
-  readonly durable: boolean;
+  readonly durability: WriteDurability;
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -94,8 +94,17 @@ type Pending = PendingAppend | PendingWrite;
 
 type WriteOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
-/** Queues `run` into the store's next group commit; resolves with its result once that commit is durable (or, deferred, committed). */
-export type GroupWrite = <T>(run: () => T, durable?: boolean) => Promise<T>;
+/**
+ * When a write may be answered:
+ * - `durable`: once its commit is synced;
+ * - `committed`: once its commit is done, synced or not — it survives the process being killed, not
+ *   necessarily a power cut (idempotency records whose stream proves them: a repeat after a crash must find them);
+ * - `may-wait`: at once, its transaction left open for the next durable write (deferred appends, snapshots).
+ */
+export type WriteDurability = 'durable' | 'committed' | 'may-wait';
+
+/** Queues `run` into the store's next group commit; resolves with its result as `durability` says (default durable). */
+export type GroupWrite = <T>(run: () => T, durability?: WriteDurability) => Promise<T>;
 
 /**
  * The SQLite event store: one file, write-ahead log, one connection that does all reads and writes.
@@ -196,9 +205,9 @@ export class SqliteEventStore implements EventStore {
 
     // Idempotency records join the group commit too: a keyed command writes a claim, its events and the
     // outcome, and each would otherwise cost an fsync of its own, blocking the event loop.
-    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
-    this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
-    this.streamSnapshots = new SqliteStreamSnapshotStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
+    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run, durability) => this.enqueue(run, durability));
+    this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen(), (run, durability) => this.enqueue(run, durability));
+    this.streamSnapshots = new SqliteStreamSnapshotStore(this.db, () => this.assertOpen(), (run, durability) => this.enqueue(run, durability));
     const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
     if (pollIntervalMs > 0) {
       this.pollTimer = setInterval(() => this.appended.notify(), pollIntervalMs);
@@ -215,16 +224,16 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     assertAppendable(streamName, events);
     return new Promise<AppendResult>((resolve, reject) => {
-      const durable = options.durability !== 'deferred';
-      this.queue.push({ kind: 'append', streamName, events, expectedRevision: options.expectedRevision, durable, resolve, reject });
+      const durability = options.durability === 'deferred' ? 'may-wait' : 'durable';
+      this.queue.push({ kind: 'append', streamName, events, expectedRevision: options.expectedRevision, durability, resolve, reject });
       this.scheduleFlush();
     });
   }
 
-  private enqueue<T>(run: () => T, durable = true): Promise<T> {
+  private enqueue<T>(run: () => T, durability: WriteDurability = 'durable'): Promise<T> {
     this.assertOpen();
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ kind: 'write', run, durable, resolve: resolve as (result: unknown) => void, reject });
+      this.queue.push({ kind: 'write', run, durability, resolve: resolve as (result: unknown) => void, reject });
       this.scheduleFlush();
     });
   }
@@ -292,11 +301,7 @@ export class SqliteEventStore implements EventStore {
     // Appends already accepted are committed, not dropped: their callers are still waiting.
     while (this.queue.length > 0) this.flush();
     // Deferred writes waiting for a durable one are committed too: a clean close loses nothing.
-    if (this.db.open && this.db.inTransaction) {
-      this.commit.run();
-      this.commits += 1;
-      this.endOfTransaction();
-    }
+    if (this.db.open && this.db.inTransaction) this.commitOpenTransaction(false);
     this.closed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.appended.notify();
@@ -305,30 +310,37 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Commits what the writer's turn collected. Every write runs in the one open transaction, each in its own
-   * savepoint. A batch with a durable write commits (synced: the whole transaction, deferred writes before it
-   * included, becomes durable before anyone is answered). A batch of deferred writes only resolves them and
-   * leaves the transaction open for the durable write that usually follows within the same phase, or
-   * `deferredCommitDelayMs` at most — so a crash may take back deferred writes, only the newest ones, as
-   * the port allows, and never a durable one.
+   * savepoint. A batch with a durable write commits, synced: the whole transaction, deferred appends before
+   * it included, is durable before anyone is answered. A batch of `may-wait` writes only (deferred appends,
+   * snapshots) is answered and the transaction left open for the durable write that usually follows within the
+   * same phase, or `deferredCommitDelayMs` at most — so a crash may take back deferred appends, only the newest
+   * ones, as the port allows, and never a durable one. A `committed` write (an idempotency record) is never
+   * left waiting: its batch commits, without a sync of its own when no transaction was open.
    */
   private flush(): void {
     this.flushScheduled = false;
     if (this.queue.length === 0 || !this.db.open) return;
     const batch = this.takeBatch();
-    const durable = batch.some((pending) => pending.durable);
+    const durable = batch.some((pending) => pending.durability === 'durable');
+    const mustCommit = durable || batch.some((pending) => pending.durability === 'committed');
+    // SQLite fixes `synchronous` for a transaction when it begins; an open one commits synced.
+    const unsynced = mustCommit && !durable && !this.db.inTransaction;
     let outcomes: WriteOutcome[];
     try {
+      if (unsynced) this.db.pragma('synchronous = NORMAL');
       if (!this.db.inTransaction) this.begin.run();
       outcomes = this.commitBatch(batch);
-      if (durable) this.commitOpenTransaction();
+      if (mustCommit) this.commitOpenTransaction(durable);
     } catch (error) {
       // BEGIN or COMMIT failed (lock timeout, disk full, I/O error): nothing of this batch was written.
       for (const pending of batch) pending.reject(error);
       if (this.deferredInOpenTransaction) this.stop(error);
       else if (this.db.inTransaction) this.rollback.run();
+      if (unsynced && this.db.open) this.db.pragma(`synchronous = ${this.synchronous}`);
       this.scheduleRest();
       return;
     }
+    if (unsynced) this.db.pragma(`synchronous = ${this.synchronous}`);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if (pending.kind === 'append') this.appendsCommitted += 1;
@@ -336,32 +348,29 @@ export class SqliteEventStore implements EventStore {
       else if (pending.kind === 'append') pending.resolve(outcome.result as AppendResult);
       else pending.resolve(outcome.result);
     });
-    if (!durable) this.holdOpenForDurableWrite(batch);
+    if (!mustCommit) this.holdOpenForDurableWrite();
     this.scheduleRest();
   }
 
-  private commitOpenTransaction(): void {
+  private commitOpenTransaction(durable: boolean): void {
     this.commit.run();
     this.commits += 1;
-    this.syncedCommits += 1;
+    if (durable) this.syncedCommits += 1;
     this.endOfTransaction();
   }
 
   /** Deferred writes wait in the open transaction; nothing durable came soon enough, so they commit alone. */
-  private holdOpenForDurableWrite(batch: readonly Pending[]): void {
+  private holdOpenForDurableWrite(): void {
     if (!this.db.inTransaction) return;
-    if (batch.length > 0) this.deferredInOpenTransaction = true;
+    this.deferredInOpenTransaction = true;
     this.deferredCommitTimer ??= setTimeout(() => {
       this.deferredCommitTimer = undefined;
       if (!this.db.open || !this.db.inTransaction) return;
       try {
-        this.commit.run();
+        this.commitOpenTransaction(false);
       } catch (error) {
         this.stop(error);
-        return;
       }
-      this.commits += 1;
-      this.endOfTransaction();
     }, deferredCommitDelayMs);
   }
 

@@ -79,18 +79,18 @@ describe('SQLite store: group commit', () => {
     expect(store.settings().synchronous).toBe('FULL');
     await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 0 });
     expect(store.stats()).toEqual({ commits: 1, syncedCommits: 1, appends: 3 });
-    // A deferred claim, then a durable record: one commit, synced, carries both.
+    // A deferred idempotency record is committed at once, without a sync; a durable one is synced.
     await store.idempotency.tryInsert({ key: 'k', requestHash: 'h', status: 'pending', outcome: null, createdAt: 'a', expiresAt: 'z' }, 'b', { durability: 'deferred' });
-    expect(store.stats().commits).toBe(1);
+    expect(store.stats()).toEqual({ commits: 2, syncedCommits: 1, appends: 3 });
     await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' });
-    expect(store.stats()).toEqual({ commits: 2, syncedCommits: 2, appends: 3 });
+    expect(store.stats()).toEqual({ commits: 3, syncedCommits: 2, appends: 3 });
     expect((await store.readStream('redemption-c1-r1')).map((e) => e.revision)).toEqual([0, 1]);
     // A batch mixing both is synced.
     await Promise.all([
       store.appendToStream('member-c1-x', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' }),
       store.appendToStream('member-c1-y', contractEvents(1), { expectedRevision: 'no_stream' }),
     ]);
-    expect(store.stats()).toEqual({ commits: 3, syncedCommits: 3, appends: 5 });
+    expect(store.stats()).toEqual({ commits: 4, syncedCommits: 3, appends: 5 });
     // Another connection sees every write once it is committed.
     const other = new Database(filename, { readonly: true });
     try {
@@ -119,6 +119,20 @@ describe('SQLite store: group commit', () => {
     const all = await store.readAll({ maxCount: 100 });
     expect(all.map((e) => e.streamName)).toEqual(['member-c1-a', 'redemption-c1-r1', 'redemption-c1-r1']);
     expect(all.at(-1)!.position).toBe(waiting.position);
+  });
+
+  it('never leaves a deferred idempotency record waiting: a repeat after a killed process must find it, so it commits the appends waiting with it', async () => {
+    const store = open();
+    await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+    await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' }, { durability: 'deferred' });
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 0, appends: 1 });
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+      expect(other.prepare('SELECT status FROM idempotency_records WHERE key = ?').pluck().get('k')).toBe('completed');
+    } finally {
+      other.close();
+    }
   });
 
   it('a subscriber is woken only when deferred appends are committed, and then sees them', async () => {
