@@ -3,6 +3,7 @@ export {
   type SqliteEventStoreOptions,
   defaultBusyTimeoutMs,
   defaultPollIntervalMs,
+  deferredCommitDelayMs,
   maxAppendsPerCommit,
   maxEventsPerCommit,
 } from './sqlite-store.js';

@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { CheckpointStore, IdempotencyRecord, IdempotencyStore, StreamSnapshot, StreamSnapshotStore, WriteOptions } from '@volunteer-ledger/core';
-import type { GroupWrite } from './sqlite-store.js';
+import type { GroupWrite, WriteDurability } from './sqlite-store.js';
+
+/**
+ * A deferred idempotency record is still committed before it is answered: a keyed command's outcome record
+ * is deferred because its stream proves it after a power cut, but a repeat after a mere process crash must find
+ * it — left in an open transaction, a crash would leave only the pending claim, and the repeat would be told
+ * "in flight" until the claim's lease ran out.
+ */
+const durabilityOf = (options: WriteOptions): WriteDurability => (options.durability === 'deferred' ? 'committed' : 'durable');
 
 type RecordRow = [string, string, IdempotencyRecord['status'], string, string, string];
 
@@ -56,12 +64,12 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   async tryInsert(record: IdempotencyRecord, now: string, options: WriteOptions = {}): Promise<{ inserted: boolean; record: IdempotencyRecord }> {
     this.assertOpen();
-    return this.groupWrite(() => this.claim(record, now), options.durability !== 'deferred');
+    return this.groupWrite(() => this.claim(record, now), durabilityOf(options));
   }
 
   async put(record: IdempotencyRecord, options: WriteOptions = {}): Promise<void> {
     this.assertOpen();
-    await this.groupWrite(() => this.write(record), options.durability !== 'deferred');
+    await this.groupWrite(() => this.write(record), durabilityOf(options));
   }
 
   async delete(key: string): Promise<void> {
@@ -84,7 +92,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
   private readonly selectOne: Database.Statement<[string], bigint>;
   private readonly upsert: Database.Statement<[string, bigint]>;
 
-  constructor(db: Database.Database, private readonly assertOpen: () => void) {
+  constructor(
+    db: Database.Database,
+    private readonly assertOpen: () => void,
+    private readonly groupWrite: GroupWrite,
+  ) {
     // safeIntegers: positions are int64 in SQLite and bigint in the port; a JS number would lose them past 2^53.
     this.selectOne = db.prepare<[string], bigint>('SELECT position FROM checkpoints WHERE name = ?').pluck(true).safeIntegers(true);
     this.upsert = db.prepare(
@@ -99,7 +111,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   async putCheckpoint(name: string, position: bigint): Promise<void> {
     this.assertOpen();
-    this.upsert.run(name, position);
+    // Through the group commit: a transaction may be open on the connection, holding deferred writes, and a
+    // checkpoint written beside it must be as durable as it claims when this resolves.
+    await this.groupWrite(() => this.upsert.run(name, position));
   }
 }
 
@@ -135,6 +149,7 @@ export class SqliteStreamSnapshotStore implements StreamSnapshotStore {
 
   async write(snapshot: StreamSnapshot): Promise<void> {
     this.assertOpen();
-    await this.groupWrite(() => this.upsert.run(snapshot.streamName, snapshot.revision, snapshot.stateVersion, snapshot.state), false);
+    // Derived data: it may wait in the open transaction, and a crash that takes it only lengthens a fold.
+    await this.groupWrite(() => this.upsert.run(snapshot.streamName, snapshot.revision, snapshot.stateVersion, snapshot.state), 'may-wait');
   }
 }

@@ -29,6 +29,16 @@ export const maxEventsPerCommit = 10_000;
 export const defaultBusyTimeoutMs = 5_000;
 /** How often subscriptions look for appends made by other processes (this process's wake them at once). */
 export const defaultPollIntervalMs = 1_000;
+/**
+ * Longest a transaction holding deferred writes only stays open, waiting for a durable write to commit them
+ * with it. A redemption's phase appends its steps deferred, one after another, and ends with a durable
+ * record: held open this long, the whole phase is one commit instead of one per step (each ~0.25 ms of
+ * write-ahead log I/O here). It bounds how long other processes wait for the write lock and how late
+ * `readAll` sees deferred appends when nothing durable follows them.
+ */
+export const deferredCommitDelayMs = 10;
+/** Above every position: the bound `readAll` uses while no transaction holds uncommitted events. */
+const noPositionBound = 2n ** 63n - 1n;
 
 export interface SqliteEventStoreOptions {
   /**
@@ -65,8 +75,8 @@ interface PendingAppend {
   readonly streamName: string;
   readonly events: readonly NewEvent[];
   readonly expectedRevision: ExpectedRevision;
-  /** False for a deferred append: its commit need not be synced on its own (see AppendOptions). */
-  readonly durable: boolean;
+  /** 'may-wait' for a deferred append (see AppendOptions). */
+  readonly durability: WriteDurability;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -75,7 +85,7 @@ interface PendingAppend {
 interface PendingWrite {
   readonly kind: 'write';
   readonly run: () => unknown;
-  readonly durable: boolean;
+  readonly durability: WriteDurability;
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -84,8 +94,17 @@ type Pending = PendingAppend | PendingWrite;
 
 type WriteOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
-/** Queues `run` into the store's next group commit; resolves with its result once that commit is durable (or, deferred, committed). */
-export type GroupWrite = <T>(run: () => T, durable?: boolean) => Promise<T>;
+/**
+ * When a write may be answered:
+ * - `durable`: once its commit is synced;
+ * - `committed`: once its commit is done, synced or not — it survives the process being killed, not
+ *   necessarily a power cut (idempotency records whose stream proves them: a repeat after a crash must find them);
+ * - `may-wait`: at once, its transaction left open for the next durable write (deferred appends, snapshots).
+ */
+export type WriteDurability = 'durable' | 'committed' | 'may-wait';
+
+/** Queues `run` into the store's next group commit; resolves with its result as `durability` says (default durable). */
+export type GroupWrite = <T>(run: () => T, durability?: WriteDurability) => Promise<T>;
 
 /**
  * The SQLite event store: one file, write-ahead log, one connection that does all reads and writes.
@@ -106,11 +125,25 @@ export class SqliteEventStore implements EventStore {
   private readonly selectRevision: Database.Statement<[string], bigint | null>;
   private readonly insertEvent: Database.Statement<[string, number, string, string, number, string, string]>;
   private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
-  private readonly selectAll: Database.Statement<[bigint, number], EventRow>;
+  private readonly selectAll: Database.Statement<[bigint, bigint, number], EventRow>;
+  private readonly begin: Database.Statement<[]>;
+  private readonly commit: Database.Statement<[]>;
+  private readonly rollback: Database.Statement<[]>;
   private readonly commitBatch: Database.Transaction<(batch: readonly Pending[]) => WriteOutcome[]>;
   private readonly writeOne: (pending: Pending) => unknown;
   private queue: Pending[] = [];
   private flushScheduled = false;
+  /**
+   * The first position written by the open transaction (deferred writes wait there for a durable one), or
+   * null. `readAll` stops below it: a subscriber must never see an event that a crash could still take
+   * back, or a position that could be used again.
+   */
+  private uncommittedFrom: bigint | null = null;
+  /** Deferred writes resolved in the open transaction: if its commit fails, they are lost. */
+  private deferredInOpenTransaction = false;
+  private deferredCommitTimer: NodeJS.Timeout | undefined;
+  /** Set when a commit failed after deferred writes had been acknowledged: the store stops (see `stop`). */
+  private failure: unknown = null;
   private commits = 0;
   private syncedCommits = 0;
   private appendsCommitted = 0;
@@ -151,9 +184,12 @@ export class SqliteEventStore implements EventStore {
       .raw(true)
       .safeIntegers(true);
     this.selectAll = this.db
-      .prepare<[bigint, number], EventRow>(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+      .prepare<[bigint, bigint, number], EventRow>(`SELECT ${eventColumns} FROM events WHERE position > ? AND position < ? ORDER BY position LIMIT ?`)
       .raw(true)
       .safeIntegers(true);
+    this.begin = this.db.prepare('BEGIN IMMEDIATE');
+    this.commit = this.db.prepare('COMMIT');
+    this.rollback = this.db.prepare('ROLLBACK');
     // Nested in commitBatch's transaction, better-sqlite3 runs this one as a savepoint: if it throws,
     // only this write's rows are rolled back and the batch goes on.
     this.writeOne = this.db.transaction((pending: Pending) => (pending.kind === 'append' ? this.writeAppend(pending) : pending.run()));
@@ -169,9 +205,9 @@ export class SqliteEventStore implements EventStore {
 
     // Idempotency records join the group commit too: a keyed command writes a claim, its events and the
     // outcome, and each would otherwise cost an fsync of its own, blocking the event loop.
-    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
-    this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen());
-    this.streamSnapshots = new SqliteStreamSnapshotStore(this.db, () => this.assertOpen(), (run, durable) => this.enqueue(run, durable));
+    this.idempotency = new SqliteIdempotencyStore(this.db, () => this.assertOpen(), (run, durability) => this.enqueue(run, durability));
+    this.checkpoints = new SqliteCheckpointStore(this.db, () => this.assertOpen(), (run, durability) => this.enqueue(run, durability));
+    this.streamSnapshots = new SqliteStreamSnapshotStore(this.db, () => this.assertOpen(), (run, durability) => this.enqueue(run, durability));
     const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
     if (pollIntervalMs > 0) {
       this.pollTimer = setInterval(() => this.appended.notify(), pollIntervalMs);
@@ -188,16 +224,16 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     assertAppendable(streamName, events);
     return new Promise<AppendResult>((resolve, reject) => {
-      const durable = options.durability !== 'deferred';
-      this.queue.push({ kind: 'append', streamName, events, expectedRevision: options.expectedRevision, durable, resolve, reject });
+      const durability = options.durability === 'deferred' ? 'may-wait' : 'durable';
+      this.queue.push({ kind: 'append', streamName, events, expectedRevision: options.expectedRevision, durability, resolve, reject });
       this.scheduleFlush();
     });
   }
 
-  private enqueue<T>(run: () => T, durable = true): Promise<T> {
+  private enqueue<T>(run: () => T, durability: WriteDurability = 'durable'): Promise<T> {
     this.assertOpen();
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ kind: 'write', run, durable, resolve: resolve as (result: unknown) => void, reject });
+      this.queue.push({ kind: 'write', run, durability, resolve: resolve as (result: unknown) => void, reject });
       this.scheduleFlush();
     });
   }
@@ -226,7 +262,7 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const limit = Math.max(0, Math.min(options.maxCount, maxReadAllPageSize));
     // Positions start at 1 (AUTOINCREMENT), so "after 0" is the beginning.
-    return this.selectAll.all(options.after ?? 0n, limit).map(toRecordedEvent);
+    return this.selectAll.all(options.after ?? 0n, this.uncommittedFrom ?? noPositionBound, limit).map(toRecordedEvent);
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
@@ -241,8 +277,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Transactions committed, those synced to disk, and appends they carried: appends / commits is the
-   * group-commit factor; commits − syncedCommits are commits that carried deferred appends only.
+   * Transactions committed, those that carried a durable write (somebody waited for them), and appends they
+   * carried: appends / commits is the group-commit factor; commits − syncedCommits are transactions of
+   * deferred writes only, committed because nothing durable followed within `deferredCommitDelayMs`.
    */
   stats(): { commits: number; syncedCommits: number; appends: number } {
     return { commits: this.commits, syncedCommits: this.syncedCommits, appends: this.appendsCommitted };
@@ -263,36 +300,47 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     // Appends already accepted are committed, not dropped: their callers are still waiting.
     while (this.queue.length > 0) this.flush();
+    // Deferred writes waiting for a durable one are committed too: a clean close loses nothing.
+    if (this.db.open && this.db.inTransaction) this.commitOpenTransaction(false);
     this.closed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.appended.notify();
     this.db.close();
   }
 
+  /**
+   * Commits what the writer's turn collected. Every write runs in the one open transaction, each in its own
+   * savepoint. A batch with a durable write commits, synced: the whole transaction, deferred appends before
+   * it included, is durable before anyone is answered. A batch of `may-wait` writes only (deferred appends,
+   * snapshots) is answered and the transaction left open for the durable write that usually follows within the
+   * same phase, or `deferredCommitDelayMs` at most — so a crash may take back deferred appends, only the newest
+   * ones, as the port allows, and never a durable one. A `committed` write (an idempotency record) is never
+   * left waiting: its batch commits, without a sync of its own when no transaction was open.
+   */
   private flush(): void {
     this.flushScheduled = false;
     if (this.queue.length === 0 || !this.db.open) return;
     const batch = this.takeBatch();
-    // A batch of deferred appends only is committed without a sync: the write-ahead log's frames are
-    // checksummed in a chain, so after a crash SQLite keeps a prefix of them — and the next synced commit
-    // (any durable append or record) makes these durable too, before it is acknowledged.
-    const synced = batch.some((pending) => pending.durable);
+    const durable = batch.some((pending) => pending.durability === 'durable');
+    const mustCommit = durable || batch.some((pending) => pending.durability === 'committed');
+    // SQLite fixes `synchronous` for a transaction when it begins; an open one commits synced.
+    const unsynced = mustCommit && !durable && !this.db.inTransaction;
     let outcomes: WriteOutcome[];
     try {
-      if (!synced) this.db.pragma('synchronous = NORMAL');
-      try {
-        outcomes = this.commitBatch.immediate(batch);
-      } finally {
-        if (!synced) this.db.pragma(`synchronous = ${this.synchronous}`);
-      }
+      if (unsynced) this.db.pragma('synchronous = NORMAL');
+      if (!this.db.inTransaction) this.begin.run();
+      outcomes = this.commitBatch(batch);
+      if (mustCommit) this.commitOpenTransaction(durable);
     } catch (error) {
-      // The commit itself failed (disk full, I/O error, lock timeout): nothing in the batch was written.
+      // BEGIN or COMMIT failed (lock timeout, disk full, I/O error): nothing of this batch was written.
       for (const pending of batch) pending.reject(error);
+      if (this.deferredInOpenTransaction) this.stop(error);
+      else if (this.db.inTransaction) this.rollback.run();
+      if (unsynced && this.db.open) this.db.pragma(`synchronous = ${this.synchronous}`);
       this.scheduleRest();
       return;
     }
-    this.commits += 1;
-    if (synced) this.syncedCommits += 1;
+    if (unsynced) this.db.pragma(`synchronous = ${this.synchronous}`);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if (pending.kind === 'append') this.appendsCommitted += 1;
@@ -300,8 +348,60 @@ export class SqliteEventStore implements EventStore {
       else if (pending.kind === 'append') pending.resolve(outcome.result as AppendResult);
       else pending.resolve(outcome.result);
     });
-    this.appended.notify();
+    if (!mustCommit) this.holdOpenForDurableWrite();
     this.scheduleRest();
+  }
+
+  private commitOpenTransaction(durable: boolean): void {
+    this.commit.run();
+    this.commits += 1;
+    if (durable) this.syncedCommits += 1;
+    this.endOfTransaction();
+  }
+
+  /** Deferred writes wait in the open transaction; nothing durable came soon enough, so they commit alone. */
+  private holdOpenForDurableWrite(): void {
+    if (!this.db.inTransaction) return;
+    this.deferredInOpenTransaction = true;
+    this.deferredCommitTimer ??= setTimeout(() => {
+      this.deferredCommitTimer = undefined;
+      if (!this.db.open || !this.db.inTransaction) return;
+      try {
+        this.commitOpenTransaction(false);
+      } catch (error) {
+        this.stop(error);
+      }
+    }, deferredCommitDelayMs);
+  }
+
+  private endOfTransaction(): void {
+    this.uncommittedFrom = null;
+    this.deferredInOpenTransaction = false;
+    if (this.deferredCommitTimer !== undefined) clearTimeout(this.deferredCommitTimer);
+    this.deferredCommitTimer = undefined;
+    this.appended.notify();
+  }
+
+  /**
+   * A commit failed after deferred writes in its transaction had been acknowledged: the ledger above has
+   * folded them, the file has not kept them. Going on would let it decide on events that do not exist, so
+   * the store stops, as if the process had crashed there; on the next start the recovery pass carries on
+   * every process from what the file holds.
+   */
+  private stop(error: unknown): void {
+    this.failure = error;
+    try {
+      if (this.db.inTransaction) this.rollback.run();
+    } catch {
+      // The connection is being given up; the file's own journal undoes the transaction.
+    }
+    if (this.deferredCommitTimer !== undefined) clearTimeout(this.deferredCommitTimer);
+    const queued = this.queue.splice(0);
+    for (const pending of queued) pending.reject(error);
+    this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.appended.notify();
+    this.db.close();
   }
 
   private takeBatch(): Pending[] {
@@ -344,6 +444,7 @@ export class SqliteEventStore implements EventStore {
           JSON.stringify(event.metadata),
         );
         position = BigInt(info.lastInsertRowid);
+        this.uncommittedFrom ??= position;
       } catch (error) {
         if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes('event_id')) {
           throw new Error(
@@ -364,6 +465,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   private assertOpen(): void {
+    if (this.failure !== null) {
+      throw new Error(
+        `SQLite event store ${this.filename} stopped after a failed commit, which took back writes it had already acknowledged as deferred; ` +
+          'restart the service: opening the file again carries every process on from what the file holds',
+        { cause: this.failure },
+      );
+    }
     if (this.closed) throw new Error(`SQLite event store ${this.filename} is closed; open it again to use it`);
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger, ManualClock, WrongExpectedRevisionError } from '@volunteer-ledger/core';
 import { contractEvent, contractEvents } from '@volunteer-ledger/store-contract';
-import { SqliteEventStore, migrations, schemaVersion } from '../src/index.js';
+import { SqliteEventStore, deferredCommitDelayMs, migrations, schemaVersion } from '../src/index.js';
 
 let dir: string;
 let filename: string;
@@ -69,26 +69,106 @@ describe('SQLite store: group commit', () => {
     expect(store.stats()).toEqual({ commits: 1, syncedCommits: 1, appends: 64 });
   });
 
-  it('syncs a commit only when it carries a durable write: deferred appends alone commit without a sync, and are read like any other', async () => {
+  it('commits deferred writes with the next durable one: a phase of steps and its last record are one synced commit', async () => {
     const store = open();
     await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
     await store.appendToStream('reward-c1-rice', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
-    expect(store.stats()).toEqual({ commits: 2, syncedCommits: 0, appends: 2 });
+    // Waiting in the open transaction: answered, numbered, and read back on this connection …
+    expect(store.stats()).toEqual({ commits: 0, syncedCommits: 0, appends: 2 });
+    expect((await store.readStream('reward-c1-rice')).map((e) => e.revision)).toEqual([0]);
     expect(store.settings().synchronous).toBe('FULL');
     await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 0 });
-    expect(store.stats()).toEqual({ commits: 3, syncedCommits: 1, appends: 3 });
-    // A deferred claim, then a durable record: the durable one syncs, and its commit makes the claim durable too.
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 1, appends: 3 });
+    // A deferred idempotency record is committed at once, without a sync; a durable one is synced.
     await store.idempotency.tryInsert({ key: 'k', requestHash: 'h', status: 'pending', outcome: null, createdAt: 'a', expiresAt: 'z' }, 'b', { durability: 'deferred' });
-    expect(store.stats().syncedCommits).toBe(1);
+    expect(store.stats()).toEqual({ commits: 2, syncedCommits: 1, appends: 3 });
     await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' });
-    expect(store.stats().syncedCommits).toBe(2);
+    expect(store.stats()).toEqual({ commits: 3, syncedCommits: 2, appends: 3 });
     expect((await store.readStream('redemption-c1-r1')).map((e) => e.revision)).toEqual([0, 1]);
     // A batch mixing both is synced.
     await Promise.all([
       store.appendToStream('member-c1-x', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' }),
       store.appendToStream('member-c1-y', contractEvents(1), { expectedRevision: 'no_stream' }),
     ]);
-    expect(store.stats().syncedCommits).toBe(3);
+    expect(store.stats()).toEqual({ commits: 4, syncedCommits: 3, appends: 5 });
+    // Another connection sees every write once it is committed.
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) FROM events').pluck().get()).toBe(5);
+      expect(other.prepare('SELECT status FROM idempotency_records WHERE key = ?').pluck().get('k')).toBe('completed');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('keeps deferred writes from readAll and other connections until they commit, and commits them alone when nothing durable follows', async () => {
+    const store = open();
+    await store.appendToStream('member-c1-a', contractEvents(1), { expectedRevision: 'no_stream' });
+    const waiting = await store.appendToStream('redemption-c1-r1', contractEvents(2), { expectedRevision: 'no_stream', durability: 'deferred' });
+    // A subscriber (readAll) must not fold an event a crash could take back, nor a position that could be used again.
+    expect((await store.readAll({ maxCount: 100 })).map((e) => e.streamName)).toEqual(['member-c1-a']);
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, deferredCommitDelayMs * 3));
+      expect(store.stats()).toEqual({ commits: 2, syncedCommits: 1, appends: 2 });
+      expect(other.prepare('SELECT count(*) FROM events').pluck().get()).toBe(3);
+    } finally {
+      other.close();
+    }
+    const all = await store.readAll({ maxCount: 100 });
+    expect(all.map((e) => e.streamName)).toEqual(['member-c1-a', 'redemption-c1-r1', 'redemption-c1-r1']);
+    expect(all.at(-1)!.position).toBe(waiting.position);
+  });
+
+  it('never leaves a deferred idempotency record waiting: a repeat after a killed process must find it, so it commits the appends waiting with it', async () => {
+    const store = open();
+    await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+    await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' }, { durability: 'deferred' });
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 0, appends: 1 });
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+      expect(other.prepare('SELECT status FROM idempotency_records WHERE key = ?').pluck().get('k')).toBe('completed');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a subscriber is woken only when deferred appends are committed, and then sees them', async () => {
+    const store = open();
+    const subscription = store.subscribeToAll();
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const event of subscription) {
+        seen.push(event.streamName);
+        if (seen.length === 2) break;
+      }
+    })();
+    await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([]);
+    await store.appendToStream('member-c1-a', contractEvents(1), { expectedRevision: 'no_stream' });
+    await reading;
+    expect(seen).toEqual(['redemption-c1-r1', 'member-c1-a']);
+  });
+
+  it('closing commits deferred writes still waiting: a clean close loses nothing', async () => {
+    const store = SqliteEventStore.open(filename);
+    await store.appendToStream('redemption-c1-r1', contractEvents(3), { expectedRevision: 'no_stream', durability: 'deferred' });
+    await store.streamSnapshots.write({ streamName: 'member-c1-m1', revision: 1, stateVersion: 'v', state: '{}' });
+    await store.close();
+    const again = open();
+    expect((await again.readStream('redemption-c1-r1')).map((e) => e.revision)).toEqual([0, 1, 2]);
+    expect(await again.streamSnapshots.read('member-c1-m1')).not.toBeNull();
+  });
+
+  it('a deferred append refused in the open transaction leaves nothing and does not disturb the others', async () => {
+    const store = open();
+    await store.appendToStream('redemption-c1-r1', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+    await expect(store.appendToStream('redemption-c1-r1', contractEvents(2), { expectedRevision: 'no_stream', durability: 'deferred' })).rejects.toThrow(WrongExpectedRevisionError);
+    await store.appendToStream('redemption-c1-r1', contractEvents(1, 1), { expectedRevision: 0 });
+    expect((await store.readAll({ maxCount: 100 })).map((e) => [e.revision, e.data['n']])).toEqual([[0, 0], [1, 1]]);
   });
 
   it('an append that breaks a constraint half-way fails alone and leaves none of its events', async () => {
@@ -200,13 +280,15 @@ describe('SQLite store: stream snapshots', () => {
     expect(await again.streamSnapshots.read('member-c1-m3')).toBeNull();
   });
 
-  it('commits a snapshot without a sync of its own (a deferred write)', async () => {
+  it('writes a snapshot as a deferred write: it waits for the next durable commit, or commits alone a moment later', async () => {
     const store = open();
-    const before = store.stats();
     await store.streamSnapshots.write({ streamName: 'member-c1-m1', revision: 1, stateVersion: 'v', state: '{}' });
-    const after = store.stats();
-    expect(after.commits - before.commits).toBe(1);
-    expect(after.syncedCommits - before.syncedCommits).toBe(0);
+    expect(store.stats()).toEqual({ commits: 0, syncedCommits: 0, appends: 0 });
+    await new Promise((resolve) => setTimeout(resolve, deferredCommitDelayMs * 3));
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 0, appends: 0 });
+    await store.streamSnapshots.write({ streamName: 'member-c1-m2', revision: 1, stateVersion: 'v', state: '{}' });
+    await store.appendToStream('member-c1-a', contractEvents(1), { expectedRevision: 'no_stream' });
+    expect(store.stats()).toEqual({ commits: 2, syncedCommits: 1, appends: 1 });
   });
 });
 
