@@ -32,6 +32,16 @@ import { prepareProjectionSchema, recreateProjectionSchema } from './projection-
  * events with 64 MiB ran no faster than with 16 MiB (shared development VM, within its noise).
  */
 export const projectionCacheSizeKib = 8_192;
+/**
+ * Pages the write-ahead log may hold before a commit copies them into the file (SQLite's default is 1,000,
+ * 4 MiB). A fold batch dirties pages all over the file, so with the default nearly every commit ran a
+ * checkpoint: copied its pages again and fsynced the log and the file. With 10,000 (≤ 40 MiB of log on disk,
+ * cut back to `projectionWalLimitBytes` after each checkpoint) a page written by many batches is copied once,
+ * and fsyncs happen a tenth as often: on 76k events folded into an empty file, commits took ~40% less time.
+ */
+export const projectionWalCheckpointPages = 10_000;
+/** What the log file is truncated to after a checkpoint, so a quiet service does not keep 40 MiB of it. */
+export const projectionWalLimitBytes = 4 * 1024 * 1024;
 /** How long a write waits for another connection holding the file's write lock. */
 export const projectionBusyTimeoutMs = 5_000;
 
@@ -93,7 +103,9 @@ const transferColumns = 'community_id AS communityId, transfer_id AS transferId,
  * Durability: `synchronous = NORMAL` in WAL mode. A commit is atomic, so a crash or power cut leaves the
  * projection at an earlier checkpoint, consistent with it, and the next start folds the rest again from
  * the event store (which is the durable record, with `synchronous = FULL`). Fsyncing every batch here
- * would buy nothing a catch-up does not already give.
+ * would buy nothing a catch-up does not already give; for the same reason the log is checkpointed seldom
+ * (`projectionWalCheckpointPages`). Not `synchronous = OFF`: that risks a corrupt file after a power cut,
+ * not just an older checkpoint.
  */
 export class SqliteProjectionStore implements ProjectionStore {
   private readonly db: Database.Database;
@@ -109,6 +121,8 @@ export class SqliteProjectionStore implements ProjectionStore {
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(`wal_autocheckpoint = ${projectionWalCheckpointPages}`);
+      this.db.pragma(`journal_size_limit = ${projectionWalLimitBytes}`);
       this.db.pragma(`busy_timeout = ${projectionBusyTimeoutMs}`);
       this.db.pragma(`cache_size = -${options.cacheSizeKib ?? projectionCacheSizeKib}`);
       this.opened = prepareProjectionSchema(this.db);
@@ -211,7 +225,7 @@ export class SqliteProjectionStore implements ProjectionStore {
        ON CONFLICT (community_id, member_id, record_id) DO UPDATE SET status = excluded.status, payload = excluded.payload`,
       changes.records.map((r) => [r.communityId, r.memberId, r.recordId, r.seq, r.status, r.recordedAt, r.payload]),
     );
-    // A plain INSERT: a line written twice is a fold bug, and the primary key turns it into an error.
+    // A plain INSERT: a line written twice is a fold bug, and the unique index turns it into an error.
     run(
       `INSERT INTO statement_lines (community_id, member_id, seq, position, recorded_at, type, amount, running_balance, reference, description, description_en)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
