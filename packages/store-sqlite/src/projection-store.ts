@@ -33,13 +33,21 @@ import { prepareProjectionSchema, recreateProjectionSchema } from './projection-
  */
 export const projectionCacheSizeKib = 8_192;
 /**
- * Pages the write-ahead log may hold before a commit copies them into the file (SQLite's default is 1,000,
- * 4 MiB). A fold batch dirties pages all over the file, so with the default nearly every commit ran a
- * checkpoint: copied its pages again and fsynced the log and the file. With 10,000 (≤ 40 MiB of log on disk,
- * cut back to `projectionWalLimitBytes` after each checkpoint) a page written by many batches is copied once,
- * and fsyncs happen a tenth as often: on 76k events folded into an empty file, commits took ~40% less time.
+ * Pages the write-ahead log may hold before a commit copies them into the file and fsyncs both, for large
+ * batches (a catch-up or rebuild, see `largeBatchRows`). Such a batch dirties pages all over the file, so
+ * with SQLite's default of 1,000 nearly every one paid a checkpoint; with 10,000 (≤ 40 MiB of log) a page
+ * written by many batches is copied once and the fsyncs come a tenth as often: folding 76k events into an
+ * empty file, commits took ~40% less time.
  */
-export const projectionWalCheckpointPages = 10_000;
+export const projectionWalCheckpointPagesCatchingUp = 10_000;
+/**
+ * The same while following live traffic (small batches): SQLite's default. The checkpoint runs inside the
+ * commit, on the event loop, so its size is a stall every request in flight waits out; with 10,000 pages a
+ * POST run at 64 connections once saw a p99 of 891 ms (others 130–250 ms, shared VM).
+ */
+export const projectionWalCheckpointPagesLive = 1_000;
+/** A batch of at least this many rows is a catch-up's (a page of 1,000 events writes ~1,700), not live traffic's. */
+export const largeBatchRows = 1_000;
 /** What the log file is truncated to after a checkpoint, so a quiet service does not keep 40 MiB of it. */
 export const projectionWalLimitBytes = 4 * 1024 * 1024;
 /** How long a write waits for another connection holding the file's write lock. */
@@ -103,8 +111,8 @@ const transferColumns = 'community_id AS communityId, transfer_id AS transferId,
  * Durability: `synchronous = NORMAL` in WAL mode. A commit is atomic, so a crash or power cut leaves the
  * projection at an earlier checkpoint, consistent with it, and the next start folds the rest again from
  * the event store (which is the durable record, with `synchronous = FULL`). Fsyncing every batch here
- * would buy nothing a catch-up does not already give; for the same reason the log is checkpointed seldom
- * (`projectionWalCheckpointPages`). Not `synchronous = OFF`: that risks a corrupt file after a power cut,
+ * would buy nothing a catch-up does not already give; for the same reason a catch-up checkpoints the log
+ * seldom (`projectionWalCheckpointPagesCatchingUp`). Not `synchronous = OFF`: that risks a corrupt file after a power cut,
  * not just an older checkpoint.
  */
 export class SqliteProjectionStore implements ProjectionStore {
@@ -113,6 +121,8 @@ export class SqliteProjectionStore implements ProjectionStore {
   private readonly bigStatements = new Map<string, Database.Statement>();
   private readonly commitTransaction: Database.Transaction<(changes: RowChanges, checkpoint: ProjectionCheckpoint, previous: bigint | null) => void>;
   private closed = false;
+  /** The `wal_autocheckpoint` in force: `projectionWalCheckpointPagesLive` or `…CatchingUp`, by batch size. */
+  private checkpointPages = projectionWalCheckpointPagesLive;
   /** What opening found: a new file, one of this schema, or one of another schema emptied for a rebuild. */
   readonly opened: 'ready' | 'created' | 'recreated';
 
@@ -121,7 +131,7 @@ export class SqliteProjectionStore implements ProjectionStore {
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      this.db.pragma(`wal_autocheckpoint = ${projectionWalCheckpointPages}`);
+      this.db.pragma(`wal_autocheckpoint = ${this.checkpointPages}`);
       this.db.pragma(`journal_size_limit = ${projectionWalLimitBytes}`);
       this.db.pragma(`busy_timeout = ${projectionBusyTimeoutMs}`);
       this.db.pragma(`cache_size = -${options.cacheSizeKib ?? projectionCacheSizeKib}`);
@@ -183,6 +193,11 @@ export class SqliteProjectionStore implements ProjectionStore {
 
   async commit(changes: RowChanges, checkpoint: ProjectionCheckpoint, previous: bigint | null): Promise<void> {
     this.assertOpen();
+    const pages = rowCount(changes) >= largeBatchRows ? projectionWalCheckpointPagesCatchingUp : projectionWalCheckpointPagesLive;
+    if (pages !== this.checkpointPages) {
+      this.db.pragma(`wal_autocheckpoint = ${pages}`);
+      this.checkpointPages = pages;
+    }
     this.commitTransaction.immediate(changes, checkpoint, previous);
   }
 
@@ -618,6 +633,13 @@ export class SqliteProjectionStore implements ProjectionStore {
   private assertOpen(): void {
     if (this.closed) throw new Error(`SQLite projection store ${this.filename} is closed; open it again to use it`);
   }
+}
+
+/** Rows a batch writes, all tables together. */
+function rowCount(changes: RowChanges): number {
+  let rows = 0;
+  for (const list of Object.values(changes) as unknown[][]) rows += list.length;
+  return rows;
 }
 
 type RawItem = Omit<ItemRow, 'active'> & { active: number };
