@@ -638,7 +638,7 @@ export class SqliteProjectionStore implements ProjectionStore {
 /** Rows a batch writes, all tables together. */
 function rowCount(changes: RowChanges): number {
   let rows = 0;
-  for (const list of Object.values(changes) as unknown[][]) rows += list.length;
+  for (const list of Object.values(changes) as unknown[]) if (Array.isArray(list)) rows += list.length;
   return rows;
 }
 
