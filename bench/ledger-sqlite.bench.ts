@@ -16,6 +16,17 @@
  * Goals: accrue_sqlite_1 ≥ 2,500/s, accrue_sqlite_64 ≥ 15,000/s, and (issue 10) accrue_sqlite_64_vs_fsync ≥ 3 with
  * accrue_sqlite_64_cpu_us ≤ 60. On this VM a 4 KiB write + fdatasync costs ~190 µs of CPU (user + system),
  * so one in flight pays that per command; 64 in flight share it.
+ *
+ * Rebuild (`rebuild_readmodels_sqlite_events_per_s`, goal ≥ 30,000). Back of the envelope: an accrual is 3
+ * events and ~6 row writes (account, record, statement line, leaderboard day, active member, trial-balance
+ * account) plus its share of a batch's aggregates; a prepared upsert of a small row costs 3–5 µs, so ~10 µs
+ * of SQLite an event, ~10 µs of JavaScript to decode, evolve and encode, and a commit (WAL pages, seldom a
+ * checkpoint) shared by 1,000 events: ~30 µs, ≥ 30,000/s. Measured (shared VM, 2026-11-30) before issue 10's
+ * fold work: ~130 µs an event — a third SQLite commits (a WAL checkpoint with two fsyncs nearly every batch),
+ * a sixth row inserts into the middle of member-clustered tables (14 µs a line), the rest JavaScript, most of
+ * it encoding and decoding account rows that held every lot as decimal strings (4.3 KB at 25 lots) and
+ * missed the fold cache. After: ~75 µs an event; what is left is spread thin (SQLite ~25%, GC ~12%, reading
+ * the events ~8%, the fold itself ~10%).
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,17 +79,23 @@ export async function runLedgerSqliteBench(): Promise<void> {
     // and after the run in the same directory; the faster of the two is the stricter yardstick.
     printFigure('accrue_sqlite_64_vs_fsync', grouped.perSecond / Math.max(fsyncBefore, fsyncAfter), 'ratio');
 
-    // Every read model folded from scratch over the store the ledger just wrote (~100k events), into a
-    // projection file as a service keeps it.
-    const projections = SqliteProjectionStore.open(join(bench.dir, 'projections.sqlite'));
-    const models = new ReadModels(bench.store, { projections });
-    const started = performance.now();
-    const folded = await models.rebuild();
-    const elapsedMs = performance.now() - started;
-    const balanced = await models.trialBalance(communityId);
-    await projections.close();
-    if (!balanced?.balanced) throw new Error(`rebuild over ${folded} events found no balanced community ${communityId}`);
-    printFigure('rebuild_readmodels_sqlite_events_per_s', (folded / elapsedMs) * 1_000, 'events/s');
+    // Every read model folded from scratch over the store the ledger just wrote (~75k events), into a
+    // projection file: checking every event's schema (ReadModels' default, as for a store this ledger did
+    // not write), and `_unchecked` as the service folds its own SQLite store (`validateStoredEvents: false`,
+    // see runtime.ts).
+    const rebuild = async (validateStoredEvents: boolean) => {
+      const projections = SqliteProjectionStore.open(join(bench.dir, `projections-${validateStoredEvents ? 'checked' : 'unchecked'}.sqlite`));
+      const models = new ReadModels(bench.store, { projections, validateStoredEvents });
+      const started = performance.now();
+      const folded = await models.rebuild();
+      const elapsedMs = performance.now() - started;
+      const balanced = await models.trialBalance(communityId);
+      await projections.close();
+      if (!balanced?.balanced) throw new Error(`rebuild over ${folded} events found no balanced community ${communityId}`);
+      return (folded / elapsedMs) * 1_000;
+    };
+    printFigure('rebuild_readmodels_sqlite_events_per_s', await rebuild(true), 'events/s');
+    printFigure('rebuild_readmodels_sqlite_unchecked_events_per_s', await rebuild(false), 'events/s');
   } finally {
     await bench.cleanup();
   }

@@ -24,7 +24,7 @@
  *
  * Back of the envelope: the JSON-document read models held every account's history in the heap,
  * ≈ 1.3 KB of RSS per event (≈ 1,400 MB for 1M). On disk, memory is the fold's row cache
- * (`defaultMaxCacheWeight`, 500k characters of encoded rows, a few times that decoded), SQLite's page cache
+ * (`defaultMaxCacheWeight`, 2M characters of encoded rows, ≈ 8 MB decoded), SQLite's page cache
  * (`projectionCacheSizeKib`, 8 MiB) and one page of events (`catchUpPageSize`, 1,000) in flight: tens of MB above the
  * empty service, whatever the history.
  *

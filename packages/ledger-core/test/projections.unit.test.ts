@@ -6,8 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Actor,
+  decodeAccount,
   decodeStatementCursor,
+  encodeAccount,
   encodeStatementCursor,
+  lotView,
   type ExecuteResult,
   InMemoryEventStore,
   InMemoryProjectionStore,
@@ -108,6 +111,27 @@ describe('statement lines', () => {
       expect(decoded.ok ? `accepted ${bad}` : decoded.error.code).toBe('validation');
     }
     expect(await models.statement('c1', 'nobody')).toEqual({ ok: true, value: null });
+  });
+});
+
+describe('account rows', () => {
+  it('keep lots as compact tuples, and still read rows that kept them as objects (written before)', async () => {
+    const { store, clock, ledger } = await aDayAtTheShop();
+    for (const grantId of ['g2', 'g3']) must(await ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'm2', grantId, points: '2.5', reason: '敬老' }, { actor: admin }));
+    must(await ledger.execute({ type: 'RequestTransfer', communityId: 'c1', memberId: 'm2', transferId: 't3', to: 'm1', points: '3' }, { actor: admin }));
+    const models = new ReadModels(store);
+    await models.open();
+    const row = await models.projections.account('c1', 'm2');
+    const entry = decodeAccount(row!);
+    expect(entry.state.lots.size).toBeGreaterThan(1);
+    const payload = JSON.parse(row!.payload) as { lots: unknown[] };
+    expect(payload.lots.every((lot) => Array.isArray(lot))).toBe(true);
+    // The same row as an older version wrote it: each lot an object of decimal strings.
+    const older = { ...row!, payload: JSON.stringify({ ...payload, lots: [...entry.state.lots.values()].map(lotView) }) };
+    const decodedOlder = decodeAccount(older);
+    expect(decodedOlder).toEqual(entry);
+    expect(encodeAccount(decodedOlder)).toEqual(row);
+    expect((await models.account('c1', 'm2', clock.now()))?.lots.length).toBe(entry.state.lots.size);
   });
 });
 

@@ -32,6 +32,24 @@ import { prepareProjectionSchema, recreateProjectionSchema } from './projection-
  * events with 64 MiB ran no faster than with 16 MiB (shared development VM, within its noise).
  */
 export const projectionCacheSizeKib = 8_192;
+/**
+ * Pages the write-ahead log may hold before a commit copies them into the file and fsyncs both, for large
+ * batches (a catch-up or rebuild, see `largeBatchRows`). Such a batch dirties pages all over the file, so
+ * with SQLite's default of 1,000 nearly every one paid a checkpoint; with 10,000 (≤ 40 MiB of log) a page
+ * written by many batches is copied once and the fsyncs come a tenth as often: folding 76k events into an
+ * empty file, commits took ~40% less time.
+ */
+export const projectionWalCheckpointPagesCatchingUp = 10_000;
+/**
+ * The same while following live traffic (small batches): SQLite's default. The checkpoint runs inside the
+ * commit, on the event loop, so its size is a stall every request in flight waits out; with 10,000 pages a
+ * POST run at 64 connections once saw a p99 of 891 ms (others 130–250 ms, shared VM).
+ */
+export const projectionWalCheckpointPagesLive = 1_000;
+/** A batch of at least this many rows is a catch-up's (a page of 1,000 events writes ~1,700), not live traffic's. */
+export const largeBatchRows = 1_000;
+/** What the log file is truncated to after a checkpoint, so a quiet service does not keep 40 MiB of it. */
+export const projectionWalLimitBytes = 4 * 1024 * 1024;
 /** How long a write waits for another connection holding the file's write lock. */
 export const projectionBusyTimeoutMs = 5_000;
 
@@ -93,7 +111,9 @@ const transferColumns = 'community_id AS communityId, transfer_id AS transferId,
  * Durability: `synchronous = NORMAL` in WAL mode. A commit is atomic, so a crash or power cut leaves the
  * projection at an earlier checkpoint, consistent with it, and the next start folds the rest again from
  * the event store (which is the durable record, with `synchronous = FULL`). Fsyncing every batch here
- * would buy nothing a catch-up does not already give.
+ * would buy nothing a catch-up does not already give; for the same reason a catch-up checkpoints the log
+ * seldom (`projectionWalCheckpointPagesCatchingUp`). Not `synchronous = OFF`: that risks a corrupt file after a power cut,
+ * not just an older checkpoint.
  */
 export class SqliteProjectionStore implements ProjectionStore {
   private readonly db: Database.Database;
@@ -101,6 +121,8 @@ export class SqliteProjectionStore implements ProjectionStore {
   private readonly bigStatements = new Map<string, Database.Statement>();
   private readonly commitTransaction: Database.Transaction<(changes: RowChanges, checkpoint: ProjectionCheckpoint, previous: bigint | null) => void>;
   private closed = false;
+  /** The `wal_autocheckpoint` in force: `projectionWalCheckpointPagesLive` or `…CatchingUp`, by batch size. */
+  private checkpointPages = projectionWalCheckpointPagesLive;
   /** What opening found: a new file, one of this schema, or one of another schema emptied for a rebuild. */
   readonly opened: 'ready' | 'created' | 'recreated';
 
@@ -109,6 +131,8 @@ export class SqliteProjectionStore implements ProjectionStore {
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(`wal_autocheckpoint = ${this.checkpointPages}`);
+      this.db.pragma(`journal_size_limit = ${projectionWalLimitBytes}`);
       this.db.pragma(`busy_timeout = ${projectionBusyTimeoutMs}`);
       this.db.pragma(`cache_size = -${options.cacheSizeKib ?? projectionCacheSizeKib}`);
       this.opened = prepareProjectionSchema(this.db);
@@ -169,6 +193,11 @@ export class SqliteProjectionStore implements ProjectionStore {
 
   async commit(changes: RowChanges, checkpoint: ProjectionCheckpoint, previous: bigint | null): Promise<void> {
     this.assertOpen();
+    const pages = rowCount(changes) >= largeBatchRows ? projectionWalCheckpointPagesCatchingUp : projectionWalCheckpointPagesLive;
+    if (pages !== this.checkpointPages) {
+      this.db.pragma(`wal_autocheckpoint = ${pages}`);
+      this.checkpointPages = pages;
+    }
     this.commitTransaction.immediate(changes, checkpoint, previous);
   }
 
@@ -211,7 +240,7 @@ export class SqliteProjectionStore implements ProjectionStore {
        ON CONFLICT (community_id, member_id, record_id) DO UPDATE SET status = excluded.status, payload = excluded.payload`,
       changes.records.map((r) => [r.communityId, r.memberId, r.recordId, r.seq, r.status, r.recordedAt, r.payload]),
     );
-    // A plain INSERT: a line written twice is a fold bug, and the primary key turns it into an error.
+    // A plain INSERT: a line written twice is a fold bug, and the unique index turns it into an error.
     run(
       `INSERT INTO statement_lines (community_id, member_id, seq, position, recorded_at, type, amount, running_balance, reference, description, description_en)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -604,6 +633,13 @@ export class SqliteProjectionStore implements ProjectionStore {
   private assertOpen(): void {
     if (this.closed) throw new Error(`SQLite projection store ${this.filename} is closed; open it again to use it`);
   }
+}
+
+/** Rows a batch writes, all tables together. */
+function rowCount(changes: RowChanges): number {
+  let rows = 0;
+  for (const list of Object.values(changes) as unknown[]) if (Array.isArray(list)) rows += list.length;
+  return rows;
 }
 
 type RawItem = Omit<ItemRow, 'active'> & { active: number };

@@ -127,6 +127,8 @@ export function keysOf(events: readonly RecordedEvent[], refs: ReadonlyMap<strin
   const redemptions = new Map<string, { communityId: string; redemptionId: string }>();
   const transfers = new Map<string, { communityId: string; transferId: string }>();
   const processes = new Map<string, ProcessKey>();
+  // Records this batch creates: the fold makes their rows itself, so the store is not asked for them.
+  const recordedHere = new Set<string>();
   for (const event of events) {
     const ref = refs.get(event.streamName);
     if (!ref) continue;
@@ -138,8 +140,10 @@ export function keysOf(events: readonly RecordedEvent[], refs: ReadonlyMap<strin
     switch (ref.kind) {
       case 'member': {
         accounts.set(keyOf(c, ref.id), { communityId: c, memberId: ref.id });
+        if (event.type === 'ServiceRecorded') recordedHere.add(keyOf(c, ref.id, String(data['recordId'])));
         const recordId = recordIdOf(event.type, data);
-        if (recordId !== null) records.set(keyOf(c, ref.id, recordId), { communityId: c, memberId: ref.id, recordId });
+        const recordKey = recordId === null ? null : keyOf(c, ref.id, recordId);
+        if (recordKey !== null && !recordedHere.has(recordKey)) records.set(recordKey, { communityId: c, memberId: ref.id, recordId: recordId! });
         if (typeof redemptionId === 'string') redemptions.set(keyOf(c, redemptionId), { communityId: c, redemptionId });
         if (typeof transferId === 'string') transfers.set(keyOf(c, transferId), { communityId: c, transferId });
         break;

@@ -24,9 +24,9 @@ import type { AccountRow, CommunityRow, ItemRow, ProcessRow, RecordRow, Redempti
 
 // ── Amounts as whole hundredths, for aggregates a store adds up ───────────────────────────────────────
 
-/** "12.50" → 1250n. Amounts always print with exactly two places, so this is exact. */
+/** 12.50 → 1250n: the amount's own integer hundredths, as a bigint for sums a store adds up. */
 export function toHundredths(amount: Points | Hours): bigint {
-  return BigInt(amount.toString().replace('.', ''));
+  return BigInt(amount.hundredths);
 }
 
 /** 1250n → "12.50", -5n → "-0.05". */
@@ -190,7 +190,8 @@ interface AccountPayload {
   hoursTotal: string;
   pointsAccruedTotal: string;
   level: number;
-  lots: LotView[];
+  /** Compact tuples (`LotTuple`) since projection version 5; objects (`LotView`) in rows written before. */
+  lots: Array<LotTuple | LotView>;
   openHolds: HoldPayload[];
   registeredAt: string;
   sealedProfile: SealedProfile | null;
@@ -198,6 +199,41 @@ interface AccountPayload {
   statementLines: number;
   /** Presences at activities still open (a check-out or closing ends them); ended ones are history, not kept. */
   openPresences?: Array<[string, Presence]>;
+}
+
+/**
+ * A lot as an account row keeps it: [lotId, original, remaining, held (integer hundredths), accruedAt,
+ * expiresAt, unlocksAt]. An account holds every lot it ever accrued and its row is encoded on every change and
+ * decoded on every cache miss, so its size is the fold's cost: as objects with decimal strings the lots were
+ * ~170 characters each and most of a member's row (4.3 KB at 25 lots); as tuples of integers ~90, encoded
+ * and parsed without a decimal string per amount.
+ */
+type LotTuple = [lotId: string, original: number, remaining: number, held: number, accruedAt: string, expiresAt: string | null, unlocksAt: string | null];
+
+const lotTuple = (lot: Lot): LotTuple => [lot.lotId, lot.original.hundredths, lot.remaining.hundredths, lot.held.hundredths, lot.accruedAt, lot.expiresAt, lot.unlocksAt];
+
+function lotOf(stored: LotTuple | LotView): Lot {
+  if (Array.isArray(stored)) {
+    const [lotId, original, remaining, held, accruedAt, expiresAt, unlocksAt] = stored;
+    return {
+      lotId,
+      original: Points.fromHundredths(original),
+      remaining: Points.fromHundredths(remaining),
+      held: Points.fromHundredths(held),
+      accruedAt,
+      expiresAt,
+      unlocksAt,
+    };
+  }
+  return {
+    lotId: stored.lotId,
+    original: Points.of(stored.original),
+    remaining: Points.of(stored.remaining),
+    held: Points.of(stored.held),
+    accruedAt: stored.accruedAt,
+    expiresAt: stored.expiresAt,
+    unlocksAt: stored.unlocksAt,
+  };
 }
 
 /** Earliest expiry among lots that still have free points (held points never expire). */
@@ -224,7 +260,7 @@ export function encodeAccount(entry: AccountEntry): AccountRow {
     hoursTotal: s.hoursTotal.toString(),
     pointsAccruedTotal: s.pointsAccruedTotal.toString(),
     level: s.level,
-    lots: [...s.lots.values()].map(lotView),
+    lots: [...s.lots.values()].map(lotTuple),
     openHolds: [...s.openHolds.values()].map((h) => ({ holdId: h.holdId, purpose: h.purpose, redemptionId: h.redemptionId, points: h.points.toString(), fromLots: h.fromLots, expiresAt: h.expiresAt })),
     registeredAt: entry.registeredAt,
     sealedProfile: entry.sealedProfile,
@@ -261,17 +297,9 @@ export function decodeAccount(row: AccountRow): AccountEntry {
     pointsAccruedTotal: Points.of(p.pointsAccruedTotal),
     level: p.level,
   });
-  for (const lot of p.lots) {
-    const decoded: Lot = {
-      lotId: lot.lotId,
-      original: Points.of(lot.original),
-      remaining: Points.of(lot.remaining),
-      held: Points.of(lot.held),
-      accruedAt: lot.accruedAt,
-      expiresAt: lot.expiresAt,
-      unlocksAt: lot.unlocksAt,
-    };
-    state.lots.set(lot.lotId, decoded);
+  for (const stored of p.lots) {
+    const lot = lotOf(stored);
+    state.lots.set(lot.lotId, lot);
   }
   for (const [activityId, presence] of p.openPresences ?? []) state.presences.set(activityId, { ...presence });
   for (const hold of p.openHolds) {
