@@ -57,7 +57,12 @@ for (let i = 0; i < memberCount; i++) {
 }
 const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
 const hello = new Hono();
-hello.get('/', (c) => c.text('hello'));
+/** HELLO_BURN_US=<n>: hello spins n µs per request first, to see what a slower server pays in the kernel per response. */
+const burnUs = Number(process.env.HELLO_BURN_US ?? 0);
+hello.get('/', (c) => {
+  if (burnUs > 0) for (const until = performance.now() + burnUs / 1000; performance.now() < until; );
+  return c.text('hello');
+});
 const helloServer = await new Promise<Server>((resolve) => {
   const s = serve({ fetch: hello.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
 });
