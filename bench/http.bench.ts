@@ -15,8 +15,9 @@
  * one for /v1 (cached API key → the same principal object, read rule), a remembered path-id check, one
  * map lookup in the router's memo (src/router.ts: RegExpRouter refuses our route set), the kept view and
  * its JSON (`ReadModels.account`), and a response with plain header objects — ~20-25 µs of JavaScript
- * measured, so ≥ 60% of hello was the goal. Measured after: ~130-160 µs a read against ~55-80 µs for hello
- * (before: ~195-260), 0.35-0.53 of hello's CPU per request. The rest of the gap is mostly the kernel:
+ * measured, so ≥ 60% of hello was the goal. Measured (2026-11-30, 12 alternating rounds each, medians):
+ * ~165 µs of server CPU a read against ~75 µs for hello (before: ~235), 0.45 of hello's CPU per request
+ * (before: 0.31); requests/s 0.43 of hello (before: 0.37). The rest of the gap is mostly the kernel:
  * writev costs a read ~2× what it costs hello (a slower server finds the load generator asleep and pays
  * for waking it on each response), see HELLO_BURN_US in bench/_http-cpu.ts.
  * A POST adds the body (read straight into a buffer), zod parsing, the decision, an append whose fsync is
