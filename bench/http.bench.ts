@@ -9,11 +9,17 @@
  *   decide → one durable append, group-committed);
  * - http_hello_rps: the ceiling of Node + Hono on this machine.
  *
- * Back of the envelope: a bare Hono response costs ~40-60 µs of CPU here, so hello is ~15-25k/s on one
- * core; a third of it is the response's writev. An account read adds Hono's middleware, router and
- * zod-openapi's param and header validators (~40 µs), a cached API key and read rule (~5 µs), and the view:
- * kept with its JSON while the account and the clock's side of its lots' instants are unchanged
- * (`ReadModels.account`), so no SQLite read, decode or JSON.stringify per request; goal ≥ 60% of hello.
+ * Back of the envelope: a bare Hono response costs ~55-80 µs of server CPU here (bench/_http-cpu.ts measures
+ * it with the load generator in another process), so hello is ~15-25k/s on one core; a third of it is the
+ * response's writev. An account read adds one middleware for every request (request id, metrics, Host),
+ * one for /v1 (cached API key → the same principal object, read rule), a remembered path-id check, one
+ * map lookup in the router's memo (src/router.ts: RegExpRouter refuses our route set), the kept view and
+ * its JSON (`ReadModels.account`), and a response with plain header objects — ~20-25 µs of JavaScript
+ * measured, so ≥ 60% of hello was the goal. Measured (2026-11-30, 12 alternating rounds each, medians):
+ * ~165 µs of server CPU a read against ~75 µs for hello (before: ~235), 0.45 of hello's CPU per request
+ * (before: 0.31); requests/s 0.43 of hello (before: 0.37). The rest of the gap is mostly the kernel:
+ * writev costs a read ~2× what it costs hello (a slower server finds the load generator asleep and pays
+ * for waking it on each response), see HELLO_BURN_US in bench/_http-cpu.ts.
  * A POST adds the body (read straight into a buffer), zod parsing, the decision, an append whose fsync is
  * shared by every append in flight (group commit), and folding its 3 events into the read models
  * (~100 µs an event, two thirds of it SQLite writing rows and the write-ahead log pages they dirty),

@@ -41,6 +41,14 @@ export interface Authenticator {
 /** Longest Authorization header considered; longer ones are refused before any parsing. */
 export const maxAuthorizationLength = 8 * 1024;
 
+/**
+ * How long a verified JWT is trusted without checking it again (never past its `exp`): bounds how long a key
+ * removed from the JWKS keeps working for a token already seen.
+ */
+export const tokenCacheMs = 5_000;
+/** Most verified JWTs kept; when full the cache starts afresh. */
+export const maxCachedTokens = 10_000;
+
 const challenge = { 'www-authenticate': 'Bearer realm="volunteer-ledger"' };
 const unauthenticated = (detail: string) => new Problem('unauthenticated', detail, {}, challenge);
 
@@ -58,7 +66,12 @@ export function createAuthenticator(config: ServerConfig, credentials: Credentia
     ...(config.LEDGER_JWT_AUDIENCE ? { audience: config.LEDGER_JWT_AUDIENCE } : {}),
   };
 
-  async function fromJwt(token: string): Promise<Principal> {
+  /** Principals of API keys, by the record the credential store answered with (the same object while it caches it). */
+  const keyPrincipals = new WeakMap<object, Principal>();
+  /** Verified JWTs: a token's signature and claims do not change, so it is checked again only after `tokenCacheMs` or at its expiry. */
+  const verifiedTokens = new Map<string, { principal: Principal; until: number }>();
+
+  async function fromJwt(token: string): Promise<{ principal: Principal; expiresAtMs: number | undefined }> {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -85,7 +98,10 @@ export function createAuthenticator(config: ServerConfig, credentials: Credentia
       throw unauthenticated(`the token's claims are not usable: ${claims.error.issues.map((i) => `${i.path.join('.') || 'claims'}: ${i.message}`).join('; ')}`);
     }
     const { sub, role, community } = claims.data;
-    return { actor: { id: sub, role, communityId: community }, credentialId: `jwt:${typeof payload.iss === 'string' ? payload.iss : ''}:${role}:${community}:${sub}` };
+    return {
+      principal: { actor: { id: sub, role, communityId: community }, credentialId: `jwt:${typeof payload.iss === 'string' ? payload.iss : ''}:${role}:${community}:${sub}` },
+      expiresAtMs: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+    };
   }
 
   function acceptedAlgorithms(): string {
@@ -101,11 +117,24 @@ export function createAuthenticator(config: ServerConfig, credentials: Credentia
       if (!match) throw unauthenticated('the Authorization header must be "Bearer <API key or JWT>"');
       const token = match[1]!;
       if (looksLikeApiKey(token)) {
+        // The credential store answers every call (its own short cache, emptied of a key when it is revoked);
+        // only the principal made of its answer is kept, with the answer.
         const key = await credentials.verifyApiKey(token);
         if (!key) throw unauthenticated('the API key is unknown or revoked');
-        return { actor: { id: key.subject, role: key.role, communityId: key.communityId }, credentialId: `key:${key.id}` };
+        let principal = keyPrincipals.get(key);
+        if (!principal) {
+          principal = { actor: { id: key.subject, role: key.role, communityId: key.communityId }, credentialId: `key:${key.id}` };
+          keyPrincipals.set(key, principal);
+        }
+        return principal;
       }
-      return fromJwt(token);
+      const now = Date.now();
+      const known = verifiedTokens.get(token);
+      if (known && known.until > now) return known.principal;
+      const { principal, expiresAtMs } = await fromJwt(token);
+      if (verifiedTokens.size >= maxCachedTokens) verifiedTokens.clear();
+      verifiedTokens.set(token, { principal, until: Math.min(expiresAtMs ?? Number.POSITIVE_INFINITY, now + tokenCacheMs) });
+      return principal;
     },
     async stillValid(credentialId) {
       return credentialId.startsWith('key:') ? credentials.apiKeyLive(credentialId.slice('key:'.length)) : true;

@@ -30,6 +30,9 @@ const base = '/v1/communities/{communityId}/members/{memberId}';
 export const maxStatementLimit = 200;
 if (maxStatementLimit > maxStatementPageSize) throw new Error('maxStatementLimit must not exceed the read models\' maxStatementPageSize');
 
+/** An account may be kept by the caller but must be revalidated (its ETag) before each use. */
+const accountCacheControl = 'private, no-cache';
+
 /** The JSON of each view object, made once: the read models hand out the same frozen view while it holds. */
 const viewJson = new WeakMap<object, string>();
 function jsonOf(view: object): string {
@@ -86,10 +89,9 @@ export function memberRoutes(app: App, deps: RouteDeps): void {
       const view = await (await reads.fresh()).account(communityId, memberId, ledger.clock.now());
       if (!view) throw noMember(communityId, memberId);
       const etag = etagOf(view.revision);
-      c.header('etag', etag);
-      c.header('cache-control', 'private, no-cache');
-      if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-      return c.body(jsonOf(view), 200, { 'content-type': 'application/json' });
+      // Plain header objects: through c.header() Hono builds and copies a WHATWG Headers object per response.
+      if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag, 'cache-control': accountCacheControl } });
+      return new Response(jsonOf(view), { status: 200, headers: { 'content-type': 'application/json', etag, 'cache-control': accountCacheControl } });
     },
   );
 

@@ -1,0 +1,102 @@
+/**
+ * Server CPU per request, account GET against bare Hono hello, in one run (alternating rounds). The load
+ * generator (autocannon) runs in a child process, so `process.cpuUsage()` here is the server's alone.
+ * Run: `tsx --conditions=source bench/_http-cpu.ts [rounds] [seconds]`; add `--cpu-prof` via NODE_OPTIONS to profile.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { configFrom, openRuntime, startServer } from '../packages/ledger-server/src/index.js';
+
+const rounds = Number(process.argv[2] ?? 3);
+const seconds = Number(process.argv[3] ?? 3);
+const only = process.argv[4];
+const memberCount = 1000;
+const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
+
+function load(dir: string, url: string, token: string | null, account: boolean): Promise<number> {
+  const driver = join(dir, 'drive.cjs');
+  writeFileSync(
+    driver,
+    `const autocannon = require(${JSON.stringify(autocannonPath)});
+const [url, token, account, seconds] = process.argv.slice(2);
+let n = 0;
+const requests = account === '1' ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/v1/communities/c1/members/m' + ((n += 1) % ${memberCount}) }) }] : undefined;
+autocannon({ url, connections: 64, duration: Number(seconds), headers: token === '-' ? {} : { authorization: 'Bearer ' + token }, ...(requests ? { requests } : {}) }, (e, r) => {
+  if (e) throw e;
+  process.stdout.write(JSON.stringify({ total: r.requests.total, non2xx: r.non2xx, errors: r.errors }));
+});
+`,
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [driver, url, token ?? '-', account ? '1' : '0', String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', () => {
+      const r = JSON.parse(out) as { total: number; non2xx: number; errors: number };
+      if (r.non2xx || r.errors) reject(new Error(`failures: ${out}`));
+      else resolve(r.total);
+    });
+  });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'ledger-http-cpu-'));
+const runtime = await openRuntime(configFrom({ LEDGER_STORE: 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
+const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: 'c1' });
+const actor = { id: 'bench-admin', role: 'admin' as const, communityId: 'c1' };
+await runtime.ledger.execute({ type: 'RegisterCommunity', communityId: 'c1', name: 'bench' }, { actor });
+for (let i = 0; i < memberCount; i++) {
+  await runtime.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: `m${i}` }, { actor });
+  await runtime.ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: `m${i}`, grantId: 'g0', points: '10.00', reason: 'bench' }, { actor });
+}
+const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
+const hello = new Hono();
+/** HELLO_BURN_US=<n>: hello spins n µs per request first, to see what a slower server pays in the kernel per response. */
+const burnUs = Number(process.env.HELLO_BURN_US ?? 0);
+hello.get('/', (c) => {
+  if (burnUs > 0) for (const until = performance.now() + burnUs / 1000; performance.now() < until; );
+  return c.text('hello');
+});
+const helloServer = await new Promise<Server>((resolve) => {
+  const s = serve({ fetch: hello.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+});
+const helloUrl = `http://127.0.0.1:${(helloServer.address() as AddressInfo).port}/`;
+
+async function measure(account: boolean): Promise<{ rps: number; cpuUs: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const total = await load(dataDir, account ? server.url : helloUrl, account ? token : null, account);
+  const cpu = process.cpuUsage(c0);
+  return { rps: total / ((performance.now() - t0) / 1000), cpuUs: (cpu.user + cpu.system) / total };
+}
+
+if (only !== 'account') await measure(false);
+if (only !== 'hello') await measure(true);
+// PROF=<file>: a CPU profile of the measured rounds only (not the set-up).
+const profile = process.env.PROF;
+const session = profile ? new (await import('node:inspector')).Session() : null;
+const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+if (session) {
+  session.connect();
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+}
+for (let r = 0; r < rounds; r++) {
+  const h = only === 'account' ? { rps: NaN, cpuUs: NaN } : await measure(false);
+  const a = only === 'hello' ? { rps: NaN, cpuUs: NaN } : await measure(true);
+  console.log(JSON.stringify({ round: r, helloRps: Math.round(h.rps), accountRps: Math.round(a.rps), rpsRatio: +(a.rps / h.rps).toFixed(3), helloCpuUs: +h.cpuUs.toFixed(1), accountCpuUs: +a.cpuUs.toFixed(1), cpuRatio: +(h.cpuUs / a.cpuUs).toFixed(3) }));
+}
+if (session) {
+  const { profile: taken } = (await post('Profiler.stop')) as { profile: unknown };
+  writeFileSync(profile!, JSON.stringify(taken));
+}
+helloServer.close();
+await server.close();
+rmSync(dataDir, { recursive: true, force: true });
