@@ -12,7 +12,7 @@ import { loadConfig } from './config.js';
 import type { CredentialStore } from './credentials.js';
 import { cannotFail, leanValidation } from './lean-validation.js';
 import { Problem } from './problems.js';
-import { maxMatchesKept, MemoizedRouter } from './router.js';
+import { maxKeptPathLength, maxMatchesKept, MemoizedRouter } from './router.js';
 import { commandHeaders, memberParams, readHeaders } from './routes/shared.js';
 
 const segment = fc.constantFrom('v1', 'members', 'm1', 'service-records', 'checked-in', 'approve', ':id', ':other', '*');
@@ -42,7 +42,14 @@ describe('MemoizedRouter', () => {
     expect(memo.match('GET', '/members/me')).toEqual(plain.match('GET', '/members/me'));
     for (const r of [plain, memo]) r.add('GET', '/members/me', 'literal');
     expect(memo.match('GET', '/members/me')).toEqual(plain.match('GET', '/members/me'));
-    for (let i = 0; i <= maxMatchesKept + 10; i += 1) memo.match('GET', `/members/m${i}`);
+    for (let i = 0; i <= maxMatchesKept + 10; i += 1) {
+      memo.match('GET', `/members/m${i}`);
+      expect(memo.keptAnswers).toBeLessThanOrEqual(maxMatchesKept);
+    }
+    const kept = memo.keptAnswers;
+    const long = `/members/${'x'.repeat(maxKeptPathLength)}`;
+    expect(memo.match('GET', long)).toEqual(plain.match('GET', long));
+    expect(memo.keptAnswers, 'a path longer than maxKeptPathLength is answered but not kept').toBe(kept);
     expect(memo.match('GET', '/members/m3')).toEqual(plain.match('GET', '/members/m3'));
     expect(memo.match('GET', `/members/m${maxMatchesKept + 5}`)).toEqual(plain.match('GET', `/members/m${maxMatchesKept + 5}`));
   });

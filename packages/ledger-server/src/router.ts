@@ -16,6 +16,11 @@ import { TrieRouter } from 'hono/router/trie-router';
 
 /** Most (method, path) answers kept. */
 export const maxMatchesKept = 10_000;
+/**
+ * Longest path whose answer is kept: every real route's path is far shorter, and without a bound a client
+ * sending distinct long paths (404s) could make the memo hold `maxMatchesKept` × the longest URL Node accepts.
+ */
+export const maxKeptPathLength = 512;
 
 export class MemoizedRouter<T> implements Router<T> {
   readonly name = 'MemoizedRouter(TrieRouter)';
@@ -35,6 +40,7 @@ export class MemoizedRouter<T> implements Router<T> {
     const known = byPath?.get(path);
     if (known !== undefined) return known;
     const found = this.inner.match(method, path);
+    if (path.length > maxKeptPathLength) return found;
     if (this.keptCount >= maxMatchesKept) {
       this.forget();
       byPath = undefined;
@@ -46,6 +52,11 @@ export class MemoizedRouter<T> implements Router<T> {
     byPath.set(path, found);
     this.keptCount += 1;
     return found;
+  }
+
+  /** How many answers are kept now (for tests and metrics). */
+  get keptAnswers(): number {
+    return this.keptCount;
   }
 
   private forget(): void {
