@@ -72,8 +72,10 @@ export interface AppendOptions {
    * `'deferred'`: the store may resolve before that, for an append nobody has been told about yet (a step in
    * the middle of a process); it becomes durable no later than the next durable append this store
    * acknowledges. A crash may lose deferred appends, but only ones appended after every durable one it keeps:
-   * what survives is always a prefix of what was appended. Stores that cannot tell the two apart treat every
-   * append as durable.
+   * what survives is always a prefix of what was appended. Until it is durable, a deferred append is read back
+   * by `readStream` of the same store object, but `readAll` (and so every subscription) may leave it out: a
+   * subscriber must never fold an event a crash could still take back. Stores that cannot tell the two apart
+   * treat every append as durable.
    */
   readonly durability?: 'durable' | 'deferred';
 }
