@@ -60,6 +60,9 @@ interface PhaseLine {
   readonly opsPerSec: number;
   readonly cpuUsPerOp?: number;
   readonly rssMb?: number;
+  /** SQLite only: commits per command, and those synced (an fsync a caller waited for). */
+  readonly commitsPerOp?: number;
+  readonly syncedCommitsPerOp?: number;
 }
 interface RunResult {
   readonly phases: ReadonlyMap<Phase, PhaseLine>;
@@ -224,7 +227,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const medianOf = (impl: Impl, store: Store, phase: Phase, field: 'opsPerSec' | 'cpuUsPerOp' | 'rssMb'): number | null => {
+    const medianOf = (impl: Impl, store: Store, phase: Phase, field: 'opsPerSec' | 'cpuUsPerOp' | 'rssMb' | 'commitsPerOp' | 'syncedCommitsPerOp'): number | null => {
       const values = (results.get(`${impl} ${store}`) ?? []).map((r) => r.phases.get(phase)?.[field]).filter((v): v is number => typeof v === 'number');
       return values.length === 0 ? null : median(values);
     };
@@ -246,6 +249,13 @@ async function main(): Promise<void> {
         const cpu = medianOf('ours', store, phase, 'cpuUsPerOp');
         if (cpu !== null) printFigure(`peer_ours_${store}_${phase}_cpu_us`, cpu, 'µs/op');
       }
+    }
+    // The I/O behind the SQLite rates, the same in every run: a redemption's goal is one synced commit a phase.
+    for (const phase of ['accrue', 'mixed'] as const) {
+      const commits = medianOf('ours', 'sqlite', phase, 'commitsPerOp');
+      const synced = medianOf('ours', 'sqlite', phase, 'syncedCommitsPerOp');
+      if (commits !== null) printFigure(`peer_ours_sqlite_${phase}_commits_per_op`, commits, 'commits/op');
+      if (synced !== null) printFigure(`peer_ours_sqlite_${phase}_synced_commits_per_op`, synced, 'commits/op');
     }
     for (const impl of ['emmett', 'ours'] as const) {
       for (const store of stores) {

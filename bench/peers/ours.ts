@@ -107,12 +107,14 @@ async function run(c: PeerCommand): Promise<void> {
   await must({ type: 'FulfilRedemption', communityId, redemptionId }, organiser, 'fulfil');
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const rssMb = () => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 
 async function phase(name: 'accrue' | 'mixed'): Promise<void> {
   const cmds = commands.filter((c) => c.phase === name);
   const began = performance.now();
   const cpuBefore = process.cpuUsage();
+  const statsBefore = sqliteStore?.stats();
   if (concurrency === 1) for (const c of cmds) await run(c);
   else {
     // C commands at once, each on a distinct volunteer (round-robin), as the Emmett driver's --concurrency does.
@@ -120,7 +122,14 @@ async function phase(name: 'accrue' | 'mixed'): Promise<void> {
   }
   const seconds = (performance.now() - began) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  emit({ type: 'phase', impl: 'ours', store: storeName, phase: name, ops: cmds.length, seconds: Math.round(seconds * 1000) / 1000, opsPerSec: Math.round(cmds.length / seconds), cpuUsPerOp: Math.round((cpu.user + cpu.system) / cmds.length), rssMb: rssMb() });
+  // SQLite: commits per command, and those synced (an fsync somebody waited for): the I/O a phase costs, which
+  // unlike the timings does not depend on how busy the machine is.
+  const stats = sqliteStore?.stats();
+  const commits =
+    stats === undefined || statsBefore === undefined
+      ? {}
+      : { commitsPerOp: round3((stats.commits - statsBefore.commits) / cmds.length), syncedCommitsPerOp: round3((stats.syncedCommits - statsBefore.syncedCommits) / cmds.length) };
+  emit({ type: 'phase', impl: 'ours', store: storeName, phase: name, ops: cmds.length, seconds: Math.round(seconds * 1000) / 1000, opsPerSec: Math.round(cmds.length / seconds), cpuUsPerOp: Math.round((cpu.user + cpu.system) / cmds.length), rssMb: rssMb(), ...commits });
 }
 
 await phase('accrue');

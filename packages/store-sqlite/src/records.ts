@@ -6,9 +6,11 @@ import type { GroupWrite, WriteDurability } from './sqlite-store.js';
  * A deferred idempotency record is still committed before it is answered: a keyed command's outcome record
  * is deferred because its stream proves it after a power cut, but a repeat after a mere process crash must find
  * it — left in an open transaction, a crash would leave only the pending claim, and the repeat would be told
- * "in flight" until the claim's lease ran out.
+ * "in flight" until the claim's lease ran out. A best-effort record (a process's kept answer) may wait in the
+ * open transaction for the next durable write: losing it loses nothing the process's stream cannot answer.
  */
-const durabilityOf = (options: WriteOptions): WriteDurability => (options.durability === 'deferred' ? 'committed' : 'durable');
+const durabilityOf = (options: WriteOptions): WriteDurability =>
+  options.durability === 'best-effort' ? 'may-wait' : options.durability === 'deferred' ? 'committed' : 'durable';
 
 type RecordRow = [string, string, IdempotencyRecord['status'], string, string, string];
 

@@ -99,7 +99,8 @@ type WriteOutcome = { ok: true; result: unknown } | { ok: false; error: unknown 
  * - `durable`: once its commit is synced;
  * - `committed`: once its commit is done, synced or not — it survives the process being killed, not
  *   necessarily a power cut (idempotency records whose stream proves them: a repeat after a crash must find them);
- * - `may-wait`: at once, its transaction left open for the next durable write (deferred appends, snapshots).
+ * - `may-wait`: at once, its transaction left open for the next durable write (deferred appends, snapshots,
+ *   best-effort records).
  */
 export type WriteDurability = 'durable' | 'committed' | 'may-wait';
 
@@ -431,18 +432,17 @@ export class SqliteEventStore implements EventStore {
     }
     let revision = actual === 'no_stream' ? -1 : actual;
     let position = 0n;
+    // The ledger gives every event of one append the same metadata object: its text is made once.
+    let metadata: NewEvent['metadata'] | undefined;
+    let metadataText = '';
     for (const event of events) {
       revision += 1;
+      if (event.metadata !== metadata) {
+        metadata = event.metadata;
+        metadataText = JSON.stringify(metadata);
+      }
       try {
-        const info = this.insertEvent.run(
-          streamName,
-          revision,
-          event.eventId,
-          event.type,
-          event.schemaVersion,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-        );
+        const info = this.insertEvent.run(streamName, revision, event.eventId, event.type, event.schemaVersion, JSON.stringify(event.data), metadataText);
         position = BigInt(info.lastInsertRowid);
         this.uncommittedFrom ??= position;
       } catch (error) {

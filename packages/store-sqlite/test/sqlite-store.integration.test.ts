@@ -135,6 +135,39 @@ describe('SQLite store: group commit', () => {
     }
   });
 
+  it('lets a best-effort record (a process kept answer) wait for the next durable write, read back at once, in one synced commit with it', async () => {
+    const store = open();
+    await store.appendToStream('member-c1-a', contractEvents(1), { expectedRevision: 'no_stream' });
+    const answer = { key: 'c1:repeat:fp', requestHash: 'fp', status: 'completed' as const, outcome: { ok: true }, createdAt: 'a', expiresAt: 'z' };
+    await store.idempotency.put(answer, { durability: 'best-effort' });
+    // Answered with no commit of its own, yet this store reads it back.
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 1, appends: 1 });
+    expect(await store.idempotency.get(answer.key)).toEqual(answer);
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) FROM idempotency_records').pluck().get()).toBe(0);
+      await store.appendToStream('member-c1-b', contractEvents(1), { expectedRevision: 'no_stream' });
+      expect(store.stats()).toEqual({ commits: 2, syncedCommits: 2, appends: 2 });
+      expect(other.prepare('SELECT status FROM idempotency_records WHERE key = ?').pluck().get(answer.key)).toBe('completed');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('commits a best-effort record alone when nothing durable follows within the delay', async () => {
+    const store = open();
+    await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' }, { durability: 'best-effort' });
+    expect(store.stats().commits).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, deferredCommitDelayMs * 3));
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 0, appends: 0 });
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) FROM idempotency_records').pluck().get()).toBe(1);
+    } finally {
+      other.close();
+    }
+  });
+
   it('a subscriber is woken only when deferred appends are committed, and then sees them', async () => {
     const store = open();
     const subscription = store.subscribeToAll();

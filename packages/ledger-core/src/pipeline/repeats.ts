@@ -11,9 +11,9 @@
  * - a single-stream command that is refused, or finds nothing left to do: the events of the same command,
  *   found on the stream (nothing stored besides);
  * - processes (redemptions, transfers, activities, requests, wishes), whose answer spans streams: each answer
- *   that did something is kept as an idempotency record under the fingerprint, written without an fsync of its
- *   own (lost in a crash, the repeat is still answered by the process, with the same status, from its own
- *   stream), and given back when the same command is refused or finds nothing left to do.
+ *   that did something is kept as an idempotency record under the fingerprint, written best-effort (no commit
+ *   of its own: lost in a crash, the repeat is still answered by the process, with the same status, from its
+ *   own stream), and given back when the same command is refused or finds nothing left to do.
  *
  * A command that is accepted again is a new action and is done again (a second restock, a policy published
  * twice, a member signing up again after withdrawing): only a key makes those once-only. A first attempt that
@@ -101,7 +101,8 @@ export class ProcessAnswers {
           createdAt: at.toISOString(),
           expiresAt: new Date(at.getTime() + this.retentionMs).toISOString(),
         },
-        { durability: 'deferred' },
+        // Lost in a crash, it costs only the exact replay: the process answers the repeat from its stream.
+        { durability: 'best-effort' },
       );
       return result;
     }

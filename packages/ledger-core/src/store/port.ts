@@ -148,9 +148,19 @@ export interface IdempotencyRecord {
   readonly expiresAt: string;
 }
 
-/** How durable a record write must be before it resolves; see AppendOptions.durability. */
+/**
+ * How durable a record write must be before it resolves:
+ * - `'durable'` (the default): as durable as the store promises (see AppendOptions.durability);
+ * - `'deferred'`: it need not be synced first, but once resolved, a crash of this process does not take it back
+ *   (a power cut may); a keyed command's outcome, written after its claim, must never be lost while the claim
+ *   stays, or a repeat would be told "in flight" until the claim's lease ran out;
+ * - `'best-effort'`: the store may resolve before the record is written at all, and a crash may lose it, with
+ *   any other such write since the last durable one. For records whose loss costs only a less exact answer
+ *   (a process's kept answer: the process's own stream answers a repeat anyway).
+ * Stores that cannot tell these apart treat every write as durable.
+ */
 export interface WriteOptions {
-  readonly durability?: 'durable' | 'deferred';
+  readonly durability?: 'durable' | 'deferred' | 'best-effort';
 }
 
 export interface IdempotencyStore {
