@@ -1,7 +1,9 @@
 /**
- * Server CPU per request, account GET against bare Hono hello, in one run (alternating rounds). The load
- * generator (autocannon) runs in a child process, so `process.cpuUsage()` here is the server's alone.
- * Run: `tsx --conditions=source bench/_http-cpu.ts [rounds] [seconds]`; add `--cpu-prof` via NODE_OPTIONS to profile.
+ * Server CPU per request, account GET (or hours POST) against bare Hono hello, in one run (alternating rounds).
+ * The load generator (autocannon) runs in a child process, so `process.cpuUsage()` here is the server's alone.
+ * Run: `tsx --conditions=source bench/_http-cpu.ts [rounds] [seconds] [hello|account|post]`: `post` measures
+ * POST hours (as bench/http.bench.ts sends them) instead of the account read.
+ * PROF=<file> writes a CPU profile of the measured rounds; `tsx bench/_profile-summary.ts <file>` sums it by function.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,26 +22,41 @@ const only = process.argv[4];
 const memberCount = 1000;
 const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
 
+/** Hours posted so far: each round's records continue the walk back in time (one a member a day). */
+let posted = 0;
+
 function load(dir: string, url: string, token: string | null, account: boolean): Promise<number> {
+  const posting = account && only === 'post';
   const driver = join(dir, 'drive.cjs');
   writeFileSync(
     driver,
     `const autocannon = require(${JSON.stringify(autocannonPath)});
-const [url, token, account, seconds] = process.argv.slice(2);
-let n = 0;
-const requests = account === '1' ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/v1/communities/c1/members/m' + ((n += 1) % ${memberCount}) }) }] : undefined;
-autocannon({ url, connections: 64, duration: Number(seconds), headers: token === '-' ? {} : { authorization: 'Bearer ' + token }, ...(requests ? { requests } : {}) }, (e, r) => {
+const [url, token, account, seconds, postedBefore] = process.argv.slice(2);
+let n = Number(postedBefore);
+const today = Date.parse(new Date().toISOString().slice(0, 10));
+const post = (req) => {
+  n += 1;
+  const start = today - (1 + Math.floor(n / ${memberCount})) * 86400000 + 2 * 3600000;
+  const body = JSON.stringify({ recordId: 'r' + n, category: 'elder-care', checkedInAt: new Date(start).toISOString(), checkedOutAt: new Date(start + 1800000).toISOString() });
+  return { ...req, path: '/v1/communities/c1/members/m' + (n % ${memberCount}) + '/service-records/checked-in', body };
+};
+const requests = account === '1' ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/v1/communities/c1/members/m' + ((n += 1) % ${memberCount}) }) }] : account === 'post' ? [{ method: 'POST', setupRequest: post }] : undefined;
+const headers = token === '-' ? {} : { authorization: 'Bearer ' + token, 'content-type': 'application/json' };
+autocannon({ url, connections: 64, duration: Number(seconds), headers, ...(requests ? { requests } : {}) }, (e, r) => {
   if (e) throw e;
-  process.stdout.write(JSON.stringify({ total: r.requests.total, non2xx: r.non2xx, errors: r.errors }));
+  process.stdout.write(JSON.stringify({ total: r.requests.total, non2xx: r.non2xx, errors: r.errors, p99: r.latency.p99 }));
 });
 `,
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [driver, url, token ?? '-', account ? '1' : '0', String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, [driver, url, token ?? '-', posting ? 'post' : account ? '1' : '0', String(seconds), String(posted)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', () => {
-      const r = JSON.parse(out) as { total: number; non2xx: number; errors: number };
+      const r = JSON.parse(out) as { total: number; non2xx: number; errors: number; p99: number };
+      // A POST that was sent but not answered in time still took a record number: leave a gap after each round.
+      if (posting) posted += r.total + r.errors + 2_000;
+      lastP99 = r.p99;
       if (r.non2xx || r.errors) reject(new Error(`failures: ${out}`));
       else resolve(r.total);
     });
@@ -68,6 +85,8 @@ const helloServer = await new Promise<Server>((resolve) => {
 });
 const helloUrl = `http://127.0.0.1:${(helloServer.address() as AddressInfo).port}/`;
 
+let lastP99 = NaN;
+
 async function measure(account: boolean): Promise<{ rps: number; cpuUs: number }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -89,9 +108,10 @@ if (session) {
   await post('Profiler.start');
 }
 for (let r = 0; r < rounds; r++) {
-  const h = only === 'account' ? { rps: NaN, cpuUs: NaN } : await measure(false);
+  // A profile of POSTs is of POSTs alone.
+  const h = only === 'account' || (only === 'post' && session) ? { rps: NaN, cpuUs: NaN } : await measure(false);
   const a = only === 'hello' ? { rps: NaN, cpuUs: NaN } : await measure(true);
-  console.log(JSON.stringify({ round: r, helloRps: Math.round(h.rps), accountRps: Math.round(a.rps), rpsRatio: +(a.rps / h.rps).toFixed(3), helloCpuUs: +h.cpuUs.toFixed(1), accountCpuUs: +a.cpuUs.toFixed(1), cpuRatio: +(h.cpuUs / a.cpuUs).toFixed(3) }));
+  console.log(JSON.stringify({ round: r, helloRps: Math.round(h.rps), accountRps: Math.round(a.rps), rpsRatio: +(a.rps / h.rps).toFixed(3), helloCpuUs: +h.cpuUs.toFixed(1), accountCpuUs: +a.cpuUs.toFixed(1), accountP99Ms: lastP99, cpuRatio: +(h.cpuUs / a.cpuUs).toFixed(3) }));
 }
 if (session) {
   const { profile: taken } = (await post('Profiler.stop')) as { profile: unknown };
