@@ -3,6 +3,7 @@
  * The load generator (autocannon) runs in a child process, so `process.cpuUsage()` here is the server's alone.
  * Run: `tsx --conditions=source bench/_http-cpu.ts [rounds] [seconds] [hello|account|post]`: `post` measures
  * POST hours (as bench/http.bench.ts sends them) instead of the account read.
+ * STORE=memory runs it on the in-memory store (the HTTP layer's share is then most of the cost).
  * PROF=<file> writes a CPU profile of the measured rounds; `tsx bench/_profile-summary.ts <file>` sums it by function.
  */
 import { spawn } from 'node:child_process';
@@ -64,7 +65,8 @@ autocannon({ url, connections: 64, duration: Number(seconds), headers, ...(reque
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ledger-http-cpu-'));
-const runtime = await openRuntime(configFrom({ LEDGER_STORE: 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
+/** STORE=memory: the in-memory store and read models, so what is left is mostly the HTTP layer's own work. */
+const runtime = await openRuntime(configFrom({ LEDGER_STORE: process.env.STORE === 'memory' ? 'memory' : 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
 const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: 'c1' });
 const actor = { id: 'bench-admin', role: 'admin' as const, communityId: 'c1' };
 await runtime.ledger.execute({ type: 'RegisterCommunity', communityId: 'c1', name: 'bench' }, { actor });
