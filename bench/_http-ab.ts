@@ -5,6 +5,8 @@
  * gets its own fresh SQLite store with the same 1,000 members. Prints server CPU µs per request and requests/s
  * per round, and the medians with after/before ratios. The load generator runs in a child process, as in
  * bench/_http-cpu.ts, so `process.cpuUsage()` is the servers' (only one is loaded at a time).
+ * STUB_LEDGER=1: every command is answered with one real outcome, kept, without the ledger (no decision, no
+ * store, no fold): what is left is the HTTP layer's own work, the part bench/_profile-summary.ts says is the server's.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,6 +66,14 @@ async function open(name: string, checkout: string): Promise<Side> {
   for (let i = 0; i < memberCount; i++) {
     await runtime.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: `m${i}` }, { actor });
     await runtime.ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: `m${i}`, grantId: 'g0', points: '10.00', reason: 'bench' }, { actor });
+  }
+  if (process.env.STUB_LEDGER === '1') {
+    const kept = await runtime.ledger.execute(
+      { type: 'RecordCheckedInHours', communityId: 'c1', memberId: 'm0', recordId: 'stub', category: 'elder-care', checkedInAt: '2026-01-01T02:00:00.000Z', checkedOutAt: '2026-01-01T02:30:00.000Z' },
+      { actor },
+    );
+    if (!kept.ok) throw new Error(`the stub's outcome was refused: ${kept.error.message}`);
+    runtime.ledger.execute = async () => kept;
   }
   const running = await server.startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
   return { name, url: running.url, token, posted: 0, cpuUs: [], rps: [], p99: [], close: () => running.close() };

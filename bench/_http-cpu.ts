@@ -74,6 +74,15 @@ for (let i = 0; i < memberCount; i++) {
   await runtime.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: `m${i}` }, { actor });
   await runtime.ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: `m${i}`, grantId: 'g0', points: '10.00', reason: 'bench' }, { actor });
 }
+// STUB_LEDGER=1: every command is answered with one real outcome, kept (as in bench/_http-ab.ts): the HTTP layer alone.
+if (process.env.STUB_LEDGER === '1') {
+  const kept = await runtime.ledger.execute(
+    { type: 'RecordCheckedInHours', communityId: 'c1', memberId: 'm0', recordId: 'stub', category: 'elder-care', checkedInAt: '2026-01-01T02:00:00.000Z', checkedOutAt: '2026-01-01T02:30:00.000Z' },
+    { actor },
+  );
+  if (!kept.ok) throw new Error(`the stub's outcome was refused: ${kept.error.message}`);
+  runtime.ledger.execute = async () => kept;
+}
 const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
 const hello = new Hono();
 /** HELLO_BURN_US=<n>: hello spins n µs per request first, to see what a slower server pays in the kernel per response. */
