@@ -13,13 +13,14 @@
  *   reading the JSON and zod's asynchronous parse, each a closure and promises per request); here one layer
  *   does the same checks in the same order with zod's synchronous parse (the same result for schemas without
  *   asynchronous refinements; one that has them is parsed asynchronously as before). The same refusals:
- *   415 for a body of another media type, 400 for malformed JSON, the zod problem otherwise.
+ *   415 for a body of another media type, 400 for malformed JSON, the zod problem otherwise. A route with
+ *   both (every command) checks its path parameters and then its body in that one layer.
  * Routes with a query keep zod's own parameter validator, so query problems are still reported first (and
  * such routes keep zod-openapi's body validators, which run after it).
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import type { Env, MiddlewareHandler } from 'hono';
+import type { Context, Env, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import { Problem } from './problems.js';
@@ -48,14 +49,14 @@ function rememberable(schema: z.ZodType): schema is z.ZodObject {
   );
 }
 
-/** The path parameter validator: remembered values skip zod; the rest are parsed (and remembered if accepted unchanged). */
-export function paramValidator(schema: z.ZodObject) {
+/** The path parameter check: remembered values skip zod; the rest are parsed (and remembered if accepted unchanged). */
+function paramCheck(schema: z.ZodObject): (params: Record<string, string>) => Record<string, string> {
   const fields = Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => {
     let known = knownValues.get(field);
     if (!known) knownValues.set(field, (known = new Set()));
     return { name, known };
   });
-  return validator('param', (params: Record<string, string>) => {
+  return (params) => {
     const accepted: Record<string, string> = {};
     let allKnown = true;
     for (const { name, known } of fields) {
@@ -76,7 +77,12 @@ export function paramValidator(schema: z.ZodObject) {
       known.add(value);
     }
     return parsed.data as Record<string, string>;
-  });
+  };
+}
+
+/** The path parameter validator (`paramCheck` as a Hono validator). */
+export function paramValidator(schema: z.ZodObject) {
+  return validator('param', paramCheck(schema));
 }
 
 /** `@hono/zod-openapi`'s test of a request's Content-Type against a declared `application/json` body. */
@@ -100,19 +106,37 @@ function parseBody(schema: z.ZodType, value: unknown): z.ZodSafeParseResult<unkn
  */
 export function jsonBodyValidator(schema: z.ZodType): MiddlewareHandler {
   return async (c, next) => {
-    const contentType = c.req.header('content-type');
-    let value: unknown = {};
-    if (contentType) {
-      if (!jsonRequestContentType.test(contentType)) throw new HTTPException(415, { message: 'Unsupported Media Type' });
-      try {
-        value = await c.req.json();
-      } catch {
-        throw new HTTPException(400, { message: 'Malformed JSON in request body' });
-      }
-    } else if ((await c.req.arrayBuffer()).byteLength > 0) throw new HTTPException(415, { message: 'Unsupported Media Type' });
-    const parsed = await parseBody(schema, value);
-    if (!parsed.success) throw Problem.fromZod('body', parsed.error);
-    c.req.addValidatedData('json', parsed.data as object);
+    c.req.addValidatedData('json', await validJsonBody(c, schema));
+    await next();
+  };
+}
+
+/** The body `jsonBodyValidator` hands on, or the refusal it throws. */
+async function validJsonBody(c: Context, schema: z.ZodType): Promise<object> {
+  const contentType = c.req.header('content-type');
+  let value: unknown = {};
+  if (contentType) {
+    if (!jsonRequestContentType.test(contentType)) throw new HTTPException(415, { message: 'Unsupported Media Type' });
+    try {
+      value = await c.req.json();
+    } catch {
+      throw new HTTPException(400, { message: 'Malformed JSON in request body' });
+    }
+  } else if ((await c.req.arrayBuffer()).byteLength > 0) throw new HTTPException(415, { message: 'Unsupported Media Type' });
+  const parsed = await parseBody(schema, value);
+  if (!parsed.success) throw Problem.fromZod('body', parsed.error);
+  return parsed.data as object;
+}
+
+/**
+ * Path parameters, then the body, in one layer (each layer of Hono's chain is a closure call and a promise
+ * per request): what `paramValidator` and `jsonBodyValidator` do one after the other.
+ */
+function paramsAndBodyValidator(params: z.ZodObject, body: z.ZodType): MiddlewareHandler {
+  const check = paramCheck(params);
+  return async (c, next) => {
+    c.req.addValidatedData('param', check(c.req.param() as Record<string, string>));
+    c.req.addValidatedData('json', await validJsonBody(c, body));
     await next();
   };
 }
@@ -139,18 +163,17 @@ export function leanValidation<E extends Env>(app: OpenAPIHono<E>): void {
     if (!hide) app.openAPIRegistry.registerPath(documented);
     const runtime = { ...request };
     if (runtime.headers !== undefined && cannotFail(runtime.headers as z.ZodType)) delete runtime.headers;
-    const extra = [];
+    let params: z.ZodObject | null = null;
     if (runtime.query === undefined && runtime.params !== undefined && rememberable(runtime.params as z.ZodType)) {
-      extra.push(paramValidator(runtime.params as z.ZodObject));
+      params = runtime.params as z.ZodObject;
       delete runtime.params;
     }
     // The body is checked after the path parameters and headers, as zod-openapi orders its validators: so only
     // when no validator of zod-openapi's is left to run before it.
-    const body = requiredJsonBody(runtime.body);
-    if (body !== null && runtime.query === undefined && runtime.params === undefined && runtime.headers === undefined && runtime.cookies === undefined) {
-      extra.push(jsonBodyValidator(body));
-      delete runtime.body;
-    }
+    let body = requiredJsonBody(runtime.body);
+    if (body !== null && runtime.query === undefined && runtime.params === undefined && runtime.headers === undefined && runtime.cookies === undefined) delete runtime.body;
+    else body = null;
+    const extra = params && body ? [paramsAndBodyValidator(params, body)] : params ? [paramValidator(params)] : body ? [jsonBodyValidator(body)] : [];
     const routeMiddleware = middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware];
     return openapi({ ...route, hide: true, request: runtime, middleware: [...routeMiddleware, ...extra] }, handler, hook);
   }) as typeof app.openapi;
