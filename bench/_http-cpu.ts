@@ -118,11 +118,16 @@ if (session) {
   await post('Profiler.setSamplingInterval', { interval: 100 });
   await post('Profiler.start');
 }
+/** The SQLite store's group commit: appends per transaction and per fsync over the round (absent on memory). */
+const commitStats = () => (runtime.store as { stats?: () => { commits: number; syncedCommits: number; appends: number } }).stats?.() ?? null;
 for (let r = 0; r < rounds; r++) {
+  const s0 = commitStats();
   // A profile of POSTs is of POSTs alone.
   const h = only === 'account' || (only === 'post' && session) ? { rps: NaN, cpuUs: NaN } : await measure(false);
   const a = only === 'hello' ? { rps: NaN, cpuUs: NaN } : await measure(true);
-  console.log(JSON.stringify({ round: r, helloRps: Math.round(h.rps), accountRps: Math.round(a.rps), rpsRatio: +(a.rps / h.rps).toFixed(3), helloCpuUs: +h.cpuUs.toFixed(1), accountCpuUs: +a.cpuUs.toFixed(1), accountP99Ms: lastP99, cpuRatio: +(h.cpuUs / a.cpuUs).toFixed(3) }));
+  const s1 = commitStats();
+  const groupCommit = s0 && s1 ? { appendsPerCommit: +((s1.appends - s0.appends) / Math.max(1, s1.commits - s0.commits)).toFixed(1), appendsPerSyncedCommit: +((s1.appends - s0.appends) / Math.max(1, s1.syncedCommits - s0.syncedCommits)).toFixed(1) } : {};
+  console.log(JSON.stringify({ ...groupCommit, round: r, helloRps: Math.round(h.rps), accountRps: Math.round(a.rps), rpsRatio: +(a.rps / h.rps).toFixed(3), helloCpuUs: +h.cpuUs.toFixed(1), accountCpuUs: +a.cpuUs.toFixed(1), accountP99Ms: lastP99, cpuRatio: +(h.cpuUs / a.cpuUs).toFixed(3) }));
 }
 if (session) {
   const { profile: taken } = (await post('Profiler.stop')) as { profile: unknown };

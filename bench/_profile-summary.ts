@@ -42,7 +42,7 @@ const keyOf = (n: ProfileNode) => {
  * callers (a resumed `execute` sits under `runMicrotasks`), hence the file-level fallback.
  */
 const containers: ReadonlyArray<readonly [part: string, marks: RegExp]> = [
-  ['route body: json + zod', /^(\(anonymous\) validator\.js|safeParseAsync schemas\.js|bodyValidator .*|jsonBody .*)$/],
+  ['route: path parameters + body (json + zod)', /^((\(anonymous\)|validJsonBody) lean-validation\.ts|\(anonymous\) validator\.js|safeParseAsync schemas\.js)$/],
   ['core: command parse (zod)', /^parseCommand commands\.ts$/],
   ['core: idempotency fingerprint', /^commandFingerprint repeats\.ts$/],
   ['core: stream snapshot', /^snapshotIfDue streams\.ts$/],
