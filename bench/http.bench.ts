@@ -29,10 +29,13 @@
  * commit 18% (inserting the 3 event rows alone 9%, COMMIT with its fsync 3.5%), the core's decision and append
  * 10% + its zod parse 2.4% + snapshot 1.7% + fingerprint 1.1%, and the HTTP layer ~27% (Node's parser and
  * socket 8%, response JSON and write 7%, of it mostly the kernel's writev, route validation 4.5%, own code 4%,
- * Hono 2%). The HTTP layer alone (STUB_LEDGER=1: every command answered with one kept outcome) cost ~360 µs a
- * POST under that load and ~280 µs after one validation layer instead of three and plain response headers
- * (bench/_http-ab.ts, 8 alternating rounds: lower in every round). So ~1,000-1,400/s on this machine, against
- * 3,000/s asked: two thirds of a POST is the store, the fold and the core, not the HTTP service.
+ * Hono 2%). The HTTP layer alone (STUB_LEDGER=1: every command answered with one kept outcome) cost ~360-400 µs
+ * a POST under that load, ~250 µs after one validation layer instead of three, plain response headers and the
+ * command built without object spreads (a literal spreading two objects costs ~2-3 µs on Node 20): bench/_http-ab.ts,
+ * 8 alternating rounds, lower in every round; on SQLite the CPU a POST fell by ~11-13% (two 8-round runs), and
+ * this bench alternated 4 times gave 722, 1,036, 1,136, 906 req/s before, 1,168, 1,293, 1,098, 1,095 after
+ * (p99 388, 177, 175, 210 ms before; 154, 124, 149, 127 after; load average 0.6-4). So ~1,000-1,300/s on this
+ * machine, against 3,000/s asked: two thirds of a POST is the store, the fold and the core, not the HTTP service.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
