@@ -1,7 +1,10 @@
 /**
- * Server CPU per request, account GET against bare Hono hello, in one run (alternating rounds). The load
- * generator (autocannon) runs in a child process, so `process.cpuUsage()` here is the server's alone.
- * Run: `tsx --conditions=source bench/_http-cpu.ts [rounds] [seconds]`; add `--cpu-prof` via NODE_OPTIONS to profile.
+ * Server CPU per request, account GET (or hours POST) against bare Hono hello, in one run (alternating rounds).
+ * The load generator (autocannon) runs in a child process, so `process.cpuUsage()` here is the server's alone.
+ * Run: `tsx --conditions=source bench/_http-cpu.ts [rounds] [seconds] [hello|account|post]`: `post` measures
+ * POST hours (as bench/http.bench.ts sends them) instead of the account read.
+ * STORE=memory runs it on the in-memory store (the HTTP layer's share is then most of the cost).
+ * PROF=<file> writes a CPU profile of the measured rounds; `tsx bench/_profile-summary.ts <file>` sums it by function.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,26 +23,41 @@ const only = process.argv[4];
 const memberCount = 1000;
 const autocannonPath = createRequire(import.meta.url).resolve('autocannon');
 
+/** Hours posted so far: each round's records continue the walk back in time (one a member a day). */
+let posted = 0;
+
 function load(dir: string, url: string, token: string | null, account: boolean): Promise<number> {
+  const posting = account && only === 'post';
   const driver = join(dir, 'drive.cjs');
   writeFileSync(
     driver,
     `const autocannon = require(${JSON.stringify(autocannonPath)});
-const [url, token, account, seconds] = process.argv.slice(2);
-let n = 0;
-const requests = account === '1' ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/v1/communities/c1/members/m' + ((n += 1) % ${memberCount}) }) }] : undefined;
-autocannon({ url, connections: 64, duration: Number(seconds), headers: token === '-' ? {} : { authorization: 'Bearer ' + token }, ...(requests ? { requests } : {}) }, (e, r) => {
+const [url, token, account, seconds, postedBefore] = process.argv.slice(2);
+let n = Number(postedBefore);
+const today = Date.parse(new Date().toISOString().slice(0, 10));
+const post = (req) => {
+  n += 1;
+  const start = today - (1 + Math.floor(n / ${memberCount})) * 86400000 + 2 * 3600000;
+  const body = JSON.stringify({ recordId: 'r' + n, category: 'elder-care', checkedInAt: new Date(start).toISOString(), checkedOutAt: new Date(start + 1800000).toISOString() });
+  return { ...req, path: '/v1/communities/c1/members/m' + (n % ${memberCount}) + '/service-records/checked-in', body };
+};
+const requests = account === '1' ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/v1/communities/c1/members/m' + ((n += 1) % ${memberCount}) }) }] : account === 'post' ? [{ method: 'POST', setupRequest: post }] : undefined;
+const headers = token === '-' ? {} : { authorization: 'Bearer ' + token, 'content-type': 'application/json' };
+autocannon({ url, connections: 64, duration: Number(seconds), headers, ...(requests ? { requests } : {}) }, (e, r) => {
   if (e) throw e;
-  process.stdout.write(JSON.stringify({ total: r.requests.total, non2xx: r.non2xx, errors: r.errors }));
+  process.stdout.write(JSON.stringify({ total: r.requests.total, non2xx: r.non2xx, errors: r.errors, p99: r.latency.p99 }));
 });
 `,
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [driver, url, token ?? '-', account ? '1' : '0', String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, [driver, url, token ?? '-', posting ? 'post' : account ? '1' : '0', String(seconds), String(posted)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', () => {
-      const r = JSON.parse(out) as { total: number; non2xx: number; errors: number };
+      const r = JSON.parse(out) as { total: number; non2xx: number; errors: number; p99: number };
+      // A POST that was sent but not answered in time still took a record number: leave a gap after each round.
+      if (posting) posted += r.total + r.errors + 2_000;
+      lastP99 = r.p99;
       if (r.non2xx || r.errors) reject(new Error(`failures: ${out}`));
       else resolve(r.total);
     });
@@ -47,13 +65,23 @@ autocannon({ url, connections: 64, duration: Number(seconds), headers: token ===
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ledger-http-cpu-'));
-const runtime = await openRuntime(configFrom({ LEDGER_STORE: 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
+/** STORE=memory: the in-memory store and read models, so what is left is mostly the HTTP layer's own work. */
+const runtime = await openRuntime(configFrom({ LEDGER_STORE: process.env.STORE === 'memory' ? 'memory' : 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
 const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: 'c1' });
 const actor = { id: 'bench-admin', role: 'admin' as const, communityId: 'c1' };
 await runtime.ledger.execute({ type: 'RegisterCommunity', communityId: 'c1', name: 'bench' }, { actor });
 for (let i = 0; i < memberCount; i++) {
   await runtime.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: `m${i}` }, { actor });
   await runtime.ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: `m${i}`, grantId: 'g0', points: '10.00', reason: 'bench' }, { actor });
+}
+// STUB_LEDGER=1: every command is answered with one real outcome, kept (as in bench/_http-ab.ts): the HTTP layer alone.
+if (process.env.STUB_LEDGER === '1') {
+  const kept = await runtime.ledger.execute(
+    { type: 'RecordCheckedInHours', communityId: 'c1', memberId: 'm0', recordId: 'stub', category: 'elder-care', checkedInAt: '2026-01-01T02:00:00.000Z', checkedOutAt: '2026-01-01T02:30:00.000Z' },
+    { actor },
+  );
+  if (!kept.ok) throw new Error(`the stub's outcome was refused: ${kept.error.message}`);
+  runtime.ledger.execute = async () => kept;
 }
 const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
 const hello = new Hono();
@@ -67,6 +95,8 @@ const helloServer = await new Promise<Server>((resolve) => {
   const s = serve({ fetch: hello.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
 });
 const helloUrl = `http://127.0.0.1:${(helloServer.address() as AddressInfo).port}/`;
+
+let lastP99 = NaN;
 
 async function measure(account: boolean): Promise<{ rps: number; cpuUs: number }> {
   const c0 = process.cpuUsage();
@@ -88,10 +118,16 @@ if (session) {
   await post('Profiler.setSamplingInterval', { interval: 100 });
   await post('Profiler.start');
 }
+/** The SQLite store's group commit: appends per transaction and per fsync over the round (absent on memory). */
+const commitStats = () => (runtime.store as { stats?: () => { commits: number; syncedCommits: number; appends: number } }).stats?.() ?? null;
 for (let r = 0; r < rounds; r++) {
-  const h = only === 'account' ? { rps: NaN, cpuUs: NaN } : await measure(false);
+  const s0 = commitStats();
+  // A profile of POSTs is of POSTs alone.
+  const h = only === 'account' || (only === 'post' && session) ? { rps: NaN, cpuUs: NaN } : await measure(false);
   const a = only === 'hello' ? { rps: NaN, cpuUs: NaN } : await measure(true);
-  console.log(JSON.stringify({ round: r, helloRps: Math.round(h.rps), accountRps: Math.round(a.rps), rpsRatio: +(a.rps / h.rps).toFixed(3), helloCpuUs: +h.cpuUs.toFixed(1), accountCpuUs: +a.cpuUs.toFixed(1), cpuRatio: +(h.cpuUs / a.cpuUs).toFixed(3) }));
+  const s1 = commitStats();
+  const groupCommit = s0 && s1 ? { appendsPerCommit: +((s1.appends - s0.appends) / Math.max(1, s1.commits - s0.commits)).toFixed(1), appendsPerSyncedCommit: +((s1.appends - s0.appends) / Math.max(1, s1.syncedCommits - s0.syncedCommits)).toFixed(1) } : {};
+  console.log(JSON.stringify({ ...groupCommit, round: r, helloRps: Math.round(h.rps), accountRps: Math.round(a.rps), rpsRatio: +(a.rps / h.rps).toFixed(3), helloCpuUs: +h.cpuUs.toFixed(1), accountCpuUs: +a.cpuUs.toFixed(1), accountP99Ms: lastP99, cpuRatio: +(h.cpuUs / a.cpuUs).toFixed(3) }));
 }
 if (session) {
   const { profile: taken } = (await post('Profiler.stop')) as { profile: unknown };

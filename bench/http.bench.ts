@@ -21,9 +21,21 @@
  * writev costs a read ~2× what it costs hello (a slower server finds the load generator asleep and pays
  * for waking it on each response), see HELLO_BURN_US in bench/_http-cpu.ts.
  * A POST adds the body (read straight into a buffer), zod parsing, the decision, an append whose fsync is
- * shared by every append in flight (group commit), and folding its 3 events into the read models
- * (~100 µs an event, two thirds of it SQLite writing rows and the write-ahead log pages they dirty),
- * all on the one thread: ~1 ms a request measured, so ~1,000/s, against 3,000/s asked.
+ * shared by every append in flight (group commit: ~55-60 appends a transaction at 64 connections, so the fsync
+ * is ~20 µs a POST), and folding its 3 events into the read models, all on the one thread. Where a POST's time
+ * goes (bench/_http-cpu.ts post with PROF, summed by bench/_profile-summary.ts; 2026-12-01, ~1,080/s, 710 µs
+ * of server CPU a POST, load average ~4 on the 2-core VM; shares of the main thread's samples, 17% of them idle,
+ * GC or V8's own): read-model fold 23% (SQLite row writes and their commit two thirds of it), the store's group
+ * commit 18% (inserting the 3 event rows alone 9%, COMMIT with its fsync 3.5%), the core's decision and append
+ * 10% + its zod parse 2.4% + snapshot 1.7% + fingerprint 1.1%, and the HTTP layer ~27% (Node's parser and
+ * socket 8%, response JSON and write 7%, of it mostly the kernel's writev, route validation 4.5%, own code 4%,
+ * Hono 2%). The HTTP layer alone (STUB_LEDGER=1: every command answered with one kept outcome) cost ~360-400 µs
+ * a POST under that load, ~250 µs after one validation layer instead of three, plain response headers and the
+ * command built without object spreads (a literal spreading two objects costs ~2-3 µs on Node 20): bench/_http-ab.ts,
+ * 8 alternating rounds, lower in every round; on SQLite the CPU a POST fell by ~11-13% (two 8-round runs), and
+ * this bench alternated 4 times gave 722, 1,036, 1,136, 906 req/s before, 1,168, 1,293, 1,098, 1,095 after
+ * (p99 388, 177, 175, 210 ms before; 154, 124, 149, 127 after; load average 0.6-4). So ~1,000-1,300/s on this
+ * machine, against 3,000/s asked: two thirds of a POST is the store, the fold and the core, not the HTTP service.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -99,4 +99,15 @@ describe('metrics', () => {
     expect(text).toContain('ledger_commands_total{type="ReportHours",outcome="ok"} 1');
     expect(text.endsWith('\n')).toBe(true);
   });
+
+  it('counts each command type and outcome in its own series, however often and in whatever order they come', () => {
+    const metrics = new Metrics();
+    const seen = [['ReportHours', 'ok'], ['GrantPoints', 'ok'], ['ReportHours', 'not-found'], ['ReportHours', 'ok'], ['Grant"Points', 'ok'], ['ReportHours', 'ok']] as const;
+    for (const [type, outcome] of seen) metrics.command(type, outcome);
+    const text = metrics.render();
+    expect(text).toContain('ledger_commands_total{type="ReportHours",outcome="ok"} 3');
+    expect(text).toContain('ledger_commands_total{type="ReportHours",outcome="not-found"} 1');
+    expect(text).toContain('ledger_commands_total{type="GrantPoints",outcome="ok"} 1');
+    expect(text).toContain('ledger_commands_total{type="Grant\\"Points",outcome="ok"} 1');
+  });
 });
