@@ -16,7 +16,7 @@
 import { Hours, Points } from '../money.js';
 import type { KeyedEvents } from '../pipeline/streams.js';
 import { checksum, checksumLength } from '../pipeline/checksum.js';
-import { defaultPartRows, PartedMap, type PartedTableText, type SnapshotPartSink, type SnapshotPartSource } from '../pipeline/parted-map.js';
+import { defaultPartRows, PartedMap, type PartedTableText, type PartRef, type SnapshotPartSink, type SnapshotPartSource } from '../pipeline/parted-map.js';
 import { fieldSeparator, type RowCodec, rowSeparator, type TableText } from '../pipeline/snapshot-map.js';
 import { fromTagged, toTagged } from '../pipeline/state-codec.js';
 import type { CalendarDate } from '../time.js';
@@ -174,6 +174,12 @@ type TableField = keyof typeof tables;
 const tableFields = Object.keys(tables) as TableField[];
 const isTableField = (name: string): name is TableField => Object.hasOwn(tables, name);
 
+/**
+ * A part as the layout names it: its id, its row count, and the length of its Bloom filter, which follows the
+ * head's sections as raw text (all tables' filters in order), so that JSON.parse does not scan it.
+ */
+type PartLayout = [id: string, count: number, filterLength: number];
+
 interface Layout {
   readonly format: typeof layoutFormat;
   /** The state's field names in order, so the rebuilt object has the same shape as the folded one. */
@@ -184,7 +190,7 @@ interface Layout {
    * Each table's head without its key and row columns, which follow the layout as raw sections (see
    * `sectionLengths`), and the parts stored beside the snapshot that hold its older rows (none when absent).
    */
-  readonly tables: Record<TableField, Omit<TableText, 'keys' | 'rows'> & { readonly parts?: PartedTableText['parts'] }>;
+  readonly tables: Record<TableField, Omit<TableText, 'keys' | 'rows'> & { readonly parts?: PartLayout[] }>;
   /** Lengths of the raw sections after the layout: each table's keys, then its rows, in `tableFields` order. */
   readonly sectionLengths: number[];
   /** The idempotency keys, flat: key, request hash, first revision, last revision, … */
@@ -246,6 +252,7 @@ export function encodeMemberSnapshot(snapshot: MemberSnapshot, options: MemberSn
     keys.push(stringOf(key, 'a key'), stringOf(keyed.requestHash, `key ${key}`), keyed.first, keyed.last);
   }
   const sections = tableFields.flatMap((name) => [tableTexts[name].head.keys, tableTexts[name].head.rows]);
+  const filters = tableFields.flatMap((name) => tableTexts[name].parts.map((part) => part.filter));
   const layout: Layout = {
     format: layoutFormat,
     order,
@@ -253,13 +260,14 @@ export function encodeMemberSnapshot(snapshot: MemberSnapshot, options: MemberSn
     tables: Object.fromEntries(
       tableFields.map((name) => {
         const { head, parts } = tableTexts[name];
-        return [name, { count: head.count, patched: head.patched, deleted: head.deleted, ...(parts.length > 0 ? { parts } : {}) }];
+        const partLayouts = parts.map((part): PartLayout => [part.id, part.count, part.filter.length]);
+        return [name, { count: head.count, patched: head.patched, deleted: head.deleted, ...(parts.length > 0 ? { parts: partLayouts } : {}) }];
       }),
     ) as Layout['tables'],
     sectionLengths: sections.map((section) => section.length),
     keys,
   };
-  const body = `${JSON.stringify(layout)}${layoutEnd}${sections.join('')}`;
+  const body = `${JSON.stringify(layout)}${layoutEnd}${sections.join('')}${filters.join('')}`;
   // Only once everything encoded: the tables start again from this text (which holds exactly what they hold).
   for (const commit of commits) commit();
   return `${checksum(body)}${body}`;
@@ -288,14 +296,22 @@ export function decodeMemberSnapshot(text: string, options: { readonly parts?: S
     sections.push(body.slice(at, at + length));
     at += length;
   }
-  if (at !== body.length) fail('the sections do not fill the text');
-  const tableText = (name: TableField): PartedTableText => {
-    const i = tableFields.indexOf(name);
+  const tableTexts = {} as Record<TableField, PartedTableText>;
+  for (const [i, name] of tableFields.entries()) {
     const table = layout.tables[name];
     if (typeof table !== 'object' || table === null) fail(`table ${name} missing`);
     const { parts = [], ...head } = table;
-    return { head: { ...head, keys: sections[2 * i]!, rows: sections[2 * i + 1]! }, parts };
-  };
+    if (!Array.isArray(parts)) fail(`table ${name}: parts malformed`);
+    const refs: PartRef[] = [];
+    for (const part of parts) {
+      if (!Array.isArray(part) || typeof part[0] !== 'string' || !Number.isSafeInteger(part[1]) || !Number.isSafeInteger(part[2]) || part[2] < 0) fail(`table ${name}: a part is malformed`);
+      refs.push({ id: part[0], count: part[1], filter: body.slice(at, at + part[2]) });
+      at += part[2];
+    }
+    tableTexts[name] = { head: { ...head, keys: sections[2 * i]!, rows: sections[2 * i + 1]! }, parts: refs };
+  }
+  if (at !== body.length) fail('the sections do not fill the text');
+  const tableText = (name: TableField): PartedTableText => tableTexts[name];
   const keys = new Map<string, KeyedEvents>();
   for (let i = 0; i < layout.keys.length; i += 4) {
     const [key, requestHash, first, last] = layout.keys.slice(i, i + 4);

@@ -114,15 +114,20 @@ export interface StreamsOptions {
   readonly streamSnapshots?: boolean;
 }
 
-/** Fewest events a snapshot's tail grows to before the next snapshot is written. */
-export const minSnapshotIntervalEvents = 32;
+/**
+ * Fewest events a snapshot's tail grows to before the next snapshot is written. A cold read folds the tail (each
+ * event read and parsed from the store, ~10–20 µs), so a short tail is most of what keeps a cold command near a
+ * warm one; with a member's snapshot in parts (pipeline/parted-map.ts) a snapshot writes only its head and the
+ * parts that changed (~10–30 KB for a 10,000-event member, most of it the parts' filters), cheap enough to write
+ * every 16 events (~5 check-ins).
+ */
+export const minSnapshotIntervalEvents = 16;
 /**
  * A new snapshot is written once the tail reaches this share of the stream (or the minimum above): a cold read
- * folds at most that share. A snapshot's cost grows with the state (for a member: copying the text of rows
- * nobody touched, and its checksum), so spreading each over a share of the stream keeps the cost per event flat
- * as streams grow; 1/128 keeps a 10,000-event stream's tail under 80 events (≈ 0.3 ms of a cold read) for about
- * a millisecond of encoding every 26 check-ins. (It was 1/8 while a snapshot was generic tagged JSON, whose
- * encoding cost ~20 times as much.)
+ * folds at most that share. What a snapshot writes still grows slowly with the state (the parts' filters, ~2 bytes
+ * a row), so spreading snapshots over a share of very long streams keeps the cost per event flat; at 1/512 the
+ * minimum decides up to ~8,000 events. (It was 1/128 while a snapshot copied every row's text, and 1/8 while it
+ * was generic tagged JSON.)
  */
 export const snapshotTailShare = 1 / 512;
 
