@@ -16,15 +16,16 @@
  * VM) + one fsync (~0.3–4 ms here, most of `warm_…`). Cold with a snapshot adds: read the snapshot's head (for
  * 10,000 events ≈ 35 KB: each table's newest ≤ 128 rows, and the Bloom filters of the sealed parts that hold the
  * older rows, ~2.7 characters a row; ~0.05 ms), check its checksum (~0.04 ms over UTF-8 words), parse the small
- * layout (µs), fold a tail of at most max(16, 1/512 of the stream) = 19 events (≈ 10 on average, each read and
- * parsed from SQLite and folded: ~15–30 µs each here, ~0.2 ms). The new record, lot and day a check-in looks up
+ * layout (µs), fold a tail of at most max(32, 1/512 of the stream) = 32 events (≈ 16 on average, each read and
+ * parsed from SQLite and folded: ~15–30 µs each here, ~0.3 ms). The new record, lot and day a check-in looks up
  * are ruled out by the filters (µs a lookup); a false positive (~0.06 % a part) reads one ~4 KB part (~0.03 ms).
  * So ≈ +0.3–0.5 ms over warm on a quiet machine, about what a cold command costs on a member of any length (the
  * fresh ledger's first command, a small head, the tail): the filters are the only part that grows with
  * history, ≈ 8 characters per check-in ever made (≈ 0.03 µs of reading and checking), where the one-row snapshot
  * read and checked ~115.
  * Measured under load 4–5 on 2 cores (a profile of 150 cold check-ins): head read ~0.06 ms, decode ~0.2 ms, tail
- * read ~0.17 ms and fold ~0.1 ms, snapshot encoding ~0.05 ms a command (one every ~6 check-ins).
+ * read ~0.17 ms and fold ~0.1 ms for ~12 events, snapshot encoding ~0.05 ms a command (one every ~6 check-ins);
+ * the tail's read and fold are now most of what a cold command adds, and they do not grow with history.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -116,18 +116,19 @@ export interface StreamsOptions {
 
 /**
  * Fewest events a snapshot's tail grows to before the next snapshot is written. A cold read folds the tail (each
- * event read and parsed from the store, ~10–20 µs), so a short tail is most of what keeps a cold command near a
- * warm one; with a member's snapshot in parts (pipeline/parted-map.ts) a snapshot writes only its head and the
- * parts that changed (~10–30 KB for a 10,000-event member, most of it the parts' filters), cheap enough to write
- * every 16 events (~5 check-ins).
+ * event read and parsed from the store, ~10–20 µs), so a shorter tail brings a cold command nearer a warm one;
+ * but every snapshot costs its writer encoding and a row (a few KB for a short member, ~35 KB with the parts'
+ * filters for a 10,000-event one), and at 16 the cached commands of short members cost ~40 % more CPU
+ * (bench/snapshots cache_within_cpu_us: ~720 µs against ~450 µs at 32, measured on this VM).
  */
-export const minSnapshotIntervalEvents = 16;
+export const minSnapshotIntervalEvents = 32;
 /**
  * A new snapshot is written once the tail reaches this share of the stream (or the minimum above): a cold read
- * folds at most that share. What a snapshot writes still grows slowly with the state (the parts' filters, ~2 bytes
- * a row), so spreading snapshots over a share of very long streams keeps the cost per event flat; at 1/512 the
- * minimum decides up to ~8,000 events. (It was 1/128 while a snapshot copied every row's text, and 1/8 while it
- * was generic tagged JSON.)
+ * folds at most that share. What a snapshot writes grows slowly with the state (the parts' filters, ~2.7
+ * characters a row), so spreading snapshots over a share of very long streams keeps the cost per event flat; at
+ * 1/512 the minimum decides up to ~16,000 events (a 10,000-event member: a snapshot every 32 events, ~35 KB, where
+ * it was every 78 events, ~390 KB, while a snapshot copied every row's text at 1/128; 1/8 while it was generic
+ * tagged JSON).
  */
 export const snapshotTailShare = 1 / 512;
 
