@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CheckpointStore, IdempotencyRecord, IdempotencyStore, StreamSnapshot, StreamSnapshotStore, WriteOptions } from '@volunteer-ledger/core';
+import type { CheckpointStore, IdempotencyRecord, IdempotencyStore, StreamSnapshot, StreamSnapshotStore, StreamSnapshotWrite, WriteOptions } from '@volunteer-ledger/core';
 import type { GroupWrite, WriteDurability } from './sqlite-store.js';
 
 /**
@@ -122,13 +122,27 @@ export class SqliteCheckpointStore implements CheckpointStore {
 type SnapshotRow = [string, number, string, string];
 
 /**
+ * Revisions a part stays after the latest snapshot stopped naming it: a ledger holding a state read from an older
+ * snapshot reads its parts later, and finding one gone costs it a whole fold. Parts are rewritten rarely (a
+ * changed part, copy on write), so what this keeps is small.
+ */
+export const supersededPartRetentionRevisions = 4096;
+
+/**
  * Stream snapshots in the events' database. Writes join the group commit as deferred writes: nobody waits on a
  * snapshot, and one lost in a crash only costs the next cold read a longer fold. A write keeps the row of the
- * higher revision, so two ledgers on one file cannot move a snapshot backwards.
+ * higher revision, so two ledgers on one file cannot move a snapshot backwards; its parts are written in the
+ * same transaction (one part id is one content, so a part written again replaces a damaged copy).
  */
 export class SqliteStreamSnapshotStore implements StreamSnapshotStore {
   private readonly selectOne: Database.Statement<[string], SnapshotRow>;
   private readonly upsert: Database.Statement<[string, number, string, string]>;
+  private readonly selectPart: Database.Statement<[string, string], string>;
+  private readonly upsertPart: Database.Statement<[string, string, string]>;
+  private readonly supersedeParts: Database.Statement<[number, string, string]>;
+  private readonly renameParts: Database.Statement<[string, string]>;
+  private readonly dropParts: Database.Statement<[string, number]>;
+  private readonly writeOne: Database.Transaction<(snapshot: StreamSnapshotWrite) => void>;
 
   constructor(
     db: Database.Database,
@@ -141,6 +155,29 @@ export class SqliteStreamSnapshotStore implements StreamSnapshotStore {
        ON CONFLICT (stream_name) DO UPDATE SET revision = excluded.revision, state_version = excluded.state_version, state = excluded.state
        WHERE excluded.revision > stream_snapshots.revision`,
     );
+    this.selectPart = db.prepare<[string, string], string>('SELECT text FROM stream_snapshot_parts WHERE stream_name = ? AND part_id = ?').pluck(true);
+    this.upsertPart = db.prepare(
+      `INSERT INTO stream_snapshot_parts (stream_name, part_id, text) VALUES (?, ?, ?)
+       ON CONFLICT (stream_name, part_id) DO UPDATE SET text = excluded.text, superseded_at = NULL`,
+    );
+    this.supersedeParts = db.prepare(
+      `UPDATE stream_snapshot_parts SET superseded_at = ?
+       WHERE stream_name = ? AND superseded_at IS NULL AND part_id NOT IN (SELECT value FROM json_each(?))`,
+    );
+    this.renameParts = db.prepare(
+      `UPDATE stream_snapshot_parts SET superseded_at = NULL
+       WHERE stream_name = ? AND superseded_at IS NOT NULL AND part_id IN (SELECT value FROM json_each(?))`,
+    );
+    this.dropParts = db.prepare('DELETE FROM stream_snapshot_parts WHERE stream_name = ? AND superseded_at < ?');
+    this.writeOne = db.transaction((snapshot: StreamSnapshotWrite) => {
+      if (this.upsert.run(snapshot.streamName, snapshot.revision, snapshot.stateVersion, snapshot.state).changes === 0) return;
+      for (const part of snapshot.parts ?? []) this.upsertPart.run(snapshot.streamName, part.id, part.text);
+      const named = JSON.stringify(snapshot.partIds ?? []);
+      this.supersedeParts.run(snapshot.revision, snapshot.streamName, named);
+      // A part named again (superseded by a snapshot another ledger wrote from another state) is kept again.
+      this.renameParts.run(snapshot.streamName, named);
+      this.dropParts.run(snapshot.streamName, snapshot.revision - supersededPartRetentionRevisions);
+    });
   }
 
   async read(streamName: string): Promise<StreamSnapshot | null> {
@@ -149,9 +186,14 @@ export class SqliteStreamSnapshotStore implements StreamSnapshotStore {
     return row ? { streamName: row[0], revision: Number(row[1]), stateVersion: row[2], state: row[3] } : null;
   }
 
-  async write(snapshot: StreamSnapshot): Promise<void> {
+  readPart(streamName: string, partId: string): string | null {
+    this.assertOpen();
+    return this.selectPart.get(streamName, partId) ?? null;
+  }
+
+  async write(snapshot: StreamSnapshotWrite): Promise<void> {
     this.assertOpen();
     // Derived data: it may wait in the open transaction, and a crash that takes it only lengthens a fold.
-    await this.groupWrite(() => this.upsert.run(snapshot.streamName, snapshot.revision, snapshot.stateVersion, snapshot.state), 'may-wait');
+    await this.groupWrite(() => this.writeOne(snapshot), 'may-wait');
   }
 }

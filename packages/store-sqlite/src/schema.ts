@@ -60,6 +60,19 @@ export const migrations: readonly string[] = [
     state         TEXT    NOT NULL
   );
   `,
+  `
+  -- Stream snapshot parts (pipeline/parted-map.ts in ledger-core): a snapshot's older rows in immutable parts of
+  -- a few KB, named by their checksum and read one at a time when a lookup needs one, so a cold read costs the same
+  -- however long the stream. superseded_at: the snapshot revision from which the latest snapshot no longer names
+  -- the part; such parts are dropped some revisions later (a state read from an older snapshot may still need them).
+  CREATE TABLE stream_snapshot_parts (
+    stream_name   TEXT    NOT NULL,
+    part_id       TEXT    NOT NULL,
+    text          TEXT    NOT NULL,
+    superseded_at INTEGER,
+    UNIQUE (stream_name, part_id)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -15,14 +15,21 @@
  */
 import { Hours, Points } from '../money.js';
 import type { KeyedEvents } from '../pipeline/streams.js';
-import { fieldSeparator, type RowCodec, rowSeparator, SnapshotMap, type TableText } from '../pipeline/snapshot-map.js';
+import { checksum, checksumLength } from '../pipeline/checksum.js';
+import { defaultPartRows, PartedMap, type PartedTableText, type PartRef, type SnapshotPartSink, type SnapshotPartSource } from '../pipeline/parted-map.js';
+import { fieldSeparator, type RowCodec, rowSeparator, type TableText } from '../pipeline/snapshot-map.js';
 import { fromTagged, toTagged } from '../pipeline/state-codec.js';
 import type { CalendarDate } from '../time.js';
 import type { Lot } from './lots.js';
 import type { MemberState, RecordStatus, ServiceRecordState } from './state.js';
 
-/** Names this encoding in every member snapshot's stateVersion; bump it when the layout below changes. */
-export const memberSnapshotCodec = 'tables1';
+/**
+ * Names this encoding in every member snapshot's stateVersion; bump it when the layout below changes. 'tables2':
+ * tables may name parts stored beside the snapshot (pipeline/parted-map.ts), which a 'tables1' reader would miss.
+ */
+export const memberSnapshotCodec = 'tables2';
+/** The head's layout format: a head that names no parts is laid out as a 'tables1' snapshot was. */
+const layoutFormat = 'tables1';
 
 /**
  * Once a table's patches (rows rewritten or deleted since it was last written whole) would exceed this share of
@@ -167,14 +174,23 @@ type TableField = keyof typeof tables;
 const tableFields = Object.keys(tables) as TableField[];
 const isTableField = (name: string): name is TableField => Object.hasOwn(tables, name);
 
+/**
+ * A part as the layout names it: its id, its row count, and the length of its Bloom filter, which follows the
+ * head's sections as raw text (all tables' filters in order), so that JSON.parse does not scan it.
+ */
+type PartLayout = [id: string, count: number, filterLength: number];
+
 interface Layout {
-  readonly format: typeof memberSnapshotCodec;
+  readonly format: typeof layoutFormat;
   /** The state's field names in order, so the rebuilt object has the same shape as the folded one. */
   readonly order: string[];
   /** The other fields, generic-tagged. */
   readonly rest: unknown;
-  /** Each table without its key and row columns, which follow the layout as raw sections (see `sectionLengths`). */
-  readonly tables: Record<TableField, Omit<TableText, 'keys' | 'rows'>>;
+  /**
+   * Each table's head without its key and row columns, which follow the layout as raw sections (see
+   * `sectionLengths`), and the parts stored beside the snapshot that hold its older rows (none when absent).
+   */
+  readonly tables: Record<TableField, Omit<TableText, 'keys' | 'rows'> & { readonly parts?: PartLayout[] }>;
   /** Lengths of the raw sections after the layout: each table's keys, then its rows, in `tableFields` order. */
   readonly sectionLengths: number[];
   /** The idempotency keys, flat: key, request hash, first revision, last revision, … */
@@ -188,101 +204,87 @@ interface Layout {
  */
 const layoutEnd = '\n';
 
-const utf8 = new TextEncoder();
+export { checksum, checksumLength };
 
-/**
- * A 64-bit checksum of the text: its UTF-8 bytes read as 32-bit words (in the machine's byte order: a snapshot
- * moved to a machine of the other order is only ignored) through two FNV-style lanes with a shift mixing the
- * high bits down, then the leftover bytes and the length. Not a defence against anyone, only enough to tell a
- * damaged snapshot from a good one. Reading words, not characters, makes it ~8× cheaper than FNV-1a over
- * `charCodeAt`, which was most of a cold read.
- */
-export function checksum(text: string): string {
-  let bytes = new Uint8Array(text.length + 8);
-  let { read, written } = utf8.encodeInto(text, bytes);
-  if (read < text.length) {
-    bytes = new Uint8Array(text.length * 3 + 8);
-    ({ read, written } = utf8.encodeInto(text, bytes));
-  }
-  const wordCount = written >>> 2;
-  const words = new Uint32Array(bytes.buffer, 0, wordCount);
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  let i = 0;
-  for (; i + 1 < wordCount; i += 2) {
-    a = Math.imul(a ^ words[i]!, 0x01000193);
-    b = Math.imul(b ^ words[i + 1]!, 0x01000193);
-    a ^= a >>> 15;
-    b ^= b >>> 13;
-  }
-  if (i < wordCount) b = Math.imul(b ^ words[i]!, 0x01000193);
-  for (let j = wordCount * 4; j < written; j += 1) a = Math.imul(a ^ bytes[j]!, 0x01000193);
-  a = Math.imul(a ^ written, 0x01000193);
-  b = Math.imul(b ^ (a >>> 7), 0x01000193);
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+/** How a snapshot is written: `parts` where the store keeps parts (else every row goes into the text). */
+export interface MemberSnapshotWriteOptions {
+  readonly compactShare?: number;
+  readonly parts?: SnapshotPartSink;
+  /** Rows a table's head holds before it is sealed into a part (tests make it small). */
+  readonly partRows?: number;
 }
-export const checksumLength = 16;
 
 /**
  * Snapshot text for a member's state and keys; throws if any part would not come back exactly. Its tables become
- * `SnapshotMap`s read from this text (they already are, after a read from a snapshot): content and order stay
- * exactly as they were, and the next snapshot copies what did not change.
+ * `PartedMap`s holding what this text (and the parts it names) hold (they already are, after a read from a
+ * snapshot): content and order stay exactly as they were, and the next snapshot copies what did not change.
  */
-export function encodeMemberSnapshot(snapshot: MemberSnapshot, options: { readonly compactShare?: number } = {}): string {
+export function encodeMemberSnapshot(snapshot: MemberSnapshot, options: MemberSnapshotWriteOptions = {}): string {
   const share = options.compactShare ?? compactShare;
+  const sink = options.parts ?? null;
   const state = snapshot.state as unknown as Record<string, unknown>;
   // A field left undefined is left out, as JSON (and the generic codec) would: the state read back lacks it alike.
   const order = Object.keys(state).filter((name) => state[name] !== undefined);
   const rest: Record<string, unknown> = {};
   for (const name of order) if (!isTableField(name)) rest[name] = state[name];
-  const tableTexts = {} as Record<TableField, TableText>;
-  const rebases: (() => void)[] = [];
+  const tableTexts = {} as Record<TableField, PartedTableText>;
+  const commits: (() => void)[] = [];
   for (const name of tableFields) {
     const map = state[name];
     if (!(map instanceof Map)) fail(`${name} is not a Map`);
     const codec = tables[name] as RowCodec<unknown>;
-    if (map instanceof SnapshotMap) {
-      const text = map.toText(codec, share);
-      tableTexts[name] = text;
-      rebases.push(() => map.rebase(text, codec));
-    } else {
-      const text = SnapshotMap.fromText({ count: 0, keys: '', rows: '', patched: [], deleted: [] }, codec);
-      for (const [key, value] of map) text.set(stringOf(key, `a key of ${name}`), value);
-      const table = text.toText(codec, share);
-      tableTexts[name] = table;
-      rebases.push(() => {
-        state[name] = SnapshotMap.fromText(table, codec);
+    let parted: PartedMap<unknown>;
+    if (map instanceof PartedMap) parted = map;
+    else {
+      parted = PartedMap.empty(name, codec, null);
+      for (const [key, value] of map) parted.set(stringOf(key, `a key of ${name}`), value);
+      commits.push(() => {
+        state[name] = parted;
       });
     }
+    const { text, commit } = parted.toText(share, sink, options.partRows ?? defaultPartRows);
+    tableTexts[name] = text;
+    commits.push(commit);
   }
   const keys: (string | number)[] = [];
   for (const [key, keyed] of snapshot.keys) {
     exactly(keyed, ['requestHash', 'first', 'last'], `key ${key}`);
     keys.push(stringOf(key, 'a key'), stringOf(keyed.requestHash, `key ${key}`), keyed.first, keyed.last);
   }
-  const sections = tableFields.flatMap((name) => [tableTexts[name].keys, tableTexts[name].rows]);
+  const sections = tableFields.flatMap((name) => [tableTexts[name].head.keys, tableTexts[name].head.rows]);
+  const filters = tableFields.flatMap((name) => tableTexts[name].parts.map((part) => part.filter));
   const layout: Layout = {
-    format: memberSnapshotCodec,
+    format: layoutFormat,
     order,
     rest: toTagged(rest, 'state'),
-    tables: Object.fromEntries(tableFields.map((name) => [name, { count: tableTexts[name].count, patched: tableTexts[name].patched, deleted: tableTexts[name].deleted }])) as Layout['tables'],
+    tables: Object.fromEntries(
+      tableFields.map((name) => {
+        const { head, parts } = tableTexts[name];
+        const partLayouts = parts.map((part): PartLayout => [part.id, part.count, part.filter.length]);
+        return [name, { count: head.count, patched: head.patched, deleted: head.deleted, ...(parts.length > 0 ? { parts: partLayouts } : {}) }];
+      }),
+    ) as Layout['tables'],
     sectionLengths: sections.map((section) => section.length),
     keys,
   };
-  const body = `${JSON.stringify(layout)}${layoutEnd}${sections.join('')}`;
+  const body = `${JSON.stringify(layout)}${layoutEnd}${sections.join('')}${filters.join('')}`;
   // Only once everything encoded: the tables start again from this text (which holds exactly what they hold).
-  for (const rebase of rebases) rebase();
+  for (const commit of commits) commit();
   return `${checksum(body)}${body}`;
 }
 
-/** The member state and keys `text` encodes; throws if it is not `encodeMemberSnapshot`'s output, or was damaged. */
-export function decodeMemberSnapshot(text: string): MemberSnapshot {
+/**
+ * The member state and keys `text` encodes; throws if it is not `encodeMemberSnapshot`'s output, or was damaged.
+ * Parts the text names are read from `parts` when a lookup needs them (a part that cannot be read then throws
+ * `SnapshotPartError`); a text that names parts, read without `parts`, is refused.
+ */
+export function decodeMemberSnapshot(text: string, options: { readonly parts?: SnapshotPartSource } = {}): MemberSnapshot {
   const body = text.slice(checksumLength);
   if (text.slice(0, checksumLength) !== checksum(body)) fail('the checksum does not match');
   const end = body.indexOf(layoutEnd);
   if (end < 0) fail('the layout does not end');
   const layout = JSON.parse(body.slice(0, end)) as Layout;
-  if (typeof layout !== 'object' || layout === null || layout.format !== memberSnapshotCodec) fail('not a member snapshot of this format');
+  if (typeof layout !== 'object' || layout === null || layout.format !== layoutFormat) fail('not a member snapshot of this format');
   if (!Array.isArray(layout.order) || !Array.isArray(layout.keys) || layout.keys.length % 4 !== 0 || typeof layout.tables !== 'object' || layout.tables === null) {
     fail('order, tables or keys missing');
   }
@@ -294,13 +296,22 @@ export function decodeMemberSnapshot(text: string): MemberSnapshot {
     sections.push(body.slice(at, at + length));
     at += length;
   }
-  if (at !== body.length) fail('the sections do not fill the text');
-  const tableText = (name: TableField): TableText => {
-    const i = tableFields.indexOf(name);
+  const tableTexts = {} as Record<TableField, PartedTableText>;
+  for (const [i, name] of tableFields.entries()) {
     const table = layout.tables[name];
     if (typeof table !== 'object' || table === null) fail(`table ${name} missing`);
-    return { ...table, keys: sections[2 * i]!, rows: sections[2 * i + 1]! };
-  };
+    const { parts = [], ...head } = table;
+    if (!Array.isArray(parts)) fail(`table ${name}: parts malformed`);
+    const refs: PartRef[] = [];
+    for (const part of parts) {
+      if (!Array.isArray(part) || typeof part[0] !== 'string' || !Number.isSafeInteger(part[1]) || !Number.isSafeInteger(part[2]) || part[2] < 0) fail(`table ${name}: a part is malformed`);
+      refs.push({ id: part[0], count: part[1], filter: body.slice(at, at + part[2]) });
+      at += part[2];
+    }
+    tableTexts[name] = { head: { ...head, keys: sections[2 * i]!, rows: sections[2 * i + 1]! }, parts: refs };
+  }
+  if (at !== body.length) fail('the sections do not fill the text');
+  const tableText = (name: TableField): PartedTableText => tableTexts[name];
   const keys = new Map<string, KeyedEvents>();
   for (let i = 0; i < layout.keys.length; i += 4) {
     const [key, requestHash, first, last] = layout.keys.slice(i, i + 4);
@@ -312,7 +323,7 @@ export function decodeMemberSnapshot(text: string): MemberSnapshot {
   const state: Record<string, unknown> = {};
   for (const name of layout.order) {
     if (typeof name !== 'string') fail('a field name is not a string');
-    const value = isTableField(name) ? SnapshotMap.fromText(tableText(name), tables[name] as RowCodec<unknown>) : rest[name];
+    const value = isTableField(name) ? PartedMap.fromText(name, tableText(name), tables[name] as RowCodec<unknown>, options.parts ?? null) : rest[name];
     if (value === undefined) fail(`field ${name} is missing`);
     state[name] = value;
   }

@@ -176,6 +176,20 @@ export class SnapshotMap<V> extends Map<string, V> {
     return text;
   }
 
+  /**
+   * Whether the map still holds exactly the text it was read from (or last rebased onto): nothing added or
+   * deleted, and every row built since encodes as it was written. A sealed part that is unchanged is named again
+   * by the next snapshot instead of being written anew (pipeline/parted-map.ts).
+   */
+  unchangedSinceRead(codec: RowCodec<V>): boolean {
+    if (super.size > 0 || this.deleted.size > 0 || this.patchedRows.size > 0 || this.codec !== codec) return false;
+    if (this.built.size === 0) return true;
+    const keys = this.keys0();
+    const rows = this.rows0();
+    for (const [row, value] of this.built) if (codec.encode(keys[row]!, value) !== rows[row]) return false;
+    return true;
+  }
+
   private fullText(codec: RowCodec<V>): TableText {
     const keys: string[] = [];
     const rows: string[] = [];

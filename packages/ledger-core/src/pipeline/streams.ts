@@ -16,7 +16,8 @@ import { maxConflictRetries } from '../limits.js';
 import { earlierAnswer } from './repeats.js';
 import { type CommandOutcome, type ExecuteResult, type OutcomeEvent, outcomeEvent, unchanged } from '../outcome.js';
 import { err, ok, type Result } from '../result.js';
-import { type EventMetadata, type EventStore, type JsonObject, type NewEvent, type RecordedEvent, type StreamSnapshot, type StreamSnapshotStore, WrongExpectedRevisionError } from '../store/port.js';
+import { type EventMetadata, type EventStore, type JsonObject, type NewEvent, type RecordedEvent, type StreamSnapshot, type StreamSnapshotPart, type StreamSnapshotStore, WrongExpectedRevisionError } from '../store/port.js';
+import { PartedMap, SnapshotPartError, type SnapshotPartSink, type SnapshotPartSource } from './parted-map.js';
 import type { Clock } from '../time.js';
 import { decodeState, encodeState, stateCodecVersion } from './state-codec.js';
 
@@ -34,12 +35,14 @@ export interface StreamKind<S, E extends DomainEvent> {
 /**
  * A kind's own snapshot encoding (a member's: member/snapshot-codec.ts), used instead of the generic tagged JSON
  * of pipeline/state-codec.ts. `name` is stamped into every snapshot's version; `decode` throws on anything that
- * is not `encode`'s output, and `encode` on a state it could not bring back exactly.
+ * is not `encode`'s output, and `encode` on a state it could not bring back exactly. Where the store keeps parts,
+ * `encode` may put rows in parts (through `parts`) and the decoded state reads them from `parts` when it needs
+ * them (pipeline/parted-map.ts).
  */
 export interface SnapshotCodec<S> {
   readonly name: string;
-  readonly encode: (snapshot: { readonly state: S; readonly keys: Map<string, KeyedEvents> }) => string;
-  readonly decode: (text: string) => { state: S; keys: Map<string, KeyedEvents> };
+  readonly encode: (snapshot: { readonly state: S; readonly keys: Map<string, KeyedEvents> }, options?: { readonly parts?: SnapshotPartSink }) => string;
+  readonly decode: (text: string, options?: { readonly parts?: SnapshotPartSource }) => { state: S; keys: Map<string, KeyedEvents> };
 }
 
 /** Where a key's events sit in a stream, and the request they answered. */
@@ -111,20 +114,28 @@ export interface StreamsOptions {
   readonly streamSnapshots?: boolean;
 }
 
-/** Fewest events a snapshot's tail grows to before the next snapshot is written. */
+/**
+ * Fewest events a snapshot's tail grows to before the next snapshot is written. A cold read folds the tail (each
+ * event read and parsed from the store, ~10–20 µs), so a shorter tail brings a cold command nearer a warm one;
+ * but every snapshot costs its writer encoding and a row (a few KB for a short member, ~35 KB with the parts'
+ * filters for a 10,000-event one), and at 16 the cached commands of short members cost ~40 % more CPU
+ * (bench/snapshots cache_within_cpu_us: ~720 µs against ~450 µs at 32, measured on this VM).
+ */
 export const minSnapshotIntervalEvents = 32;
 /**
  * A new snapshot is written once the tail reaches this share of the stream (or the minimum above): a cold read
- * folds at most that share. A snapshot's cost grows with the state (for a member: copying the text of rows
- * nobody touched, and its checksum), so spreading each over a share of the stream keeps the cost per event flat
- * as streams grow; 1/128 keeps a 10,000-event stream's tail under 80 events (≈ 0.3 ms of a cold read) for about
- * a millisecond of encoding every 26 check-ins. (It was 1/8 while a snapshot was generic tagged JSON, whose
- * encoding cost ~20 times as much.)
+ * folds at most that share. What a snapshot writes grows slowly with the state (the parts' filters, ~2.7
+ * characters a row), so spreading snapshots over a share of very long streams keeps the cost per event flat; at
+ * 1/512 the minimum decides up to ~16,000 events (a 10,000-event member: a snapshot every 32 events, ~35 KB, where
+ * it was every 78 events, ~390 KB, while a snapshot copied every row's text at 1/128; 1/8 while it was generic
+ * tagged JSON).
  */
-export const snapshotTailShare = 1 / 128;
+export const snapshotTailShare = 1 / 512;
 
 export class Streams {
   private readonly cache: StreamCache;
+  /** Streams whose snapshot named a part that could not be read (see `distrust`). */
+  private readonly distrusted = new Set<string>();
   readonly newId = monotonicFactory(pooledRandom);
 
   constructor(private readonly options: StreamsOptions) {
@@ -135,8 +146,27 @@ export class Streams {
     return this.options.store;
   }
 
-  /** The cached entry, caught up with the store when `refresh` is set or when it is new. */
+  /**
+   * The cached entry, caught up with the store when `refresh` is set or when it is new. A fresh read (`refresh`)
+   * also reads every snapshot part its state names, so that callers may keep the state: nothing it holds is read
+   * from the store later. A cached read leaves parts to be read when used (a part found gone or damaged then
+   * throws `SnapshotPartError`, and the next decision on the stream folds it whole).
+   */
   async load<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, refresh: boolean): Promise<StreamEntry<S>> {
+    const entry = await this.entryOf(streamName, kind, refresh);
+    if (!refresh || kind.snapshot === undefined) return entry;
+    try {
+      readEveryPart(entry.state);
+      return entry;
+    } catch (fault) {
+      if (!(fault instanceof SnapshotPartError)) throw fault;
+      this.distrust(streamName);
+      return this.entryOf(streamName, kind, true);
+    }
+  }
+
+  /** The cached entry as `load` gives it, its snapshot parts (if any) left to be read when used. */
+  private async entryOf<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, refresh: boolean): Promise<StreamEntry<S>> {
     const cached = this.cache.get(streamName) as StreamEntry<S> | undefined;
     if (!cached) {
       const entry: StreamEntry<S> = { state: kind.initialState(), revision: -1, keys: new Map(), loading: null, snapshotRevision: -1 };
@@ -153,8 +183,26 @@ export class Streams {
       return entry;
     }
     if (cached.loading) await cached.loading;
-    if (refresh) await this.catchUp(streamName, cached, kind);
+    if (refresh) {
+      try {
+        await this.catchUp(streamName, cached, kind);
+      } catch (fault) {
+        // Folding the new events needed a snapshot part that is gone or damaged: start again from the whole stream.
+        if (!(fault instanceof SnapshotPartError)) throw fault;
+        this.distrust(streamName);
+        return this.entryOf(streamName, kind, false);
+      }
+    }
     return cached;
+  }
+
+  /**
+   * Forgets a stream whose state needed a snapshot part that could not be read: its next read folds the whole
+   * stream, not the snapshot, until this ledger writes the stream a new snapshot.
+   */
+  private distrust(streamName: string): void {
+    this.forget(streamName);
+    this.distrusted.add(streamName);
   }
 
   private async catchUp<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
@@ -165,8 +213,8 @@ export class Streams {
 
   /** A new entry: from the stream's snapshot and its tail when there is a usable snapshot, else the whole stream. */
   private async firstLoad<S, E extends DomainEvent>(streamName: string, entry: StreamEntry<S>, kind: StreamKind<S, E>): Promise<void> {
-    const snapshots = this.snapshotStore(kind);
-    const snapshot = snapshots === null ? null : restoreSnapshot(await snapshots.read(streamName), kind);
+    const snapshots = this.distrusted.has(streamName) ? null : this.snapshotStore(kind);
+    const snapshot = snapshots === null ? null : restoreSnapshot(streamName, await snapshots.read(streamName), snapshots, kind);
     if (snapshot !== null) {
       const tail = await this.options.store.readStream(streamName, { fromRevision: snapshot.revision + 1 });
       // An empty tail must mean the stream ends at the snapshot; a snapshot past the stream's end is not trusted.
@@ -175,9 +223,19 @@ export class Streams {
         entry.revision = snapshot.revision;
         for (const [key, keyed] of snapshot.keys) entry.keys.set(key, keyed);
         entry.snapshotRevision = snapshot.revision;
-        this.apply(entry, kind, tail);
-        this.snapshotIfDue(streamName, entry, kind);
-        return;
+        try {
+          this.apply(entry, kind, tail);
+          this.snapshotIfDue(streamName, entry, kind);
+          return;
+        } catch (fault) {
+          // The tail needed a snapshot part that is gone or damaged: the snapshot is not used, the stream folded whole.
+          if (!(fault instanceof SnapshotPartError)) throw fault;
+          this.distrusted.add(streamName);
+          entry.state = kind.initialState();
+          entry.revision = -1;
+          entry.keys.clear();
+          entry.snapshotRevision = -1;
+        }
       }
     }
     await this.catchUp(streamName, entry, kind);
@@ -199,14 +257,19 @@ export class Streams {
     const snapshots = this.snapshotStore(kind);
     if (snapshots === null) return;
     let state: string;
+    const parts: StreamSnapshotPart[] = [];
+    const partIds: string[] = [];
+    // Parts only where the store keeps them; else the codec writes every row into the snapshot's text.
+    const sink: SnapshotPartSink | undefined = snapshots.readPart ? { add: (id, text) => parts.push({ id, text }), name: (id) => partIds.push(id) } : undefined;
     try {
       const codec = kind.snapshot?.codec;
-      state = codec ? codec.encode({ state: entry.state, keys: entry.keys }) : encodeState({ state: entry.state, keys: entry.keys });
+      state = codec ? codec.encode({ state: entry.state, keys: entry.keys }, sink ? { parts: sink } : {}) : encodeState({ state: entry.state, keys: entry.keys });
     } catch {
       return;
     }
     entry.snapshotRevision = entry.revision;
-    snapshots.write({ streamName, revision: entry.revision, stateVersion: snapshotVersion(kind), state }).catch(() => undefined);
+    this.distrusted.delete(streamName);
+    snapshots.write({ streamName, revision: entry.revision, stateVersion: snapshotVersion(kind), state, ...(sink ? { parts, partIds } : {}) }).catch(() => undefined);
   }
 
   /** Forgets a stream's folded state (after a fault left it unknown whether an append happened). */
@@ -222,7 +285,7 @@ export class Streams {
   async decide<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, decider: Decider<S, E>, options: DecideOptions): Promise<ExecuteResult> {
     let fresh = options.fresh === true || options.expectedRevision !== undefined;
     for (let attempt = 0; attempt < maxConflictRetries; attempt += 1) {
-      const entry = await this.load(streamName, kind, fresh);
+      const entry = await this.entryOf(streamName, kind, fresh);
       const revision = entry.revision;
       if (options.expectedRevision !== undefined && revision !== options.expectedRevision) {
         return err(preconditionFailed(streamName, options.expectedRevision, revision));
@@ -231,7 +294,16 @@ export class Streams {
         const recorded = entry.keys.get(options.idempotency.key);
         if (recorded) return this.recordedOutcome(streamName, recorded, options.idempotency);
       }
-      const decision = await decider(entry.state);
+      let decision: Awaited<ReturnType<Decider<S, E>>>;
+      try {
+        decision = await decider(entry.state);
+      } catch (fault) {
+        // The decision needed a snapshot part that is gone or damaged: decide again on the stream folded whole.
+        if (!(fault instanceof SnapshotPartError)) throw fault;
+        this.distrust(streamName);
+        fresh = true;
+        continue;
+      }
       if (entry.revision !== revision) {
         // The entry moved while deciding (a read brought another process's events): decide again on it.
         fresh = true;
@@ -257,7 +329,7 @@ export class Streams {
       const appended = await this.append(streamName, entry, kind, decision.value, options);
       if (appended !== 'conflict') return ok(appended);
       if (options.expectedRevision !== undefined) {
-        return err(preconditionFailed(streamName, options.expectedRevision, (await this.load(streamName, kind, true)).revision));
+        return err(preconditionFailed(streamName, options.expectedRevision, (await this.entryOf(streamName, kind, true)).revision));
       }
       fresh = true;
     }
@@ -269,8 +341,15 @@ export class Streams {
    * refusal on cached state is confirmed against the store, as in `decide`.
    */
   async preview<S, E extends DomainEvent>(streamName: string, kind: StreamKind<S, E>, decider: Decider<S, E>): Promise<Result<E[], DomainError>> {
-    const cached = await decider((await this.load(streamName, kind, false)).state);
-    return cached.ok ? cached : decider((await this.load(streamName, kind, true)).state);
+    try {
+      const cached = await decider((await this.entryOf(streamName, kind, false)).state);
+      return cached.ok ? cached : await decider((await this.entryOf(streamName, kind, true)).state);
+    } catch (fault) {
+      // A snapshot part that is gone or damaged: decide on the stream folded whole.
+      if (!(fault instanceof SnapshotPartError)) throw fault;
+      this.distrust(streamName);
+      return decider((await this.entryOf(streamName, kind, true)).state);
+    }
   }
 
   /**
@@ -306,12 +385,21 @@ export class Streams {
     const answered: OutcomeEvent[] = [];
     for (let i = 0; i < newEvents.length; i += 1) {
       const event = newEvents[i]!;
-      const revision = firstRevision + i;
-      // A read that caught up while the append was in flight has folded it already.
-      if (revision > entry.revision) this.foldOne(streamName, entry, kind, events[i]!, revision, event.metadata);
-      answered.push({ eventId: event.eventId, type: event.type, revision, data: event.data });
+      answered.push({ eventId: event.eventId, type: event.type, revision: firstRevision + i, data: event.data });
     }
-    this.snapshotIfDue(streamName, entry, kind);
+    try {
+      for (let i = 0; i < newEvents.length; i += 1) {
+        const revision = firstRevision + i;
+        // A read that caught up while the append was in flight has folded it already.
+        if (revision > entry.revision) this.foldOne(streamName, entry, kind, events[i]!, revision, newEvents[i]!.metadata);
+      }
+      this.snapshotIfDue(streamName, entry, kind);
+    } catch (fault) {
+      // The events are appended; folding them needed a snapshot part that is gone or damaged. The entry is
+      // forgotten half-folded, and the next read folds the whole stream, these events included.
+      if (!(fault instanceof SnapshotPartError)) throw fault;
+      this.distrust(streamName);
+    }
     return { streamName, revision: appended.nextExpectedRevision, position: appended.position.toString(), events: answered, replayed: false };
   }
 
@@ -432,12 +520,17 @@ export const snapshotVersion = <S, E extends DomainEvent>(kind: StreamKind<S, E>
   `${kind.snapshot?.name}/${kind.snapshot?.version}/${kind.snapshot?.codec?.name ?? `codec${stateCodecVersion}`}`;
 
 /** A stored snapshot decoded, or null when there is none, it is of another version, or it does not decode. */
-function restoreSnapshot<S, E extends DomainEvent>(snapshot: StreamSnapshot | null, kind: StreamKind<S, E>): { revision: number; state: S; keys: Map<string, KeyedEvents> } | null {
+function restoreSnapshot<S, E extends DomainEvent>(
+  streamName: string,
+  snapshot: StreamSnapshot | null,
+  snapshots: StreamSnapshotStore,
+  kind: StreamKind<S, E>,
+): { revision: number; state: S; keys: Map<string, KeyedEvents> } | null {
   if (snapshot === null || snapshot.stateVersion !== snapshotVersion(kind) || !Number.isSafeInteger(snapshot.revision) || snapshot.revision < 0) return null;
   const codec = kind.snapshot?.codec;
   if (codec) {
     try {
-      const decoded = codec.decode(snapshot.state);
+      const decoded = codec.decode(snapshot.state, snapshots.readPart ? { parts: (partId) => snapshots.readPart!(streamName, partId) } : {});
       return { revision: snapshot.revision, state: decoded.state, keys: decoded.keys };
     } catch {
       return null;
@@ -450,6 +543,12 @@ function restoreSnapshot<S, E extends DomainEvent>(snapshot: StreamSnapshot | nu
   } catch {
     return null;
   }
+}
+
+/** Reads every snapshot part a state's tables name (see `load`). */
+function readEveryPart(state: unknown): void {
+  if (typeof state !== 'object' || state === null) return;
+  for (const value of Object.values(state)) if (value instanceof PartedMap) value.loadAll();
 }
 
 const isPlainObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);

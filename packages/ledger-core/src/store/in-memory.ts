@@ -12,6 +12,7 @@ import {
   type StreamRevision,
   type StreamSnapshot,
   type StreamSnapshotStore,
+  type StreamSnapshotWrite,
   type Subscription,
   WrongExpectedRevisionError,
 } from './port.js';
@@ -76,17 +77,28 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 }
 
-/** The latest snapshot of each stream, in a Map. */
+/** The latest snapshot of each stream, in a Map, with the parts it names (parts it no longer names are dropped). */
 export class InMemoryStreamSnapshotStore implements StreamSnapshotStore {
   private readonly snapshots = new Map<string, StreamSnapshot>();
+  private readonly parts = new Map<string, Map<string, string>>();
 
   async read(streamName: string): Promise<StreamSnapshot | null> {
     return this.snapshots.get(streamName) ?? null;
   }
 
-  async write(snapshot: StreamSnapshot): Promise<void> {
+  async write({ parts, partIds, ...snapshot }: StreamSnapshotWrite): Promise<void> {
     const kept = this.snapshots.get(snapshot.streamName);
-    if (kept === undefined || kept.revision < snapshot.revision) this.snapshots.set(snapshot.streamName, snapshot);
+    if (kept !== undefined && kept.revision >= snapshot.revision) return;
+    this.snapshots.set(snapshot.streamName, snapshot);
+    const stored = this.parts.get(snapshot.streamName) ?? new Map<string, string>();
+    for (const part of parts ?? []) stored.set(part.id, part.text);
+    const named = new Set(partIds ?? []);
+    for (const id of stored.keys()) if (!named.has(id)) stored.delete(id);
+    this.parts.set(snapshot.streamName, stored);
+  }
+
+  readPart(streamName: string, partId: string): string | null {
+    return this.parts.get(streamName)?.get(partId) ?? null;
   }
 }
 

@@ -197,16 +197,42 @@ export interface StreamSnapshot {
   readonly revision: number;
   /** Which fold and encoding wrote `state`; a reader ignores a snapshot of any other. */
   readonly stateVersion: string;
-  /** The encoded state (see pipeline/state-codec.ts). */
+  /** The encoded state (see pipeline/state-codec.ts, member/snapshot-codec.ts). */
   readonly state: string;
+}
+
+/**
+ * A snapshot as written: with the parts it stores beside its state (pipeline/parted-map.ts), for stores that keep
+ * parts (`readPart`).
+ */
+export interface StreamSnapshotWrite extends StreamSnapshot {
+  /** New parts, to be kept with the snapshot. A part's id names its content: the same id is the same text. */
+  readonly parts?: readonly StreamSnapshotPart[];
+  /** Every part the snapshot names (new or kept); the store may drop a stream's other parts (see `readPart`). */
+  readonly partIds?: readonly string[];
+}
+
+export interface StreamSnapshotPart {
+  readonly id: string;
+  readonly text: string;
 }
 
 /** Where stream snapshots live: one per stream, the latest written. Optional for a store; without it every cold read folds the whole stream. */
 export interface StreamSnapshotStore {
   /** The snapshot kept for `streamName`, or null. */
   read(streamName: string): Promise<StreamSnapshot | null>;
-  /** Keeps `snapshot` unless one of a later revision is kept already. Need not be durable: a lost snapshot is only time. */
-  write(snapshot: StreamSnapshot): Promise<void>;
+  /**
+   * Keeps `snapshot` (and its parts, atomically with it) unless one of a later revision is kept already. Need
+   * not be durable: a lost snapshot is only time.
+   */
+  write(snapshot: StreamSnapshotWrite): Promise<void>;
+  /**
+   * A part of `streamName`'s snapshots, or null when it is not kept. Synchronous, because a state reads its parts
+   * when a lookup needs one (decisions are synchronous). A store without it is given snapshots without parts.
+   * Parts no longer named by the latest snapshot may be dropped, though not at once: a state read from an older
+   * snapshot may still need them (one that finds its part gone is folded whole instead).
+   */
+  readPart?(streamName: string, partId: string): string | null;
 }
 
 /** The port. Every method is safe to call concurrently. */
