@@ -337,6 +337,37 @@ describe('what the caller is told, and what the events say about why they were w
   });
 });
 
+describe('a run answers only once what it appended is durable', () => {
+  /** Counts the calls asking the store to make deferred appends durable, and what was appended deferred before each. */
+  class SyncCounting extends ForwardingEventStore {
+    readonly deferredBeforeSync: number[] = [];
+    private deferredSinceSync = 0;
+    override appendToStream(streamName: string, events: readonly NewEvent[], options: { readonly expectedRevision: ExpectedRevision; readonly durability?: 'durable' | 'deferred' }): Promise<AppendResult> {
+      this.deferredSinceSync = options.durability === 'deferred' ? this.deferredSinceSync + 1 : 0;
+      return super.appendToStream(streamName, events, options);
+    }
+    override async syncDeferred(): Promise<void> {
+      this.deferredBeforeSync.push(this.deferredSinceSync);
+      this.deferredSinceSync = 0;
+    }
+  }
+
+  it('a phase closed by its record (durable) needs no sync', async () => {
+    const store = new SyncCounting(new InMemoryEventStore());
+    const { streams } = streamsOver(store);
+    expect((await run(streams, new ScriptedSteps(), redemptionWorkflow, request)).ok).toBe(true);
+    expect(store.deferredBeforeSync).toEqual([]);
+  });
+
+  it('a run that ends after a step (deferred), with nothing recorded after it, asks the store to make it durable before answering', async () => {
+    const store = new SyncCounting(new InMemoryEventStore());
+    const { streams } = streamsOver(store);
+    // The hold is refused for now: the run stops after the stock was reserved (a deferred step) and the request recorded.
+    expect(await run(streams, new ScriptedSteps({ PlaceHold: busy }), redemptionWorkflow, request)).toEqual(err(busy));
+    expect(store.deferredBeforeSync).toEqual([1]);
+  });
+});
+
 describe('transfers: the debit is read back with the receipt of SendPoints', () => {
   const give = { type: 'RequestTransfer' as const, communityId: 'c1', transferId: 't1', from: 'alice', to: 'bob', points: '5.00', reason: 'gift' as const, requestedBy: 'alice', recipientHouseholdId: null };
   const debit: DebitFacts = { points: '5.00', portions: [{ lotId: 'lot:a', points: '5.00', accruedAt: '2026-03-01T00:00:00.000Z', expiresAt: null }], refunded: false };

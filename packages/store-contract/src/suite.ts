@@ -192,6 +192,15 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
         expect((await store.readStream('redemption-c1-r1')).map((e) => e.data['n'])).toEqual([0, 1, 2]);
       });
 
+      it('deferred appends made durable by syncDeferred (where a store lets them wait) are read by readAll, in order', async () => {
+        await store.appendToStream('redemption-c1-r1', contractEvents(2), { expectedRevision: 'no_stream', durability: 'deferred' });
+        await store.appendToStream('member-c1-a', contractEvents(1), { expectedRevision: 'no_stream', durability: 'deferred' });
+        // A store whose appends are all durable has no syncDeferred: its deferred appends are durable already.
+        await store.syncDeferred?.();
+        const all = await store.readAll({ maxCount: 100 });
+        expect(all.map((e) => `${e.streamName}/${e.revision}`)).toEqual(['redemption-c1-r1/0', 'redemption-c1-r1/1', 'member-c1-a/0']);
+      });
+
       it('keeps streams apart', async () => {
         await store.appendToStream('member-c1-a', contractEvents(2), { expectedRevision: 'no_stream' });
         await store.appendToStream('member-c1-b', contractEvents(1), { expectedRevision: 'no_stream' });

@@ -231,6 +231,16 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /**
+   * Deferred appends waiting (in the open transaction, or still queued) are committed, synced, before this
+   * resolves: a durable no-op joins the queue behind them. Nothing to wait for when none is.
+   */
+  async syncDeferred(): Promise<void> {
+    this.assertOpen();
+    const waiting = this.uncommittedFrom !== null || this.queue.some((pending) => pending.kind === 'append' && pending.durability === 'may-wait');
+    if (waiting) await this.enqueue(() => undefined, 'durable');
+  }
+
   private enqueue<T>(run: () => T, durability: WriteDurability = 'durable'): Promise<T> {
     this.assertOpen();
     return new Promise<T>((resolve, reject) => {

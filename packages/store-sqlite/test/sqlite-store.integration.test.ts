@@ -154,6 +154,60 @@ describe('SQLite store: group commit', () => {
     }
   });
 
+  it('syncDeferred commits deferred appends, synced, before it resolves; with none waiting it commits nothing', async () => {
+    const store = open();
+    await store.syncDeferred();
+    expect(store.stats().commits).toBe(0);
+    // Only a snapshot or a best-effort record waiting is no reason for an fsync.
+    await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' }, { durability: 'best-effort' });
+    await store.syncDeferred();
+    expect(store.stats().commits).toBe(0);
+    // Queued but not yet run: syncDeferred waits for it too.
+    const queued = store.appendToStream('member-c1-a', contractEvents(2), { expectedRevision: 'no_stream', durability: 'deferred' });
+    await store.syncDeferred();
+    await queued;
+    expect(store.stats()).toEqual({ commits: 1, syncedCommits: 1, appends: 1 });
+    await store.appendToStream('member-c1-a', contractEvents(1, 2), { expectedRevision: 1, durability: 'deferred' });
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
+      await store.syncDeferred();
+      expect(store.stats()).toEqual({ commits: 2, syncedCommits: 2, appends: 2 });
+      expect(other.prepare('SELECT count(*) FROM events').pluck().get()).toBe(3);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a process whose steps end it (an attendee checked in, nothing recorded after) answers only once they are durable', async () => {
+    const store = open();
+    const clock = new ManualClock(new Date('2026-06-01T00:00:00Z'));
+    const ledger = new Ledger({ store, clock });
+    const admin = { id: 'admin', role: 'admin', communityId: '*' } as const;
+    const organiser = { id: 'org', role: 'organiser', communityId: 'c1' } as const;
+    const must = async (command: Parameters<Ledger['execute']>[0], actor: Parameters<Ledger['execute']>[1]['actor']) => {
+      const result = await ledger.execute(command, { actor });
+      if (!result.ok) throw new Error(`${command.type}: ${result.error.message}`);
+      return result.value;
+    };
+    await must({ type: 'RegisterCommunity', communityId: 'c1', name: 'c', policy: { autoApproveCheckedIn: false } }, admin);
+    await must({ type: 'AppointOrganiser', communityId: 'c1', memberId: 'org' }, admin);
+    await must({ type: 'RegisterMember', communityId: 'c1', memberId: 'm1' }, admin);
+    await must({ type: 'PublishActivity', communityId: 'c1', activityId: 'day', title: '义诊', category: 'public-health', startsAt: '2026-06-06T01:00:00Z', endsAt: '2026-06-06T03:00:00Z', place: '站', capacity: 10 }, organiser);
+    await must({ type: 'SignUpForActivity', communityId: 'c1', activityId: 'day', memberId: 'm1' }, { id: 'm1', role: 'member', communityId: 'c1' });
+    clock.set('2026-06-06T00:50:00Z');
+    const other = new Database(filename, { readonly: true });
+    try {
+      const checkedIn = await must({ type: 'CheckInAttendee', communityId: 'c1', activityId: 'day', memberId: 'm1' }, organiser);
+      // Its last append is the member's presence, a step: acknowledged, it must already be in the file.
+      expect(checkedIn.events.map((e) => e.type)).toEqual(['AttendeeCheckedIn', 'PresenceBegan']);
+      const stored = other.prepare('SELECT type FROM events WHERE event_id IN (?, ?) ORDER BY position').pluck().all(...checkedIn.events.map((e) => e.eventId));
+      expect(stored).toEqual(['AttendeeCheckedIn', 'PresenceBegan']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('commits a best-effort record alone when nothing durable follows within the delay', async () => {
     const store = open();
     await store.idempotency.put({ key: 'k', requestHash: 'h', status: 'completed', outcome: null, createdAt: 'a', expiresAt: 'z' }, { durability: 'best-effort' });

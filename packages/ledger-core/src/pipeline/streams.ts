@@ -272,6 +272,11 @@ export class Streams {
     snapshots.write({ streamName, revision: entry.revision, stateVersion: snapshotVersion(kind), state, ...(sink ? { parts, partIds } : {}) }).catch(() => undefined);
   }
 
+  /** Makes the deferred appends made so far durable (see EventStore.syncDeferred). */
+  async syncDeferred(): Promise<void> {
+    await this.options.store.syncDeferred?.();
+  }
+
   /** Forgets a stream's folded state (after a fault left it unknown whether an append happened). */
   forget(streamName: string): void {
     this.cache.delete(streamName);

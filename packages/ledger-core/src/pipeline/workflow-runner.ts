@@ -37,9 +37,12 @@ export interface StepRunner {
 class Trail {
   readonly events: OutcomeEvent[] = [];
   position: string | null = null;
-  add(outcome: CommandOutcome): void {
+  /** The run's last append was deferred: it is not durable yet, and nothing durable followed it. */
+  deferredWaiting = false;
+  add(outcome: CommandOutcome, durability: 'durable' | 'deferred'): void {
     for (const event of outcome.events) this.events.push({ ...event, streamName: outcome.streamName });
     if (outcome.position !== null) this.position = outcome.position;
+    if (outcome.events.length > 0) this.deferredWaiting = durability === 'deferred';
   }
 }
 
@@ -48,6 +51,11 @@ export interface RunOptions {
   readonly fromCaller: boolean;
 }
 
+/**
+ * Runs a workflow from `input` until nothing is left to send, and answers only once what it appended is durable:
+ * a phase is made durable by the record that closes it, and when the workflow records nothing after its steps
+ * (an attendee checked in: their presence is the last append), the store is asked to make them durable.
+ */
 export async function runWorkflow<I, S, E extends DomainEvent>(
   streams: Streams,
   steps: StepRunner,
@@ -57,8 +65,25 @@ export async function runWorkflow<I, S, E extends DomainEvent>(
   context: EventContext,
   options: RunOptions,
 ): Promise<ExecuteResult> {
-  const kind: StreamKind<S, E> = workflow;
   const trail = new Trail();
+  const result = await carryOut({ streams, steps, workflow, streamName, input, context, options }, trail);
+  if (trail.deferredWaiting) await streams.syncDeferred();
+  return result;
+}
+
+interface WorkflowRun<I, S, E extends DomainEvent> {
+  readonly streams: Streams;
+  readonly steps: StepRunner;
+  readonly workflow: Workflow<I, S, E>;
+  readonly streamName: string;
+  readonly input: I;
+  readonly context: EventContext;
+  readonly options: RunOptions;
+}
+
+async function carryOut<I, S, E extends DomainEvent>(run: WorkflowRun<I, S, E>, trail: Trail): Promise<ExecuteResult> {
+  const { streams, steps, workflow, streamName, input, context, options } = run;
+  const kind: StreamKind<S, E> = workflow;
   let causation = context.causationId;
   let decision: WorkflowDecision<E> | null = null;
   let entry = await streams.load(streamName, kind, false);
@@ -84,9 +109,10 @@ export async function runWorkflow<I, S, E extends DomainEvent>(
       if (refusal) return err(refusal);
     }
     if (record.length > 0) {
-      const appended = await streams.append(streamName, entry, kind, record, { ...context, causationId: causation, durability: durabilityOf(send) });
+      const durability = durabilityOf(send);
+      const appended = await streams.append(streamName, entry, kind, record, { ...context, causationId: causation, durability });
       if (appended === 'conflict') continue;
-      trail.add(appended);
+      trail.add(appended, durability);
       causation = appended.events.at(-1)!.eventId;
     }
     decision = decided.value;
@@ -101,10 +127,11 @@ export async function runWorkflow<I, S, E extends DomainEvent>(
     if (!next.ok) throw new InvariantViolation(`${streamName}: the workflow refused the result of its own phase: ${next.error.message}`);
     decision = next.value;
     if (decision.record.length > 0) {
-      const appended = await streams.append(streamName, entry, kind, decision.record, { ...context, causationId: causation, durability: durabilityOf(decision.send) });
+      const durability = durabilityOf(decision.send);
+      const appended = await streams.append(streamName, entry, kind, decision.record, { ...context, causationId: causation, durability });
       // Only another instance working on the same process can get here first; it (or a retry) carries on.
       if (appended === 'conflict') return err(domainError('conflict', `${streamName} was moved on by another instance; retry the command to see where it stands`, { stream: streamName }));
-      trail.add(appended);
+      trail.add(appended, durability);
       causation = appended.events.at(-1)!.eventId;
     }
   }
@@ -137,7 +164,7 @@ async function runPhase(
   for (const step of send) {
     const result = await steps.send(step, context);
     if (result.ok) {
-      trail.add(result.value);
+      trail.add(result.value, context.durability ?? 'durable');
       const debit = step.type === 'SendPoints' ? await steps.debit(step.communityId, step.memberId, step.transferId) : undefined;
       receipts.push(debit === undefined ? { step, events: result.value.events } : { step, events: result.value.events, debit });
       continue;
@@ -151,7 +178,7 @@ async function runPhase(
         if (isTransient(undone.error)) return undone.error;
         throw new InvariantViolation(`${undo.type} (undoing ${done.step.type}) was refused: ${undone.error.message}`);
       }
-      trail.add(undone.value);
+      trail.add(undone.value, context.durability ?? 'durable');
     }
     return { result: { type: 'PhaseRefused', refused: step, error: result.error } };
   }

@@ -251,6 +251,13 @@ export interface EventStore {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up then live subscription to the global order. */
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+  /**
+   * Makes every deferred append made so far durable, as a durable append would (see AppendOptions.durability),
+   * and resolves once it is; at once when none is waiting. A process calls it before it answers when its last
+   * append was deferred (a phase whose steps end it, with nothing recorded after them). Required of a store that
+   * lets deferred appends wait; one whose appends are all durable may leave it out.
+   */
+  syncDeferred?(): Promise<void>;
   readonly idempotency: IdempotencyStore;
   readonly checkpoints: CheckpointStore;
   /** Stream snapshots, if the store keeps them. */

@@ -38,6 +38,9 @@ export class ForwardingEventStore implements EventStore {
   subscribeToAll(options?: SubscribeToAllOptions): Subscription {
     return this.inner.subscribeToAll(options);
   }
+  async syncDeferred(): Promise<void> {
+    await this.inner.syncDeferred?.();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }
