@@ -218,10 +218,12 @@ export class SnapshotMap<V> extends Map<string, V> {
       row = this.index.get(key);
     } else if (this.scans < scansBeforeIndex) {
       // The key searched for in the column's text (one native search; most lookups of a command miss: a new
-      // record, lot or day), and a hit's row counted by the separators before it.
+      // record, lot or day), and a hit's row counted by the separators before it. From the end: a key deleted and
+      // set again is in the column twice, the earlier row deleted — the live one is always the last (as in the
+      // index below, where the last row of a key wins).
       this.scans += 1;
       this.keysFramed ??= `${rowSeparator}${this.keysText}${rowSeparator}`;
-      const at = key.includes(rowSeparator) ? -1 : this.keysFramed.indexOf(`${rowSeparator}${key}${rowSeparator}`);
+      const at = key.includes(rowSeparator) ? -1 : this.keysFramed.lastIndexOf(`${rowSeparator}${key}${rowSeparator}`);
       row = at < 0 ? undefined : separators(this.keysFramed, at);
     } else {
       const keys = this.keys0();
