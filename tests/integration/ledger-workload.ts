@@ -1,6 +1,7 @@
 /**
  * Drives the whole ledger the way a community does: set-up, opening grants, check-ins that the default
- * policy approves at once (so points accrue), redemptions at the shop (request + fulfil) and transfers.
+ * policy approves at once (so points accrue), redemptions at the shop (request + fulfil), transfers, and
+ * attendances (an activity published, signed up for, checked into and out of).
  * Shared by the SQLite read-model test, the SQLite crash test's child and the ledger benches, so all three
  * measure and check the same traffic.
  */
@@ -163,6 +164,62 @@ export class Workload {
       ),
       `transfer ${from} → ${to}`,
     );
+  }
+
+  /**
+   * An activity of its own, about to start: published, signed up for, the member checked in and out again. The
+   * check-in's process ends with a step (PresenceBegan on the member's stream) and records nothing after it, so
+   * its answer must wait until that step is durable. Only one caller at a time may attend for a member.
+   */
+  async attend(memberId: string) {
+    const c = this.communityId;
+    const organiser = organiserOf(c);
+    const now = this.ledger.clock.now();
+    // A member left present elsewhere by a killed run is checked out first, as an organiser would at the door: a
+    // member is at one activity at a time. The run may have been killed before the check-out (checked out now) or
+    // between the activity's AttendeeCheckedOut and the member's PresenceEnded: the check-out is then refused as
+    // done already, and ends the presence all the same.
+    for (const [elsewhere, presence] of (await this.ledger.member(c, memberId)).state.presences) {
+      if (presence.endedAt !== null || presence.until <= now.toISOString()) continue;
+      const out = await this.ledger.execute({ type: 'CheckOutAttendee', communityId: c, activityId: elsewhere, memberId }, { actor: organiser });
+      if (!out.ok && out.error.code !== 'already-exists') must(out, `check-out of ${memberId} at ${elsewhere}`);
+    }
+    const activityId = this.nextId('act');
+    const startsAt = now.getTime() + 10 * 60_000;
+    const published = must(
+      await this.ledger.execute(
+        {
+          type: 'PublishActivity',
+          communityId: c,
+          activityId,
+          title: '巡逻',
+          category: 'elder-care',
+          startsAt: new Date(startsAt).toISOString(),
+          endsAt: new Date(startsAt + 3_600_000).toISOString(),
+          place: 'gate',
+          capacity: 1,
+        },
+        { actor: organiser },
+      ),
+      `publish ${activityId}`,
+    );
+    const signedUp = must(
+      await this.ledger.execute({ type: 'SignUpForActivity', communityId: c, activityId, memberId }, { actor: memberActor(c, memberId) }),
+      `sign-up of ${memberId} for ${activityId}`,
+    );
+    const checkedIn = must(
+      await this.ledger.execute({ type: 'CheckInAttendee', communityId: c, activityId, memberId }, { actor: organiser }),
+      `check-in of ${memberId} at ${activityId}`,
+    );
+    if (!checkedIn.events.some((e) => e.type === 'PresenceBegan')) {
+      throw new RefusedCommand(`check-in of ${memberId} at ${activityId} began no presence: ${checkedIn.events.map((e) => e.type).join(', ')}`, null);
+    }
+    // Out again before the start (no hours): a member is at one activity at a time.
+    const checkedOut = must(
+      await this.ledger.execute({ type: 'CheckOutAttendee', communityId: c, activityId, memberId }, { actor: organiser }),
+      `check-out of ${memberId} at ${activityId}`,
+    );
+    return { activityId, published, signedUp, checkedIn, checkedOut };
   }
 
   private nextId(kind: string): string {

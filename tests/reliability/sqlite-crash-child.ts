@@ -5,8 +5,8 @@
  *
  * Two workloads share the process (and so the kill), each on its own database:
  * - raw appends of contract events to `<raw file>`, checking the store alone (torn appends, revisions);
- * - the real Ledger on `<ledger file>`: check-ins that accrue, grants, redemptions (request + fulfil) and
- *   transfers, checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9); its read models
+ * - the real Ledger on `<ledger file>`: check-ins that accrue, grants, redemptions (request + fulfil),
+ *   transfers and attendances (an activity checked into: a process that ends with a deferred step), checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9); its read models
  *   live in a projection file beside it and follow the store, as a service's do, so kills land in their
  *   commits too.
  *
@@ -82,7 +82,7 @@ async function ledgerWorker(workload: Workload, workerId: number): Promise<never
     const key = `k.${round}.${workerId}.${seq}`;
     let ack: LedgerAck;
     try {
-      switch (seq % 6) {
+      switch (seq % 7) {
         case 0:
         case 1:
         case 2: {
@@ -98,6 +98,20 @@ async function ledgerWorker(workload: Workload, workerId: number): Promise<never
         case 4: {
           const outcome = await workload.transfer(member, member === other ? donationPoolId : other, 3);
           ack = { op: 'transfer', events: outcomeEvents(outcome.streamName, outcome.events) };
+          break;
+        }
+        case 5: {
+          // Each worker attends for a member of its own: two attendances of one member at once would overlap.
+          const { published, signedUp, checkedIn, checkedOut } = await workload.attend(members[workerId]!);
+          ack = {
+            op: 'attend',
+            events: [
+              ...outcomeEvents(published.streamName, published.events),
+              ...outcomeEvents(signedUp.streamName, signedUp.events),
+              ...outcomeEvents(checkedIn.streamName, checkedIn.events),
+              ...outcomeEvents(checkedOut.streamName, checkedOut.events),
+            ],
+          };
           break;
         }
         default: {

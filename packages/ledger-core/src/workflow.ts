@@ -36,7 +36,11 @@ export interface WorkflowDecision<Event> {
    * sent from here): a refusal they would meet is then answered before anything is recorded.
    */
   readonly check?: readonly StepCommand[];
-  /** When set and nothing is sent: the process ended in this refusal, and the caller is told so. */
+  /**
+   * When set and nothing is sent: the process ended in this refusal, and the caller is told so. When set with a
+   * phase to send, that phase repairs what an interrupted run may have left undone (its steps are repeats, nothing
+   * on their streams when nothing is missing), and the caller is refused all the same.
+   */
   readonly refusal?: DomainError;
 }
 

@@ -135,3 +135,45 @@ describe('a volunteer’s service whose first fulfilment was abandoned', () => {
     expect(pending.map((record) => [record.category, record.hours.toString()])).toEqual([['culture', '1.00']]);
   });
 });
+
+describe('a check-out a crash cut short after the activity recorded it, before the member’s presence ended', () => {
+  async function checkedOutThenCrashed() {
+    const inner = new InMemoryEventStore();
+    const crashing = new CrashOnce(inner, 'member-c1-alice', 'PresenceEnded');
+    const t = await createTestLedger({ store: crashing, members: ['alice'] });
+    const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+    // Two activities at the same time: the square's patrol, then the clinic's health check once alice has left it.
+    for (const activityId of ['patrol', 'clinic']) {
+      mustOk(await t.execute({ type: 'PublishActivity', communityId: 'c1', activityId, title: activityId, category: 'elder-care', startsAt: '2026-03-01T01:00:00.000Z', endsAt: '2026-03-01T03:00:00.000Z', place: '广场', capacity: 5 }));
+      mustOk(await t.execute({ type: 'SignUpForActivity', communityId: 'c1', activityId, memberId: 'alice' }, alice));
+    }
+    t.clock.set('2026-03-01T00:50:00.000Z');
+    mustOk(await t.execute({ type: 'CheckInAttendee', communityId: 'c1', activityId: 'patrol', memberId: 'alice' }));
+    t.clock.set('2026-03-01T00:55:00.000Z');
+    await expect(t.execute({ type: 'CheckOutAttendee', communityId: 'c1', activityId: 'patrol', memberId: 'alice' })).rejects.toThrow(Crash);
+    const restarted = new Ledger({ store: inner, clock: t.clock });
+    const run = (command: Parameters<Ledger['execute']>[0], actor: Actor = t.organisers[0]!) => restarted.execute(command, { actor });
+    return { restarted, run, inner };
+  }
+
+  it('leaves alice present at the patrol, so the clinic cannot check her in', async () => {
+    const { restarted, run } = await checkedOutThenCrashed();
+    expect((await restarted.member('c1', 'alice')).state.presences.get('patrol')?.endedAt).toBeNull();
+    expect(errorOf(await run({ type: 'CheckInAttendee', communityId: 'c1', activityId: 'clinic', memberId: 'alice' }))?.code).toBe('invalid-state');
+  });
+
+  it('a check-out repeated, as that refusal advises, is refused as done already and ends her presence, at the time first recorded', async () => {
+    const { restarted, run } = await checkedOutThenCrashed();
+    expect(errorOf(await run({ type: 'CheckOutAttendee', communityId: 'c1', activityId: 'patrol', memberId: 'alice' }))?.code).toBe('already-exists');
+    expect((await restarted.member('c1', 'alice')).state.presences.get('patrol')?.endedAt).toBe('2026-03-01T00:55:00.000Z');
+    mustOk(await run({ type: 'CheckInAttendee', communityId: 'c1', activityId: 'clinic', memberId: 'alice' }));
+  });
+
+  it('once her presence has ended, a repeated check-out writes nothing', async () => {
+    const { run, inner } = await checkedOutThenCrashed();
+    expect(errorOf(await run({ type: 'CheckOutAttendee', communityId: 'c1', activityId: 'patrol', memberId: 'alice' }))?.code).toBe('already-exists');
+    const events = (await inner.readAll({ maxCount: 10_000 })).length;
+    expect(errorOf(await run({ type: 'CheckOutAttendee', communityId: 'c1', activityId: 'patrol', memberId: 'alice' }))?.code).toBe('already-exists');
+    expect((await inner.readAll({ maxCount: 10_000 })).length).toBe(events);
+  });
+});

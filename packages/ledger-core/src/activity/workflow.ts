@@ -2,7 +2,7 @@
  * The activity workflow: what spans the activity's stream and its members' streams.
  *
  *   check-in    AttendeeCheckedIn, phase [BeginPresence]      (member present elsewhere: CheckInUndone, refused)
- *   check-out   AttendeeCheckedOut, phase [EndPresence]
+ *   check-out   AttendeeCheckedOut, phase [EndPresence]   (again: phase [EndPresence], refused — a repair, see checkOut)
  *   close       ActivityClosing, then one phase per attendance [RecordAttendance] → AttendanceRecorded
  *               (refused: AttendanceVoided), … → ActivityClosed
  *   approve     AttendanceApprovalStarted, one phase per record [ApproveRecord] → AttendanceApproved
@@ -128,7 +128,10 @@ function checkOut(input: CheckOutInput, state: ActivityState): Decision {
   const m = input.memberId;
   const attendance = state.attendance.get(m);
   if (state.status === 'published' && attendance && attendance.checkedOutAt !== null) {
-    return err(domainError('already-exists', `${m} checked out of ${state.activityId} at ${attendance.checkedOutAt} already; a member checks out once per activity`, { memberId: m }));
+    // Refused, but the presence is ended again on the member's stream (nothing, if it was): a run stopped by a crash
+    // or fault after AttendeeCheckedOut left the member present here, unable to check in elsewhere until the end.
+    const refusal = domainError('already-exists', `${m} checked out of ${state.activityId} at ${attendance.checkedOutAt} already; a member checks out once per activity`, { memberId: m });
+    return decided([], [{ type: 'EndPresence', communityId: input.communityId, memberId: m, activityId: state.activityId, at: attendance.checkedOutAt }], refusal);
   }
   // An organiser may mark a check-out after the end (it counts as the end); a kiosk code only inside the window.
   const problem =

@@ -117,6 +117,8 @@ async function carryOut<I, S, E extends DomainEvent>(run: WorkflowRun<I, S, E>, 
     }
     decision = decided.value;
   }
+  // A caller refused with a repair phase to send (see WorkflowDecision.refusal) is refused once it is carried out.
+  const callerRefusal = decision.refusal;
 
   // Phases, until the workflow has nothing left to send.
   while (decision.send.length > 0) {
@@ -135,7 +137,8 @@ async function carryOut<I, S, E extends DomainEvent>(run: WorkflowRun<I, S, E>, 
       causation = appended.events.at(-1)!.eventId;
     }
   }
-  if (decision.refusal) return err(decision.refusal);
+  const refusal = decision.refusal ?? callerRefusal;
+  if (refusal) return err(refusal);
   return ok({ streamName, revision: entry.revision < 0 ? 'no_stream' : entry.revision, position: trail.position, events: trail.events, replayed: false });
 }
 
