@@ -1,7 +1,8 @@
 /**
  * Drives the whole ledger the way a community does: set-up, opening grants, check-ins that the default
  * policy approves at once (so points accrue), redemptions at the shop (request + fulfil), transfers, and
- * attendances (an activity published, signed up for, checked into and out of).
+ * attendances (an activity published, signed up for, checked into and out of), and the time bank's service
+ * requests (posted with points offered, taken, done, confirmed).
  * Shared by the SQLite read-model test, the SQLite crash test's child and the ledger benches, so all three
  * measure and check the same traffic.
  */
@@ -220,6 +221,29 @@ export class Workload {
       `check-out of ${memberId} at ${activityId}`,
     );
     return { activityId, published, signedUp, checkedIn, checkedOut };
+  }
+
+  /**
+   * The time bank (点单 → 接单 → 评单): `requesterId` posts a need offering points (held at once), `volunteerId`
+   * takes it and marks it done, and the requester confirms it: the points move to the volunteer with their hours.
+   */
+  async serve(requesterId: string, volunteerId: string, points: number) {
+    const c = this.communityId;
+    const requestId = this.nextId('req');
+    const requester = memberActor(c, requesterId);
+    const volunteer = memberActor(c, volunteerId);
+    const wantedAt = new Date(this.ledger.clock.now().getTime() + 3_600_000).toISOString();
+    const posted = must(
+      await this.ledger.execute(
+        { type: 'PostServiceRequest', communityId: c, requestId, memberId: requesterId, category: 'elder-care', description: '陪同就医', wantedAt, place: 'home', pointsOffered: String(points) },
+        { actor: requester },
+      ),
+      `request ${requestId} by ${requesterId}`,
+    );
+    const taken = must(await this.ledger.execute({ type: 'TakeServiceRequest', communityId: c, requestId, memberId: volunteerId }, { actor: volunteer }), `${volunteerId} taking ${requestId}`);
+    const done = must(await this.ledger.execute({ type: 'MarkServiceRequestDone', communityId: c, requestId, hours: '1.00' }, { actor: volunteer }), `${requestId} done`);
+    const confirmed = must(await this.ledger.execute({ type: 'ConfirmServiceRequest', communityId: c, requestId, rating: 5 }, { actor: requester }), `${requestId} confirmed`);
+    return { requestId, posted, taken, done, confirmed };
   }
 
   private nextId(kind: string): string {

@@ -6,7 +6,8 @@
  * Two workloads share the process (and so the kill), each on its own database:
  * - raw appends of contract events to `<raw file>`, checking the store alone (torn appends, revisions);
  * - the real Ledger on `<ledger file>`: check-ins that accrue, grants, redemptions (request + fulfil),
- *   transfers and attendances (an activity checked into: a process that ends with a deferred step), checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9); its read models
+ *   transfers, attendances (an activity checked into: a process that ends with a deferred step) and service
+ *   requests of the time bank (points held, then paid to the volunteer), checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9); its read models
  *   live in a projection file beside it and follow the store, as a service's do, so kills land in their
  *   commits too.
  *
@@ -82,7 +83,7 @@ async function ledgerWorker(workload: Workload, workerId: number): Promise<never
     const key = `k.${round}.${workerId}.${seq}`;
     let ack: LedgerAck;
     try {
-      switch (seq % 7) {
+      switch (seq % 8) {
         case 0:
         case 1:
         case 2: {
@@ -112,6 +113,11 @@ async function ledgerWorker(workload: Workload, workerId: number): Promise<never
               ...outcomeEvents(checkedOut.streamName, checkedOut.events),
             ],
           };
+          break;
+        }
+        case 6: {
+          const { posted, taken, done, confirmed } = await workload.serve(member, member === other ? members[(members.indexOf(other) + 1) % members.length]! : other, 5);
+          ack = { op: 'serve', events: [posted, taken, done, confirmed].flatMap((outcome) => outcomeEvents(outcome.streamName, outcome.events)) };
           break;
         }
         default: {
