@@ -2,11 +2,11 @@
  * Drives the whole ledger the way a community does: set-up, opening grants, check-ins that the default
  * policy approves at once (so points accrue), redemptions at the shop (request + fulfil), transfers, and
  * attendances (an activity published, signed up for, checked into and out of), and the time bank's service
- * requests (posted with points offered, taken, done, confirmed).
+ * requests (posted with points offered, taken, done, confirmed), and micro-wishes the donation pool pays for.
  * Shared by the SQLite read-model test, the SQLite crash test's child and the ledger benches, so all three
  * measure and check the same traffic.
  */
-import { type Actor, type ExecuteResult, type Ledger, type LedgerCommandInput, type OutcomeEvent } from '../../packages/ledger-core/src/index.js';
+import { type Actor, type ExecuteResult, type Ledger, type LedgerCommandInput, type OutcomeEvent, donationPoolId } from '../../packages/ledger-core/src/index.js';
 
 export const admin: Actor = { id: 'admin', role: 'admin', communityId: '*' };
 export const organiserOf = (communityId: string): Actor => ({ id: 'org', role: 'organiser', communityId });
@@ -244,6 +244,22 @@ export class Workload {
     const done = must(await this.ledger.execute({ type: 'MarkServiceRequestDone', communityId: c, requestId, hours: '1.00' }, { actor: volunteer }), `${requestId} done`);
     const confirmed = must(await this.ledger.execute({ type: 'ConfirmServiceRequest', communityId: c, requestId, rating: 5 }, { actor: requester }), `${requestId} confirmed`);
     return { requestId, posted, taken, done, confirmed };
+  }
+
+  /**
+   * A micro-wish (微心愿) the donation pool pays for: `donorId` gives the pool the points first (so wishes in flight
+   * never outrun it), an organiser posts the wish for `beneficiaryId` and claims it for the pool (points held), and
+   * confirms it fulfilled (points spent).
+   */
+  async wish(donorId: string, beneficiaryId: string, points: number) {
+    const c = this.communityId;
+    const organiser = organiserOf(c);
+    const wishId = this.nextId('wish');
+    const donated = await this.transfer(donorId, donationPoolId, points);
+    const posted = must(await this.ledger.execute({ type: 'PostWish', communityId: c, wishId, beneficiaryId, title: '轮椅', points: String(points) }, { actor: organiser }), `wish ${wishId}`);
+    const claimed = must(await this.ledger.execute({ type: 'ClaimWish', communityId: c, wishId, memberId: donationPoolId }, { actor: organiser }), `pool claiming ${wishId}`);
+    const fulfilled = must(await this.ledger.execute({ type: 'FulfilWish', communityId: c, wishId }, { actor: organiser }), `${wishId} fulfilled`);
+    return { wishId, donated, posted, claimed, fulfilled };
   }
 
   private nextId(kind: string): string {

@@ -7,7 +7,7 @@
  * - raw appends of contract events to `<raw file>`, checking the store alone (torn appends, revisions);
  * - the real Ledger on `<ledger file>`: check-ins that accrue, grants, redemptions (request + fulfil),
  *   transfers, attendances (an activity checked into: a process that ends with a deferred step) and service
- *   requests of the time bank (points held, then paid to the volunteer), checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9); its read models
+ *   requests of the time bank (points held, then paid to the volunteer), micro-wishes the donation pool pays for, checking what the books promise after a crash (DESIGN §4 rules 1, 8, 9); its read models
  *   live in a projection file beside it and follow the store, as a service's do, so kills land in their
  *   commits too.
  *
@@ -83,7 +83,7 @@ async function ledgerWorker(workload: Workload, workerId: number): Promise<never
     const key = `k.${round}.${workerId}.${seq}`;
     let ack: LedgerAck;
     try {
-      switch (seq % 8) {
+      switch (seq % 9) {
         case 0:
         case 1:
         case 2: {
@@ -118,6 +118,11 @@ async function ledgerWorker(workload: Workload, workerId: number): Promise<never
         case 6: {
           const { posted, taken, done, confirmed } = await workload.serve(member, member === other ? members[(members.indexOf(other) + 1) % members.length]! : other, 5);
           ack = { op: 'serve', events: [posted, taken, done, confirmed].flatMap((outcome) => outcomeEvents(outcome.streamName, outcome.events)) };
+          break;
+        }
+        case 7: {
+          const { donated, posted, claimed, fulfilled } = await workload.wish(member, other, 2);
+          ack = { op: 'wish', events: [donated, posted, claimed, fulfilled].flatMap((outcome) => outcomeEvents(outcome.streamName, outcome.events)) };
           break;
         }
         default: {

@@ -19,7 +19,7 @@ export const daysPerRound = 1_000;
 
 /** A ledger operation the child saw resolve ok: the events it reported, and for keyed commands how to repeat it. */
 export interface LedgerAck {
-  readonly op: 'accrue' | 'grant' | 'redeem' | 'transfer' | 'attend' | 'serve';
+  readonly op: 'accrue' | 'grant' | 'redeem' | 'transfer' | 'attend' | 'serve' | 'wish';
   readonly events: ReadonlyArray<{ eventId: string; streamName: string }>;
   readonly key?: string;
   readonly actor?: Actor;

@@ -224,7 +224,7 @@ describe('SQLite store survives SIGKILL under concurrent load', () => {
     const evidence: CrashEvidence = { acks: [], claims: [] };
     const ledgerEvidence: LedgerEvidence = { done: [], doneLastRound: [] };
     let eventsSeen = 0;
-    const enoughOfEveryKind = () => (['accrue', 'grant', 'redeem', 'transfer', 'attend', 'serve'] as const).every((op) => ledgerEvidence.done.filter((ack) => ack.op === op).length > crashRounds);
+    const enoughOfEveryKind = () => (['accrue', 'grant', 'redeem', 'transfer', 'attend', 'serve', 'wish'] as const).every((op) => ledgerEvidence.done.filter((ack) => ack.op === op).length > crashRounds);
     for (let round = 0; round < maxCrashRounds && (round < crashRounds || !enoughOfEveryKind()); round += 1) {
       const result = await crashRound(filename, ledgerFilename, round);
       evidence.acks.push(...result.acks);
@@ -260,12 +260,12 @@ describe('SQLite store survives SIGKILL under concurrent load', () => {
         await ledgerStore.close();
       }
     }
-    const tally = Object.fromEntries(['accrue', 'grant', 'redeem', 'transfer', 'attend', 'serve'].map((op) => [op, ledgerEvidence.done.filter((ack) => ack.op === op).length]));
+    const tally = Object.fromEntries(['accrue', 'grant', 'redeem', 'transfer', 'attend', 'serve', 'wish'].map((op) => [op, ledgerEvidence.done.filter((ack) => ack.op === op).length]));
     console.info(`crash test: ${evidence.acks.length} raw appends and ${JSON.stringify(tally)} ledger operations acknowledged`);
     // The test means nothing if the children never got to write: demand real load of every kind.
     expect(evidence.acks.length).toBeGreaterThan(crashRounds * 10);
     expect(evidence.claims.length).toBeGreaterThan(0);
-    for (const op of ['accrue', 'grant', 'redeem', 'transfer', 'attend', 'serve'] as const) {
+    for (const op of ['accrue', 'grant', 'redeem', 'transfer', 'attend', 'serve', 'wish'] as const) {
       expect(ledgerEvidence.done.filter((ack) => ack.op === op).length, `acknowledged ${op} operations`).toBeGreaterThan(crashRounds);
     }
 
@@ -283,9 +283,10 @@ describe('SQLite store survives SIGKILL under concurrent load', () => {
       expect(await models.redemptions(crashCommunityId, { status: 'cancelling' })).toEqual([]);
       // No debit left in transit and no transfer left half begun, however recent.
       expect(await models.unfinishedTransfers(crashCommunityId, new Date('2999-01-01T00:00:00Z'))).toEqual([]);
-      // No service request left between its phases (a hold placed, a payment in transit), and no activity.
+      // No service request left between its phases (a hold placed, a payment in transit), no activity and no wish.
       expect(await models.unfinishedProcesses('service-request', crashCommunityId, new Date('2999-01-01T00:00:00Z'))).toEqual([]);
       expect(await models.unfinishedProcesses('activity', crashCommunityId, new Date('2999-01-01T00:00:00Z'))).toEqual([]);
+      expect(await models.unfinishedProcesses('wish', crashCommunityId, new Date('2999-01-01T00:00:00Z'))).toEqual([]);
       expect((await models.trialBalance(crashCommunityId))!.balanced).toBe(true);
     } finally {
       await ledgerStore.close();
