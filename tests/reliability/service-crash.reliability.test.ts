@@ -1,0 +1,197 @@
+/**
+ * The service, killed. `ledger serve` on its embedded default (SQLite) takes concurrent requests over HTTP —
+ * check-ins that accrue (with idempotency keys), redemptions (request, then fulfil) and transfers — and is
+ * SIGKILLed at a random moment. Restarted on the same data directory, it must still hold everything it answered
+ * 2xx, in every round since the first:
+ * - a keyed check-in repeated with its key gets the very answer it got before the kill (rule 8), and its record
+ *   is there (the same record id without the key is refused as existing);
+ * - a redemption answered is there, and fulfilled if its fulfilment was answered;
+ * - a transfer answered is there, in the sender's list;
+ * - the trial balance still balances (rule 1), and every account the service shows equals `ledger verify`'s fold.
+ * The library-level crash test (sqlite-crash.reliability.test.ts) covers more kinds of operation; this one covers
+ * what lies between a caller and the ledger: the HTTP answer, the service's read models and its restart.
+ */
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Reply, client, jwtSecret } from '../e2e/support.js';
+
+const cli = fileURLToPath(new URL('../../packages/ledger-server/src/cli.ts', import.meta.url));
+const exec = promisify(execFile);
+/** Kills; the service is restarted after each on the same data directory. */
+const rounds = 6;
+/** Requests in flight at once. */
+const workers = 8;
+/** The kill comes at a uniformly random moment this long after the round's load starts. */
+const maxRunBeforeKillMs = 1_500;
+/** tsx compiles on start, and the machine is shared. */
+const startTimeoutMs = 45_000;
+const members = Array.from({ length: 8 }, (_, i) => `m${i}`);
+const hourMs = 3_600_000;
+
+interface Running {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly url: string;
+  readonly adminKey: string | null;
+}
+
+function serve(dataDir: string, printAdminKey: boolean): Promise<Running> {
+  const env = { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_PORT: '0', LEDGER_JWT_SECRET: jwtSecret, LEDGER_JOBS_INTERVAL_SECONDS: '0' };
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'serve', ...(printAdminKey ? ['--print-admin-key'] : [])], { env });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ledger serve did not get ready: ${output}`)), startTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const listening = /listening on (http:\/\/\S+)/.exec(output);
+      const key = /admin API key .*: (vlk_\S+)/.exec(output);
+      if (listening && (!printAdminKey || key)) {
+        clearTimeout(timer);
+        resolve({ child, url: listening[1]!, adminKey: key ? key[1]! : null });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`ledger serve ended (${code ?? signal}) before it was ready: ${output}`));
+    });
+  });
+}
+
+async function kill(running: Running): Promise<void> {
+  if (running.child.exitCode !== null || running.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => running.child.once('exit', resolve));
+  running.child.kill('SIGKILL');
+  await exited;
+}
+
+/** What callers were answered 2xx, across every round. */
+interface Answered {
+  readonly checkIns: Array<{ memberId: string; key: string; body: Record<string, unknown>; answer: Reply }>;
+  readonly redemptions: Array<{ redemptionId: string; fulfilled: boolean }>;
+  readonly transfers: Array<{ from: string; transferId: string }>;
+}
+
+/** Each worker's loop: a fixed mix over the members, until the service stops answering (it was killed). */
+async function load(api: ReturnType<typeof client>, round: number, worker: number, answered: Answered): Promise<void> {
+  const now = Date.now();
+  for (let seq = 0; ; seq += 1) {
+    const memberId = members[(worker * 3 + seq) % members.length]!;
+    const id = `${round}.${worker}.${seq}`;
+    try {
+      switch (seq % 4) {
+        case 0:
+        case 1: {
+          // One check-in a member a day, on days of this round's own: never near the daily cap.
+          const day = round * 10_000 + Math.floor((worker * 1_000 + seq) / 2) + 2;
+          const checkedOutAt = new Date(now - day * 24 * hourMs);
+          const body = { recordId: `r${id}`, category: 'elder-care', checkedInAt: new Date(checkedOutAt.getTime() - hourMs).toISOString(), checkedOutAt: checkedOutAt.toISOString() };
+          const key = `k${id}`;
+          const answer = await api('POST', `/v1/communities/c1/members/${memberId}/service-records/checked-in`, body, { 'idempotency-key': key });
+          if (answer.status === 201) answered.checkIns.push({ memberId, key, body, answer });
+          else expect.fail(`check-in ${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
+          break;
+        }
+        case 2: {
+          const redemptionId = `red${id}`;
+          const requested = await api('POST', `/v1/communities/c1/members/${memberId}/redemptions`, { redemptionId, itemId: 'rice' });
+          if (requested.status !== 201) expect.fail(`redemption ${id}: ${requested.status} ${JSON.stringify(requested.body)}`);
+          const redemption = { redemptionId, fulfilled: false };
+          answered.redemptions.push(redemption);
+          const fulfilled = await api('POST', `/v1/communities/c1/redemptions/${redemptionId}/fulfil`, {});
+          if (fulfilled.status !== 200) expect.fail(`fulfilment ${id}: ${fulfilled.status} ${JSON.stringify(fulfilled.body)}`);
+          redemption.fulfilled = true;
+          break;
+        }
+        default: {
+          const transferId = `t${id}`;
+          const to = members[(worker * 3 + seq + 1) % members.length]!;
+          const sent = await api('POST', `/v1/communities/c1/members/${memberId}/transfers`, { transferId, to, points: '1.00' });
+          if (sent.status !== 201) expect.fail(`transfer ${id}: ${sent.status} ${JSON.stringify(sent.body)}`);
+          answered.transfers.push({ from: memberId, transferId });
+        }
+      }
+    } catch (fault) {
+      // The kill: the connection is refused or cut. Anything else (an answer the ledger should not give) fails the test.
+      if (fault instanceof TypeError) return;
+      throw fault;
+    }
+  }
+}
+
+/** Everything answered 2xx so far is there, as it was answered. */
+async function checkAnswered(api: ReturnType<typeof client>, answered: Answered): Promise<void> {
+  for (const c of answered.checkIns) {
+    const repeated = await api('POST', `/v1/communities/c1/members/${c.memberId}/service-records/checked-in`, c.body, { 'idempotency-key': c.key });
+    expect(repeated.status, `repeat of check-in ${c.key}`).toBe(201);
+    expect(repeated.body, `repeat of check-in ${c.key}`).toEqual(c.answer.body);
+    const unkeyed = await api('POST', `/v1/communities/c1/members/${c.memberId}/service-records/checked-in`, c.body);
+    expect([200, 201, 409], `check-in ${c.key} without its key`).toContain(unkeyed.status);
+  }
+  for (const r of answered.redemptions) {
+    const read = await api('GET', `/v1/communities/c1/redemptions/${r.redemptionId}`);
+    expect(read.status, `redemption ${r.redemptionId}`).toBe(200);
+    if (r.fulfilled) expect(read.body.status, `redemption ${r.redemptionId}`).toBe('fulfilled');
+  }
+  const bySender = new Map<string, Set<string>>();
+  for (const t of answered.transfers) {
+    if (!bySender.has(t.from)) {
+      const listed = await api('GET', `/v1/communities/c1/members/${t.from}/transfers?limit=1000`);
+      expect(listed.status).toBe(200);
+      bySender.set(t.from, new Set((listed.body.transfers as Array<{ transferId: string }>).map((x) => x.transferId)));
+    }
+    expect(bySender.get(t.from)!.has(t.transferId), `transfer ${t.transferId} from ${t.from}`).toBe(true);
+  }
+  const trial = await api('GET', '/v1/communities/c1/reports/trial-balance');
+  expect(trial.body).toMatchObject({ total: '0.00', balanced: true });
+}
+
+describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-service-crash-'));
+  let running: Running | null = null;
+  afterAll(async () => {
+    if (running) await kill(running);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(`keeps everything it answered 2xx, across ${rounds} kills`, async () => {
+    running = await serve(dataDir, true);
+    const adminKey = running.adminKey!;
+    let api = client(running.url, adminKey);
+    expect((await api('POST', '/v1/communities', { communityId: 'c1', name: '社区' })).status).toBe(201);
+    for (const memberId of members) {
+      expect((await api('POST', '/v1/communities/c1/members', { memberId })).status).toBe(201);
+      expect((await api('POST', `/v1/communities/c1/members/${memberId}/grants`, { grantId: 'opening', points: '100000.00', reason: 'opening balance' })).status).toBe(201);
+    }
+    expect((await api('POST', '/v1/communities/c1/catalogue', { itemId: 'rice', name: '大米', kind: 'goods', pointsCost: '5.00', stock: 1_000_000 })).status).toBe(201);
+
+    const answered: Answered = { checkIns: [], redemptions: [], transfers: [] };
+    for (let round = 0; round < rounds; round += 1) {
+      const loads = Array.from({ length: workers }, (_, worker) => load(api, round, worker, answered));
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxRunBeforeKillMs)));
+      await kill(running);
+      await Promise.all(loads);
+
+      running = await serve(dataDir, false);
+      api = client(running.url, adminKey);
+      await checkAnswered(api, answered);
+    }
+    console.info(`service crash test: ${answered.checkIns.length} check-ins, ${answered.redemptions.length} redemptions, ${answered.transfers.length} transfers answered over ${rounds} kills`);
+    // The test means nothing unless the service got to answer: demand real load of every kind.
+    expect(answered.checkIns.length).toBeGreaterThan(rounds);
+    expect(answered.redemptions.filter((r) => r.fulfilled).length).toBeGreaterThan(0);
+    expect(answered.transfers.length).toBeGreaterThan(0);
+
+    await kill(running);
+    running = null;
+    const verified = await exec(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'verify'], {
+      env: { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: jwtSecret, LEDGER_JOBS_INTERVAL_SECONDS: '0' },
+    });
+    expect(verified.stdout).toMatch(/0 breaches/);
+  }, 300_000);
+});
