@@ -1,12 +1,15 @@
 /**
  * The service, killed. `ledger serve` on its embedded default (SQLite) takes concurrent requests over HTTP —
- * check-ins that accrue (with idempotency keys), redemptions (request, then fulfil) and transfers — and is
+ * check-ins that accrue (with idempotency keys), redemptions (request, then fulfil), transfers and attendances
+ * at activities (publish, sign up, check in, check out) — and is
  * SIGKILLed at a random moment. Restarted on the same data directory, it must still hold everything it answered
  * 2xx, in every round since the first:
  * - a keyed check-in repeated with its key gets the very answer it got before the kill (rule 8), and its record
  *   is there (the same record id without the key is refused as existing);
  * - a redemption answered is there, and fulfilled if its fulfilment was answered;
  * - a transfer answered is there, in the sender's list;
+ * - an attendance answered is on its activity, and a member a kill left present somewhere can be checked out
+ *   there and checked in elsewhere;
  * - the trial balance still balances (rule 1), and every account the service shows equals `ledger verify`'s fold.
  * The library-level crash test (sqlite-crash.reliability.test.ts) covers more kinds of operation; this one covers
  * what lies between a caller and the ledger: the HTTP answer, the service's read models and its restart.
@@ -75,6 +78,39 @@ interface Answered {
   readonly checkIns: Array<{ memberId: string; key: string; body: Record<string, unknown>; answer: Reply }>;
   readonly redemptions: Array<{ redemptionId: string; fulfilled: boolean }>;
   readonly transfers: Array<{ from: string; transferId: string }>;
+  /** Attendances whose check-in (and, once answered, check-out) was answered. */
+  readonly attendances: Array<{ activityId: string; memberId: string; checkedOut: boolean }>;
+  /** Members a kill left present at an activity, checked out there before their next check-in. */
+  leftPresent: number;
+}
+
+/**
+ * An attendance (签到 / 签退) on an activity of its own, about to start: published, signed up for, checked in
+ * and out. Each worker attends for its own member. A member a kill left present elsewhere is checked out there
+ * first, found the way an organiser would: from the refusal, which names the activity. That check-out may be
+ * answered 409 (done already, before the kill): it must end the presence all the same.
+ */
+async function attend(api: ReturnType<typeof client>, memberId: string, activityId: string, answered: Answered): Promise<void> {
+  const startsAt = Date.now() + 10 * 60_000;
+  const activity = { activityId, title: '巡逻', category: 'elder-care', startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + hourMs).toISOString(), place: 'gate', capacity: 1 };
+  const must = (reply: Reply, status: number, what: string) => {
+    if (reply.status !== status) expect.fail(`${what}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  };
+  must(await api('POST', '/v1/communities/c1/activities', activity), 201, `publishing ${activityId}`);
+  must(await api('POST', `/v1/communities/c1/activities/${activityId}/sign-ups`, { memberId }), 201, `sign-up for ${activityId}`);
+  let checkedIn = await api('POST', `/v1/communities/c1/activities/${activityId}/check-ins`, { memberId });
+  const elsewhere = checkedIn.status === 409 && checkedIn.body.code === 'invalid-state' ? (checkedIn.body.details?.activity as string | undefined) : undefined;
+  if (elsewhere !== undefined) {
+    answered.leftPresent += 1;
+    const out = await api('POST', `/v1/communities/c1/activities/${elsewhere}/check-outs`, { memberId });
+    if (out.status !== 201 && out.body.code !== 'already-exists') expect.fail(`check-out of ${memberId} left at ${elsewhere}: ${out.status} ${JSON.stringify(out.body)}`);
+    checkedIn = await api('POST', `/v1/communities/c1/activities/${activityId}/check-ins`, { memberId });
+  }
+  must(checkedIn, 201, `check-in at ${activityId}`);
+  const attendance = { activityId, memberId, checkedOut: false };
+  answered.attendances.push(attendance);
+  must(await api('POST', `/v1/communities/c1/activities/${activityId}/check-outs`, { memberId }), 201, `check-out at ${activityId}`);
+  attendance.checkedOut = true;
 }
 
 /** Each worker's loop: a fixed mix over the members, until the service stops answering (it was killed). */
@@ -84,7 +120,7 @@ async function load(api: ReturnType<typeof client>, round: number, worker: numbe
     const memberId = members[(worker * 3 + seq) % members.length]!;
     const id = `${round}.${worker}.${seq}`;
     try {
-      switch (seq % 4) {
+      switch (seq % 5) {
         case 0:
         case 1: {
           // One check-in a member a day, on days of this round's own: never near the daily cap.
@@ -108,6 +144,9 @@ async function load(api: ReturnType<typeof client>, round: number, worker: numbe
           redemption.fulfilled = true;
           break;
         }
+        case 3:
+          await attend(api, members[worker % members.length]!, `a${id}`, answered);
+          break;
         default: {
           const transferId = `t${id}`;
           const to = members[(worker * 3 + seq + 1) % members.length]!;
@@ -147,6 +186,12 @@ async function checkAnswered(api: ReturnType<typeof client>, answered: Answered)
     }
     expect(bySender.get(t.from)!.has(t.transferId), `transfer ${t.transferId} from ${t.from}`).toBe(true);
   }
+  for (const a of answered.attendances) {
+    const attendees = await api('GET', `/v1/communities/c1/activities/${a.activityId}/attendees`);
+    expect(attendees.status, `attendees of ${a.activityId}`).toBe(200);
+    const seen = JSON.stringify(attendees.body);
+    expect(seen, `${a.memberId} at ${a.activityId}`).toContain(a.memberId);
+  }
   const trial = await api('GET', '/v1/communities/c1/reports/trial-balance');
   expect(trial.body).toMatchObject({ total: '0.00', balanced: true });
 }
@@ -170,7 +215,7 @@ describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
     }
     expect((await api('POST', '/v1/communities/c1/catalogue', { itemId: 'rice', name: '大米', kind: 'goods', pointsCost: '5.00', stock: 1_000_000 })).status).toBe(201);
 
-    const answered: Answered = { checkIns: [], redemptions: [], transfers: [] };
+    const answered: Answered = { checkIns: [], redemptions: [], transfers: [], attendances: [], leftPresent: 0 };
     for (let round = 0; round < rounds; round += 1) {
       const loads = Array.from({ length: workers }, (_, worker) => load(api, round, worker, answered));
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxRunBeforeKillMs)));
@@ -181,11 +226,14 @@ describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
       api = client(running.url, adminKey);
       await checkAnswered(api, answered);
     }
-    console.info(`service crash test: ${answered.checkIns.length} check-ins, ${answered.redemptions.length} redemptions, ${answered.transfers.length} transfers answered over ${rounds} kills`);
+    console.info(
+      `service crash test: ${answered.checkIns.length} check-ins, ${answered.redemptions.length} redemptions, ${answered.transfers.length} transfers, ${answered.attendances.length} attendances answered over ${rounds} kills; ${answered.leftPresent} members left present by a kill`,
+    );
     // The test means nothing unless the service got to answer: demand real load of every kind.
     expect(answered.checkIns.length).toBeGreaterThan(rounds);
     expect(answered.redemptions.filter((r) => r.fulfilled).length).toBeGreaterThan(0);
     expect(answered.transfers.length).toBeGreaterThan(0);
+    expect(answered.attendances.filter((a) => a.checkedOut).length).toBeGreaterThan(0);
 
     await kill(running);
     running = null;
