@@ -1,7 +1,8 @@
 /**
  * The service, killed. `ledger serve` on its embedded default (SQLite) takes concurrent requests over HTTP —
  * check-ins that accrue (with idempotency keys), redemptions (request, then fulfil), transfers and attendances
- * at activities (publish, sign up, check in, check out) — and is
+ * at activities (publish, sign up, check in, check out) and time-bank requests (post with points offered, take,
+ * done, confirm) — and is
  * SIGKILLed at a random moment. Restarted on the same data directory, it must still hold everything it answered
  * 2xx, in every round since the first:
  * - a keyed check-in repeated with its key gets the very answer it got before the kill (rule 8), and its record
@@ -10,6 +11,7 @@
  * - a transfer answered is there, in the sender's list;
  * - an attendance answered is on its activity, and a member a kill left present somewhere can be checked out
  *   there and checked in elsewhere;
+ * - a time-bank request answered is there, and confirmed if its confirmation was answered;
  * - the trial balance still balances (rule 1), and every account the service shows equals `ledger verify`'s fold.
  * The library-level crash test (sqlite-crash.reliability.test.ts) covers more kinds of operation; this one covers
  * what lies between a caller and the ledger: the HTTP answer, the service's read models and its restart.
@@ -80,6 +82,8 @@ interface Answered {
   readonly transfers: Array<{ from: string; transferId: string }>;
   /** Attendances whose check-in (and, once answered, check-out) was answered. */
   readonly attendances: Array<{ activityId: string; memberId: string; checkedOut: boolean }>;
+  /** Time-bank requests whose posting (and, once answered, confirmation) was answered. */
+  readonly requests: Array<{ requestId: string; confirmed: boolean }>;
   /** Members a kill left present at an activity, checked out there before their next check-in. */
   leftPresent: number;
 }
@@ -120,7 +124,7 @@ async function load(api: ReturnType<typeof client>, round: number, worker: numbe
     const memberId = members[(worker * 3 + seq) % members.length]!;
     const id = `${round}.${worker}.${seq}`;
     try {
-      switch (seq % 5) {
+      switch (seq % 6) {
         case 0:
         case 1: {
           // One check-in a member a day, on days of this round's own: never near the daily cap.
@@ -147,6 +151,22 @@ async function load(api: ReturnType<typeof client>, round: number, worker: numbe
         case 3:
           await attend(api, members[worker % members.length]!, `a${id}`, answered);
           break;
+        case 4: {
+          // The time bank: points offered are held at posting, and paid to the volunteer at confirmation.
+          const requestId = `q${id}`;
+          const volunteer = members[(worker * 3 + seq + 1) % members.length]!;
+          const wantedAt = new Date(Date.now() + 24 * hourMs).toISOString();
+          const posted = await api('POST', '/v1/communities/c1/service-requests', { requestId, memberId, category: 'elder-care', description: '陪同就医', wantedAt, place: 'home', pointsOffered: '2.00' });
+          if (posted.status !== 201) expect.fail(`request ${id}: ${posted.status} ${JSON.stringify(posted.body)}`);
+          const request = { requestId, confirmed: false };
+          answered.requests.push(request);
+          for (const [verb, body] of [['take', { memberId: volunteer }], ['done', { hours: '1.00' }], ['confirm', { rating: 5 }]] as const) {
+            const reply = await api('POST', `/v1/communities/c1/service-requests/${requestId}/${verb}`, body);
+            if (reply.status !== 200 && reply.status !== 201) expect.fail(`${verb} of ${requestId}: ${reply.status} ${JSON.stringify(reply.body)}`);
+          }
+          request.confirmed = true;
+          break;
+        }
         default: {
           const transferId = `t${id}`;
           const to = members[(worker * 3 + seq + 1) % members.length]!;
@@ -192,6 +212,11 @@ async function checkAnswered(api: ReturnType<typeof client>, answered: Answered)
     const seen = JSON.stringify(attendees.body);
     expect(seen, `${a.memberId} at ${a.activityId}`).toContain(a.memberId);
   }
+  for (const r of answered.requests) {
+    const read = await api('GET', `/v1/communities/c1/service-requests/${r.requestId}`);
+    expect(read.status, `request ${r.requestId}`).toBe(200);
+    if (r.confirmed) expect(read.body.status, `request ${r.requestId}`).toBe('confirmed');
+  }
   const trial = await api('GET', '/v1/communities/c1/reports/trial-balance');
   expect(trial.body).toMatchObject({ total: '0.00', balanced: true });
 }
@@ -215,7 +240,7 @@ describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
     }
     expect((await api('POST', '/v1/communities/c1/catalogue', { itemId: 'rice', name: '大米', kind: 'goods', pointsCost: '5.00', stock: 1_000_000 })).status).toBe(201);
 
-    const answered: Answered = { checkIns: [], redemptions: [], transfers: [], attendances: [], leftPresent: 0 };
+    const answered: Answered = { checkIns: [], redemptions: [], transfers: [], attendances: [], requests: [], leftPresent: 0 };
     for (let round = 0; round < rounds; round += 1) {
       const loads = Array.from({ length: workers }, (_, worker) => load(api, round, worker, answered));
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxRunBeforeKillMs)));
@@ -227,13 +252,14 @@ describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
       await checkAnswered(api, answered);
     }
     console.info(
-      `service crash test: ${answered.checkIns.length} check-ins, ${answered.redemptions.length} redemptions, ${answered.transfers.length} transfers, ${answered.attendances.length} attendances answered over ${rounds} kills; ${answered.leftPresent} members left present by a kill`,
+      `service crash test: ${answered.checkIns.length} check-ins, ${answered.redemptions.length} redemptions, ${answered.transfers.length} transfers, ${answered.attendances.length} attendances, ${answered.requests.length} time-bank requests answered over ${rounds} kills; ${answered.leftPresent} members left present by a kill`,
     );
     // The test means nothing unless the service got to answer: demand real load of every kind.
     expect(answered.checkIns.length).toBeGreaterThan(rounds);
     expect(answered.redemptions.filter((r) => r.fulfilled).length).toBeGreaterThan(0);
     expect(answered.transfers.length).toBeGreaterThan(0);
     expect(answered.attendances.filter((a) => a.checkedOut).length).toBeGreaterThan(0);
+    expect(answered.requests.filter((r) => r.confirmed).length).toBeGreaterThan(0);
 
     await kill(running);
     running = null;
