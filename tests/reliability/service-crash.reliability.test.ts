@@ -7,8 +7,8 @@
  * 2xx, in every round since the first:
  * - a keyed check-in repeated with its key gets the very answer it got before the kill (rule 8), and its record
  *   is there (the same record id without the key is refused as existing);
- * - a redemption answered is there, and fulfilled if its fulfilment was answered;
- * - a transfer answered is there, in the sender's list;
+ * - a redemption answered is there, and fulfilled if its fulfilment was answered; a transfer answered is there,
+ *   in the sender's list; either, sent again without a key, gets its first answer (rule 8 without a key);
  * - an attendance answered is on its activity, and a member a kill left present somewhere can be checked out
  *   there and checked in elsewhere;
  * - a time-bank request answered is there, and confirmed if its confirmation was answered;
@@ -78,8 +78,8 @@ async function kill(running: Running): Promise<void> {
 /** What callers were answered 2xx, across every round. */
 interface Answered {
   readonly checkIns: Array<{ memberId: string; key: string; body: Record<string, unknown>; answer: Reply }>;
-  readonly redemptions: Array<{ redemptionId: string; fulfilled: boolean }>;
-  readonly transfers: Array<{ from: string; transferId: string }>;
+  readonly redemptions: Array<{ memberId: string; redemptionId: string; answer: Reply; fulfilled: boolean }>;
+  readonly transfers: Array<{ from: string; transferId: string; body: Record<string, unknown>; answer: Reply }>;
   /** Attendances whose check-in (and, once answered, check-out) was answered. */
   readonly attendances: Array<{ activityId: string; memberId: string; checkedOut: boolean }>;
   /** Time-bank requests whose posting (and, once answered, confirmation) was answered. */
@@ -141,7 +141,7 @@ async function load(api: ReturnType<typeof client>, round: number, worker: numbe
           const redemptionId = `red${id}`;
           const requested = await api('POST', `/v1/communities/c1/members/${memberId}/redemptions`, { redemptionId, itemId: 'rice' });
           if (requested.status !== 201) expect.fail(`redemption ${id}: ${requested.status} ${JSON.stringify(requested.body)}`);
-          const redemption = { redemptionId, fulfilled: false };
+          const redemption = { memberId, redemptionId, answer: requested, fulfilled: false };
           answered.redemptions.push(redemption);
           const fulfilled = await api('POST', `/v1/communities/c1/redemptions/${redemptionId}/fulfil`, {});
           if (fulfilled.status !== 200) expect.fail(`fulfilment ${id}: ${fulfilled.status} ${JSON.stringify(fulfilled.body)}`);
@@ -170,9 +170,10 @@ async function load(api: ReturnType<typeof client>, round: number, worker: numbe
         default: {
           const transferId = `t${id}`;
           const to = members[(worker * 3 + seq + 1) % members.length]!;
-          const sent = await api('POST', `/v1/communities/c1/members/${memberId}/transfers`, { transferId, to, points: '1.00' });
+          const body = { transferId, to, points: '1.00' };
+          const sent = await api('POST', `/v1/communities/c1/members/${memberId}/transfers`, body);
           if (sent.status !== 201) expect.fail(`transfer ${id}: ${sent.status} ${JSON.stringify(sent.body)}`);
-          answered.transfers.push({ from: memberId, transferId });
+          answered.transfers.push({ from: memberId, transferId, body, answer: sent });
         }
       }
     } catch (fault) {
@@ -196,6 +197,9 @@ async function checkAnswered(api: ReturnType<typeof client>, answered: Answered)
     const read = await api('GET', `/v1/communities/c1/redemptions/${r.redemptionId}`);
     expect(read.status, `redemption ${r.redemptionId}`).toBe(200);
     if (r.fulfilled) expect(read.body.status, `redemption ${r.redemptionId}`).toBe('fulfilled');
+    // Rule 8 without a key: the request sent again gets its first answer, kept answer lost in the kill or not.
+    const again = await api('POST', `/v1/communities/c1/members/${r.memberId}/redemptions`, { redemptionId: r.redemptionId, itemId: 'rice' });
+    expect([again.status, again.body], `redemption ${r.redemptionId} requested again`).toEqual([r.answer.status, r.answer.body]);
   }
   const bySender = new Map<string, Set<string>>();
   for (const t of answered.transfers) {
@@ -205,6 +209,8 @@ async function checkAnswered(api: ReturnType<typeof client>, answered: Answered)
       bySender.set(t.from, new Set((listed.body.transfers as Array<{ transferId: string }>).map((x) => x.transferId)));
     }
     expect(bySender.get(t.from)!.has(t.transferId), `transfer ${t.transferId} from ${t.from}`).toBe(true);
+    const again = await api('POST', `/v1/communities/c1/members/${t.from}/transfers`, t.body);
+    expect([again.status, again.body], `transfer ${t.transferId} sent again`).toEqual([t.answer.status, t.answer.body]);
   }
   for (const a of answered.attendances) {
     const attendees = await api('GET', `/v1/communities/c1/activities/${a.activityId}/attendees`);
