@@ -1,5 +1,6 @@
 /**
- * The service, killed. `ledger serve` on its embedded default (SQLite) takes concurrent requests over HTTP —
+ * The service, killed. `ledger serve` — on its embedded default (SQLite), and on EventStoreDB (the stand-in, a
+ * process of its own, so only the service dies) — takes concurrent requests over HTTP —
  * check-ins that accrue (with idempotency keys), redemptions (request, then fulfil), transfers and attendances
  * at activities (publish, sign up, check in, check out) and time-bank requests (post with points offered, take,
  * done, confirm) — and is
@@ -23,9 +24,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Reply, client, jwtSecret } from '../e2e/support.js';
+import { type Reply, client, jwtSecret, testMasterKey } from '../e2e/support.js';
 
 const cli = fileURLToPath(new URL('../../packages/ledger-server/src/cli.ts', import.meta.url));
+const standInCli = fileURLToPath(new URL('../../packages/store-eventstoredb/src/testing/stand-in-cli.ts', import.meta.url));
 const exec = promisify(execFile);
 /** Kills; the service is restarted after each on the same data directory. */
 const rounds = 6;
@@ -44,8 +46,11 @@ interface Running {
   readonly adminKey: string | null;
 }
 
-function serve(dataDir: string, printAdminKey: boolean): Promise<Running> {
-  const env = { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_PORT: '0', LEDGER_JWT_SECRET: jwtSecret, LEDGER_JOBS_INTERVAL_SECONDS: '0' };
+/** What a service process is started with: its data directory, and for EventStoreDB where the node is. */
+type StoreEnv = Record<string, string>;
+
+function serve(storeEnv: StoreEnv, printAdminKey: boolean): Promise<Running> {
+  const env = { ...process.env, ...storeEnv, LEDGER_PORT: '0', LEDGER_JWT_SECRET: jwtSecret, LEDGER_JOBS_INTERVAL_SECONDS: '0' };
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'serve', ...(printAdminKey ? ['--print-admin-key'] : [])], { env });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -120,7 +125,8 @@ async function attend(api: ReturnType<typeof client>, memberId: string, activity
 /** Each worker's loop: a fixed mix over the members, until the service stops answering (it was killed). */
 async function load(api: ReturnType<typeof client>, round: number, worker: number, answered: Answered): Promise<void> {
   const now = Date.now();
-  for (let seq = 0; ; seq += 1) {
+  // Each worker starts at another point of the mix, so even a round killed early has done every kind.
+  for (let seq = worker; ; seq += 1) {
     const memberId = members[(worker * 3 + seq) % members.length]!;
     const id = `${round}.${worker}.${seq}`;
     try {
@@ -227,16 +233,58 @@ async function checkAnswered(api: ReturnType<typeof client>, answered: Answered)
   expect(trial.body).toMatchObject({ total: '0.00', balanced: true });
 }
 
-describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-service-crash-'));
+/**
+ * The EventStoreDB stand-in as a process of its own (a test double of a node: `pnpm esdb:standin`), so the kill
+ * takes the service and not the store, as it would with a real cluster.
+ */
+function startStandIn(): Promise<{ child: ChildProcessWithoutNullStreams; connectionString: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', standInCli, '--port', '0']);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the EventStoreDB stand-in did not get ready: ${output}`)), startTimeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /LEDGER_ESDB_CONNECTION_STRING='([^']+)'/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, connectionString: match[1]! });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the EventStoreDB stand-in exited (${code}) before it was ready: ${output}`));
+    });
+  });
+}
+
+describe.each(['sqlite', 'eventstoredb'] as const)('ledger serve on %s survives SIGKILL under concurrent HTTP load', (store) => {
+  const dataDir = mkdtempSync(join(tmpdir(), `ledger-service-crash-${store}-`));
   let running: Running | null = null;
+  let standIn: ChildProcessWithoutNullStreams | null = null;
   afterAll(async () => {
     if (running) await kill(running);
+    if (standIn && standIn.exitCode === null) {
+      const exited = new Promise((resolve) => standIn!.once('exit', resolve));
+      standIn.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it(`keeps everything it answered 2xx, across ${rounds} kills`, async () => {
-    running = await serve(dataDir, true);
+    let storeEnv: StoreEnv = { LEDGER_DATA_DIR: dataDir };
+    if (store === 'eventstoredb') {
+      const started = await startStandIn();
+      standIn = started.child;
+      storeEnv = {
+        ...storeEnv,
+        LEDGER_STORE: 'eventstoredb',
+        LEDGER_ESDB_CONNECTION_STRING: started.connectionString,
+        LEDGER_MASTER_KEY: testMasterKey,
+        LEDGER_CERTIFICATE_SECRET: 'service-crash-certificate-secret-of-32+',
+      };
+    }
+    running = await serve(storeEnv, true);
     const adminKey = running.adminKey!;
     let api = client(running.url, adminKey);
     expect((await api('POST', '/v1/communities', { communityId: 'c1', name: '社区' })).status).toBe(201);
@@ -253,12 +301,12 @@ describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
       await kill(running);
       await Promise.all(loads);
 
-      running = await serve(dataDir, false);
+      running = await serve(storeEnv, false);
       api = client(running.url, adminKey);
       await checkAnswered(api, answered);
     }
     console.info(
-      `service crash test: ${answered.checkIns.length} check-ins, ${answered.redemptions.length} redemptions, ${answered.transfers.length} transfers, ${answered.attendances.length} attendances, ${answered.requests.length} time-bank requests answered over ${rounds} kills; ${answered.leftPresent} members left present by a kill`,
+      `service crash test on ${store}: ${answered.checkIns.length} check-ins, ${answered.redemptions.length} redemptions, ${answered.transfers.length} transfers, ${answered.attendances.length} attendances, ${answered.requests.length} time-bank requests answered over ${rounds} kills; ${answered.leftPresent} members left present by a kill`,
     );
     // The test means nothing unless the service got to answer: demand real load of every kind.
     expect(answered.checkIns.length).toBeGreaterThan(rounds);
@@ -270,7 +318,7 @@ describe('ledger serve survives SIGKILL under concurrent HTTP load', () => {
     await kill(running);
     running = null;
     const verified = await exec(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'verify'], {
-      env: { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: jwtSecret, LEDGER_JOBS_INTERVAL_SECONDS: '0' },
+      env: { ...process.env, ...storeEnv, LEDGER_JWT_SECRET: jwtSecret, LEDGER_JOBS_INTERVAL_SECONDS: '0' },
     });
     expect(verified.stdout).toMatch(/0 breaches/);
   }, 300_000);

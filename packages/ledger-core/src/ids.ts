@@ -43,6 +43,12 @@ export const streamNames = {
   wish: (communityId: string, wishId: string) => `wish-${communityInStreamName(communityId)}-${wishId}`,
 } as const;
 
+/**
+ * The category of each kind of stream above: the name's first part. Taken from `streamNames` so that a new kind of
+ * stream cannot be left out of a store's global order (EventStoreDB refuses a stream outside these categories).
+ */
+export const streamCategories: ReadonlyArray<keyof typeof streamNames> = Object.freeze(Object.keys(streamNames) as Array<keyof typeof streamNames>);
+
 export const instantSchema = z.iso.datetime({ offset: true });
 
 /**

@@ -268,5 +268,5 @@ export interface EventStore {
 
 export { maxEventsPerAppend, maxReadAllPageSize } from '../limits.js';
 
-/** Streams the ledger writes are named `<category>-<community>-<id>` (DESIGN §3). */
-export const streamCategories = ['community', 'member', 'reward', 'redemption', 'transfer'] as const;
+/** Streams the ledger writes are named `<category>-<community>-<id>` (DESIGN §3): the categories, from `streamNames`. */
+export { streamCategories } from '../ids.js';
