@@ -177,3 +177,33 @@ describe('a check-out a crash cut short after the activity recorded it, before t
     expect((await inner.readAll({ maxCount: 10_000 })).length).toBe(events);
   });
 });
+
+describe('a redemption whose hold was refused and its unit given back, then a crash before the rejection was recorded', () => {
+  it('retried once the member can pay, holds the points and a unit of stock again: never points held for a unit not reserved', async () => {
+    const inner = new InMemoryEventStore();
+    const meanwhile = new Meanwhile(inner, 'reward-c1-rice', 'StockReserved');
+    const crashing = new CrashOnce(meanwhile, 'redemption-c1-d1', 'RedemptionRejected');
+    const t = await createTestLedger({ store: crashing, members: ['alice', 'bob'] });
+    const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+    mustOk(await t.execute({ type: 'ListItem', communityId: 'c1', itemId: 'rice', name: '大米', kind: 'goods', pointsCost: '30.00', stock: 5 }));
+    mustOk(await t.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'alice', grantId: 'g1', points: '40.00', reason: 'seed' }, t.admin));
+    // alice can pay when she asks (the preview passes); while her unit is being reserved she gives 20 points to bob,
+    // so the hold is refused, the unit given back — and the ledger crashes before the redemption records the rejection.
+    meanwhile.meanwhile = async () => {
+      mustOk(await t.execute({ type: 'RequestTransfer', communityId: 'c1', memberId: 'alice', transferId: 't1', to: 'bob', points: '20.00' }, alice));
+    };
+    const request = { type: 'RequestRedemption', communityId: 'c1', memberId: 'alice', redemptionId: 'd1', itemId: 'rice' } as const;
+    await expect(t.execute(request, alice)).rejects.toThrow(Crash);
+
+    const ledger = new Ledger({ store: inner, clock: t.clock });
+    expect((await ledger.item('c1', 'rice')).reserved).toBe(0);
+    mustOk(await ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'alice', grantId: 'g2', points: '20.00', reason: 'seed' }, { actor: t.admin }));
+    mustOk(await ledger.execute(request, { actor: alice }));
+    expect((await ledger.redemption('c1', 'd1')).status).toBe('held');
+    expect((await ledger.item('c1', 'rice')).reserved).toBe(1);
+    expect((await ledger.account('c1', 'alice')).held.toString()).toBe('30.00');
+    mustOk(await ledger.execute({ type: 'FulfilRedemption', communityId: 'c1', redemptionId: 'd1' }, { actor: t.organisers[0]! }));
+    const item = await ledger.item('c1', 'rice');
+    expect([item.reserved, item.issued]).toEqual([0, 1]);
+  });
+});

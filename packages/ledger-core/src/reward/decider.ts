@@ -132,7 +132,11 @@ export function decideReward(command: RewardCommand, state: RewardState, context
 }
 
 function reserveStock(command: Extract<RewardCommand, { type: 'ReserveStock' }>, state: RewardState, context: RewardDecisionContext): Result<RewardEvent[], DomainError> {
-  if (state.reservations.has(command.redemptionId)) return ok([]);
+  // Reserved for this redemption already: a repeat. Released, while its redemption is still being requested: the
+  // hold after it was refused and the unit given back, and a crash kept the rejection from being recorded — the
+  // request is being decided afresh, so the unit is reserved afresh (or refused), never taken as still reserved.
+  const existing = state.reservations.get(command.redemptionId);
+  if (existing && existing.status !== 'released') return ok([]);
   if (!state.active) return err(invalidState(`item ${state.itemId} is delisted and cannot be redeemed`));
   const left = availableStock(state);
   if (left !== null && left < command.quantity) {
