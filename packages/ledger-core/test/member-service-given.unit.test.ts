@@ -58,9 +58,10 @@ describe('RecordServiceGiven: the volunteer gets a record of the service they ga
     given([bob, givenRecord, approved('redemption.d1', '2026-03-10', '1.50')]).when(recordServiceGiven(), { actor: system }).thenNothing();
   });
 
-  it('repeated after it was withdrawn: nothing more (the id is spent)', () => {
+  it('repeated after it was withdrawn: refused, so its fulfilment attempt is abandoned (the id is spent; the next attempt has its own)', () => {
+    // Answering "nothing more" here let a fulfilment retried after a crash go on with the volunteer's record withdrawn.
     const withdrawn = { type: 'ServiceRejected' as const, data: { recordId: 'redemption.d1', rejectedBy: system.id, reason: 'not fulfilled' } };
-    given([bob, givenRecord, withdrawn]).when(recordServiceGiven(), { actor: system }).thenNothing();
+    given([bob, givenRecord, withdrawn]).when(recordServiceGiven(), { actor: system }).thenError('invalid-state');
   });
 
   it('a volunteer who is not a member: not found', () => {

@@ -207,3 +207,40 @@ describe('a redemption whose hold was refused and its unit given back, then a cr
     expect([item.reserved, item.issued]).toEqual([0, 1]);
   });
 });
+
+describe('a fulfilment abandoned (its spend refused, the volunteer’s record withdrawn), then a crash before the abandonment was recorded', () => {
+  it('is refused when retried, and the next fulfilment records the volunteer’s service under an id of its own', async () => {
+    const inner = new InMemoryEventStore();
+    const meanwhile = new Meanwhile(inner, 'member-c1-bob', 'ServiceRecorded');
+    const crashing = new CrashOnce(meanwhile, 'redemption-c1-d1', 'FulfilmentAbandoned');
+    const t = await createTestLedger({ store: crashing, members: ['alice', 'bob'] });
+    const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+    const today = '2026-03-01';
+    mustOk(await t.execute({ type: 'ListItem', communityId: 'c1', itemId: 'haircut', name: '理发', kind: 'service', pointsCost: '15.00', serviceHours: '1.00', serviceCategory: 'culture' }));
+    mustOk(await t.execute({ type: 'ReportHours', communityId: 'c1', memberId: 'alice', recordId: 'r1', category: 'elder-care', serviceDate: today, hours: '2.00', activityHours: '2.00' }));
+    mustOk(await t.execute({ type: 'ApproveService', communityId: 'c1', memberId: 'alice', recordId: 'r1' }));
+    mustOk(await t.execute({ type: 'RequestRedemption', communityId: 'c1', memberId: 'alice', redemptionId: 'd1', itemId: 'haircut' }, alice));
+    // The fulfilment passes its preview; while bob's record is being made, r1 is reversed, alice falls into deficit,
+    // the spend is refused, bob's record withdrawn — and the ledger crashes before the abandonment is recorded.
+    meanwhile.meanwhile = async () => {
+      mustOk(await t.execute({ type: 'ReverseService', communityId: 'c1', memberId: 'alice', recordId: 'r1', reason: 'wrong day' }));
+    };
+    const fulfil = { type: 'FulfilRedemption', communityId: 'c1', redemptionId: 'd1', volunteerId: 'bob' } as const;
+    await expect(t.execute(fulfil)).rejects.toThrow(Crash);
+
+    const ledger = new Ledger({ store: inner, clock: t.clock });
+    const run = (command: Parameters<Ledger['execute']>[0], actor: Actor = t.organisers[0]!) => ledger.execute(command, { actor });
+    mustOk(await run({ type: 'ReportHours', communityId: 'c1', memberId: 'alice', recordId: 'r2', category: 'elder-care', serviceDate: today, hours: '2.00', activityHours: '2.00' }));
+    mustOk(await run({ type: 'ApproveService', communityId: 'c1', memberId: 'alice', recordId: 'r2' }));
+    // Retried: the withdrawn record refuses this attempt, and the redemption is held again, nothing spent.
+    expect(errorOf(await run(fulfil))?.code).toBe('invalid-state');
+    expect((await ledger.redemption('c1', 'd1')).status).toBe('held');
+    mustOk(await run(fulfil));
+    expect((await ledger.redemption('c1', 'd1')).status).toBe('fulfilled');
+    const records = [...(await ledger.account('c1', 'bob')).records.values()].map((r) => [r.recordId, r.status, r.hours.toString()]);
+    expect(records).toEqual([
+      ['redemption.d1', 'rejected', '1.00'],
+      ['redemption.d1.2', 'pending', '1.00'],
+    ]);
+  });
+});

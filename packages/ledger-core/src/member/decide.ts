@@ -236,9 +236,22 @@ function reportHours(command: Command<'ReportHours'>, state: MemberState, contex
   ]);
 }
 
-/** A volunteer's service given through a redemption: a reported record awaiting an organiser, made once. */
+/**
+ * A volunteer's service given through a redemption: a reported record awaiting an organiser, made once per
+ * fulfilment attempt. Found withdrawn, its attempt was abandoned (the spend after it refused) and a crash kept that
+ * from being recorded: the attempt is refused, so the redemption goes back to held and the next attempt records
+ * the service under an id of its own — never a fulfilment whose volunteer's record stays withdrawn.
+ */
 function recordServiceGiven(command: Command<'RecordServiceGiven'>, state: MemberState, context: MemberDecisionContext): Decision {
-  if (state.records.has(command.recordId)) return ok([]);
+  const existing = state.records.get(command.recordId);
+  if (existing && existing.status === 'rejected') {
+    return err(
+      invalidState(`${state.memberId}'s record ${command.recordId} of this fulfilment attempt was withdrawn when the attempt was abandoned; fulfil the redemption again`, {
+        recordId: command.recordId,
+      }),
+    );
+  }
+  if (existing) return ok([]);
   const categoryError = activeCategory(context, command.category);
   if (categoryError) return err(categoryError);
   const hours = Hours.of(command.hours);
