@@ -56,6 +56,15 @@ class Meanwhile extends ForwardingEventStore {
 
 const errorOf = (result: ExecuteResult) => (result.ok ? null : result.error);
 
+/** A test ledger (alice, bob) whose store runs `meanwhile` just before one append and crashes instead of another. */
+async function ledgerThatCrashes(before: readonly [stream: string, eventType: string], crashAt: readonly [stream: string, eventType: string]) {
+  const inner = new InMemoryEventStore();
+  const meanwhile = new Meanwhile(inner, ...before);
+  const t = await createTestLedger({ store: new CrashOnce(meanwhile, ...crashAt), members: ['alice', 'bob'] });
+  const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+  return { inner, meanwhile, t, alice };
+}
+
 describe('a transfer the recipient refused, refunded just before a crash', () => {
   async function refundedThenCrashed() {
     const inner = new InMemoryEventStore();
@@ -180,11 +189,7 @@ describe('a check-out a crash cut short after the activity recorded it, before t
 
 describe('a redemption whose hold was refused and its unit given back, then a crash before the rejection was recorded', () => {
   it('retried once the member can pay, holds the points and a unit of stock again: never points held for a unit not reserved', async () => {
-    const inner = new InMemoryEventStore();
-    const meanwhile = new Meanwhile(inner, 'reward-c1-rice', 'StockReserved');
-    const crashing = new CrashOnce(meanwhile, 'redemption-c1-d1', 'RedemptionRejected');
-    const t = await createTestLedger({ store: crashing, members: ['alice', 'bob'] });
-    const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+    const { inner, meanwhile, t, alice } = await ledgerThatCrashes(['reward-c1-rice', 'StockReserved'], ['redemption-c1-d1', 'RedemptionRejected']);
     mustOk(await t.execute({ type: 'ListItem', communityId: 'c1', itemId: 'rice', name: '大米', kind: 'goods', pointsCost: '30.00', stock: 5 }));
     mustOk(await t.execute({ type: 'GrantPoints', communityId: 'c1', memberId: 'alice', grantId: 'g1', points: '40.00', reason: 'seed' }, t.admin));
     // alice can pay when she asks (the preview passes); while her unit is being reserved she gives 20 points to bob,
@@ -210,11 +215,7 @@ describe('a redemption whose hold was refused and its unit given back, then a cr
 
 describe('a fulfilment abandoned (its spend refused, the volunteer’s record withdrawn), then a crash before the abandonment was recorded', () => {
   it('is refused when retried, and the next fulfilment records the volunteer’s service under an id of its own', async () => {
-    const inner = new InMemoryEventStore();
-    const meanwhile = new Meanwhile(inner, 'member-c1-bob', 'ServiceRecorded');
-    const crashing = new CrashOnce(meanwhile, 'redemption-c1-d1', 'FulfilmentAbandoned');
-    const t = await createTestLedger({ store: crashing, members: ['alice', 'bob'] });
-    const alice: Actor = { id: 'alice', role: 'member', communityId: 'c1' };
+    const { inner, meanwhile, t, alice } = await ledgerThatCrashes(['member-c1-bob', 'ServiceRecorded'], ['redemption-c1-d1', 'FulfilmentAbandoned']);
     const today = '2026-03-01';
     mustOk(await t.execute({ type: 'ListItem', communityId: 'c1', itemId: 'haircut', name: '理发', kind: 'service', pointsCost: '15.00', serviceHours: '1.00', serviceCategory: 'culture' }));
     mustOk(await t.execute({ type: 'ReportHours', communityId: 'c1', memberId: 'alice', recordId: 'r1', category: 'elder-care', serviceDate: today, hours: '2.00', activityHours: '2.00' }));
