@@ -49,6 +49,17 @@ export const streamNames = {
  */
 export const streamCategories: ReadonlyArray<keyof typeof streamNames> = Object.freeze(Object.keys(streamNames) as Array<keyof typeof streamNames>);
 
+/**
+ * The id of a process's `attempt`-th try at something that records under an id (a volunteer's record of a
+ * fulfilment or a confirmation): the first keeps `base`, later ones are `….2`, `….3`, within 64 characters. An
+ * abandoned attempt withdrew what it recorded, and an id is never recorded twice.
+ */
+export function idOfAttempt(base: string, attempt: number): string {
+  if (attempt <= 1) return base;
+  const suffix = `.${attempt}`;
+  return `${base.slice(0, 64 - suffix.length)}${suffix}`;
+}
+
 export const instantSchema = z.iso.datetime({ offset: true });
 
 /**

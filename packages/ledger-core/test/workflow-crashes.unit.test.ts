@@ -245,3 +245,52 @@ describe('a fulfilment abandoned (its spend refused, the volunteer’s record wi
     ]);
   });
 });
+
+describe('a time-bank confirmation whose payment was refused (the requester fell into deficit meanwhile), confirmed again', () => {
+  /** alice asks for help offering 5 points, bob does it; while alice confirms, her earlier record is reversed. */
+  async function confirmationAbandoned(crashAt: readonly [string, string]) {
+    const { inner, meanwhile, t, alice } = await ledgerThatCrashes(['member-c1-bob', 'ServiceRecorded'], crashAt);
+    const bob: Actor = { id: 'bob', role: 'member', communityId: 'c1' };
+    const today = '2026-03-01';
+    const report = (recordId: string) => ({ type: 'ReportHours', communityId: 'c1', memberId: 'alice', recordId, category: 'elder-care', serviceDate: today, hours: '2.00', activityHours: '2.00' }) as const;
+    mustOk(await t.execute(report('r1')));
+    mustOk(await t.execute({ type: 'ApproveService', communityId: 'c1', memberId: 'alice', recordId: 'r1' }));
+    mustOk(await t.execute({ type: 'PostServiceRequest', communityId: 'c1', requestId: 'q1', memberId: 'alice', category: 'elder-care', description: '陪同就医', wantedAt: '2026-03-01T10:00:00Z', place: '家', pointsOffered: '5.00' }, alice));
+    mustOk(await t.execute({ type: 'TakeServiceRequest', communityId: 'c1', requestId: 'q1', memberId: 'bob' }, bob));
+    mustOk(await t.execute({ type: 'MarkServiceRequestDone', communityId: 'c1', requestId: 'q1', hours: '1.00' }, bob));
+    meanwhile.meanwhile = async () => {
+      mustOk(await t.execute({ type: 'ReverseService', communityId: 'c1', memberId: 'alice', recordId: 'r1', reason: 'wrong day' }));
+    };
+    const confirm = { type: 'ConfirmServiceRequest', communityId: 'c1', requestId: 'q1', rating: 5 } as const;
+    const first = await t.execute(confirm, alice).catch((fault: unknown) => fault);
+    const ledger = new Ledger({ store: inner, clock: t.clock });
+    // alice earns again, settling the deficit.
+    mustOk(await ledger.execute(report('r2'), { actor: t.organisers[0]! }));
+    mustOk(await ledger.execute({ type: 'ApproveService', communityId: 'c1', memberId: 'alice', recordId: 'r2' }, { actor: t.organisers[0]! }));
+    const bobsRecords = async () => [...(await ledger.account('c1', 'bob')).records.values()].map((r) => [r.recordId, r.status, r.hours.toString()]);
+    return { first, ledger, confirm, alice, bobsRecords };
+  }
+
+  it('records bob’s service anew when it is confirmed again: he is paid and his hour counts (it was paid with his record withdrawn)', async () => {
+    const { first, ledger, confirm, alice, bobsRecords } = await confirmationAbandoned(['nowhere', 'nothing']);
+    expect(errorOf(first as ExecuteResult)?.code).toBe('in-deficit');
+    mustOk(await ledger.execute(confirm, { actor: alice }));
+    expect(await bobsRecords()).toEqual([
+      ['request.q1', 'rejected', '1.00'],
+      ['request.q1.2', 'pending', '1.00'],
+    ]);
+    expect((await ledger.account('c1', 'bob')).balance.toString()).toBe('5.00');
+  });
+
+  it('after a crash before the abandonment was recorded: the retry is refused and abandons it, and the next confirmation records anew', async () => {
+    const { first, ledger, confirm, alice, bobsRecords } = await confirmationAbandoned(['request-c1-q1', 'ConfirmationAbandoned']);
+    expect(first).toBeInstanceOf(Crash);
+    expect(errorOf(await ledger.execute(confirm, { actor: alice }))?.code).toBe('invalid-state');
+    mustOk(await ledger.execute(confirm, { actor: alice }));
+    expect(await bobsRecords()).toEqual([
+      ['request.q1', 'rejected', '1.00'],
+      ['request.q1.2', 'pending', '1.00'],
+    ]);
+    expect((await ledger.account('c1', 'bob')).balance.toString()).toBe('5.00');
+  });
+});

@@ -826,7 +826,17 @@ export const requestProcessId = (requestId: string): string => `request.${reques
 function recordRequestService(command: Command<'RecordRequestService'>, state: MemberState, context: MemberDecisionContext): Decision {
   const processId = requestProcessId(command.requestId);
   const existing = state.records.get(command.recordId);
-  if (existing) return existing.activityId === processId ? ok([]) : err(alreadyExists('service record', command.recordId));
+  if (existing && existing.activityId !== processId) return err(alreadyExists('service record', command.recordId));
+  // Withdrawn: this confirmation was abandoned (its payment refused) and a crash kept that from being recorded.
+  // Refused, so it is abandoned now; the next confirmation records the service under an id of its own.
+  if (existing && existing.status === 'rejected') {
+    return err(
+      invalidState(`${state.memberId}'s record ${command.recordId} of this confirmation was withdrawn when the confirmation was abandoned; confirm the request again`, {
+        recordId: command.recordId,
+      }),
+    );
+  }
+  if (existing) return ok([]);
   const categoryError = activeCategory(context, command.category);
   if (categoryError) return err(categoryError);
   const hours = Hours.of(command.hours);

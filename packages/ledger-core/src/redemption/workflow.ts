@@ -11,6 +11,7 @@
  * redemption id. The inputs carry what the workflow cannot look up itself (the price, the clock).
  */
 import { type DomainError, InvariantViolation, domainError, invalidState, notFound } from '../errors.js';
+import { idOfAttempt } from '../ids.js';
 import { err, ok } from '../result.js';
 import type { StepCommand } from '../steps.js';
 import { type PhaseResult, type Workflow, type WorkflowDecision, nothingToDo } from '../workflow.js';
@@ -92,17 +93,12 @@ function cancelPhase(c: string, s: RedemptionState, reason: 'cancelled' | 'expir
   ];
 }
 
-/** Ids are at most 64 characters (`idPattern`). */
-const maxIdLength = 64;
-
 /**
  * The volunteer's record for one fulfilment attempt. An abandoned attempt withdrew (rejected) the record it
  * made, and a record id is never recorded twice, so a later attempt gets an id of its own: `….2`, `….3`.
  */
 function serviceOfAttempt(service: ServiceGiven, attempt: number): ServiceGiven {
-  if (attempt === 1) return service;
-  const suffix = `.${attempt}`;
-  return { ...service, recordId: `${service.recordId.slice(0, maxIdLength - suffix.length)}${suffix}` };
+  return attempt <= 1 ? service : { ...service, recordId: idOfAttempt(service.recordId, attempt) };
 }
 
 // ── Inputs from callers ─────────────────────────────────────────────────────────────────────────────

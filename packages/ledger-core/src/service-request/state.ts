@@ -39,6 +39,8 @@ export interface ServiceRequestState {
     readonly service: { readonly recordId: string; readonly category: string; readonly serviceDate: string; readonly hours: string };
     readonly autoApprove: boolean;
   } | null;
+  /** Confirmations decided so far, abandoned ones included: each records the volunteer's service under an id of its own. */
+  confirmationAttempts: number;
   /** Where the points offered stand during and after a confirmation. */
   payment: 'none' | 'paid' | 'delivered' | 'returned';
   ending: { readonly outcome: RequestEnding; readonly by: string; readonly reason: string | null } | null;
@@ -64,6 +66,7 @@ export const initialServiceRequestState = (): ServiceRequestState => ({
   hours: null,
   doneAt: null,
   confirmation: null,
+  confirmationAttempts: 0,
   payment: 'none',
   ending: null,
   ended: null,
@@ -87,7 +90,7 @@ export function evolveServiceRequest(state: ServiceRequestState, event: ServiceR
     case 'ServiceRequestDone':
       return { ...state, status: 'done', hours: event.data.hours, doneAt: event.data.doneAt };
     case 'ConfirmationDecided':
-      return { ...state, status: 'confirming', confirmation: event.data };
+      return { ...state, status: 'confirming', confirmation: event.data, confirmationAttempts: state.confirmationAttempts + 1 };
     case 'ConfirmationAbandoned':
       return { ...state, status: 'done', confirmation: null };
     case 'OfferedPointsPaid':

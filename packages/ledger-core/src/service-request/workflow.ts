@@ -16,6 +16,7 @@
  */
 import { type DomainError, InvariantViolation, domainError, invalidState, notFound } from '../errors.js';
 import { Points } from '../money.js';
+import { idOfAttempt } from '../ids.js';
 import { err, ok } from '../result.js';
 import type { StepCommand } from '../steps.js';
 import { type PhaseResult, type Workflow, type WorkflowDecision, nothingToDo } from '../workflow.js';
@@ -150,7 +151,9 @@ function confirm(input: ConfirmServiceRequestInput, state: ServiceRequestState):
   if (state.status !== 'done') {
     return err(invalidState(`service request ${input.requestId} is ${state.status}; it can be confirmed once the volunteer has marked it done`, { status: state.status }));
   }
-  const service = { recordId: requestRecordId(state.requestId), category: state.category, serviceDate: input.serviceDate, hours: state.hours! };
+  // A confirmation abandoned before (its payment refused) withdrew the record it made: this one records anew.
+  const recordId = idOfAttempt(requestRecordId(state.requestId), state.confirmationAttempts + 1);
+  const service = { recordId, category: state.category, serviceDate: input.serviceDate, hours: state.hours! };
   const decision: ServiceRequestEvent = {
     type: 'ConfirmationDecided',
     data: { confirmedBy: input.confirmedBy, rating: input.rating, comment: input.comment, service, autoApprove: input.autoApprove },
