@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { seedBenchCommunity, stubLedgerIfAsked } from './_http-seed.js';
 
 const [otherDir, roundsText, secondsText, kindText] = process.argv.slice(2);
 if (!otherDir) throw new Error('usage: tsx --conditions=source bench/_http-ab.ts <other checkout> [rounds] [seconds] [post|account]');
@@ -60,21 +61,8 @@ async function open(name: string, checkout: string): Promise<Side> {
   const server = (await import(pathToFileURL(join(checkout, 'packages/ledger-server/src/index.ts')).href)) as typeof import('../packages/ledger-server/src/index.js');
   const dataDir = mkdtempSync(join(work, `${name}-`));
   const runtime = await server.openRuntime(server.configFrom({ LEDGER_STORE: 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
-  const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: 'c1' });
-  const actor = { id: 'bench-admin', role: 'admin' as const, communityId: 'c1' };
-  await runtime.ledger.execute({ type: 'RegisterCommunity', communityId: 'c1', name: 'bench' }, { actor });
-  for (let i = 0; i < memberCount; i++) {
-    await runtime.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: `m${i}` }, { actor });
-    await runtime.ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: `m${i}`, grantId: 'g0', points: '10.00', reason: 'bench' }, { actor });
-  }
-  if (process.env.STUB_LEDGER === '1') {
-    const kept = await runtime.ledger.execute(
-      { type: 'RecordCheckedInHours', communityId: 'c1', memberId: 'm0', recordId: 'stub', category: 'elder-care', checkedInAt: '2026-01-01T02:00:00.000Z', checkedOutAt: '2026-01-01T02:30:00.000Z' },
-      { actor },
-    );
-    if (!kept.ok) throw new Error(`the stub's outcome was refused: ${kept.error.message}`);
-    runtime.ledger.execute = async () => kept;
-  }
+  const token = await seedBenchCommunity(runtime, memberCount);
+  await stubLedgerIfAsked(runtime);
   const running = await server.startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
   return { name, url: running.url, token, posted: 0, cpuUs: [], rps: [], p99: [], close: () => running.close() };
 }

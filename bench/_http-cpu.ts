@@ -16,6 +16,7 @@ import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { configFrom, openRuntime, startServer } from '../packages/ledger-server/src/index.js';
+import { seedBenchCommunity, stubLedgerIfAsked } from './_http-seed.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 3);
@@ -67,22 +68,8 @@ autocannon({ url, connections: 64, duration: Number(seconds), headers, ...(reque
 const dataDir = mkdtempSync(join(tmpdir(), 'ledger-http-cpu-'));
 /** STORE=memory: the in-memory store and read models, so what is left is mostly the HTTP layer's own work. */
 const runtime = await openRuntime(configFrom({ LEDGER_STORE: process.env.STORE === 'memory' ? 'memory' : 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
-const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: 'c1' });
-const actor = { id: 'bench-admin', role: 'admin' as const, communityId: 'c1' };
-await runtime.ledger.execute({ type: 'RegisterCommunity', communityId: 'c1', name: 'bench' }, { actor });
-for (let i = 0; i < memberCount; i++) {
-  await runtime.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: `m${i}` }, { actor });
-  await runtime.ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: `m${i}`, grantId: 'g0', points: '10.00', reason: 'bench' }, { actor });
-}
-// STUB_LEDGER=1: every command is answered with one real outcome, kept (as in bench/_http-ab.ts): the HTTP layer alone.
-if (process.env.STUB_LEDGER === '1') {
-  const kept = await runtime.ledger.execute(
-    { type: 'RecordCheckedInHours', communityId: 'c1', memberId: 'm0', recordId: 'stub', category: 'elder-care', checkedInAt: '2026-01-01T02:00:00.000Z', checkedOutAt: '2026-01-01T02:30:00.000Z' },
-    { actor },
-  );
-  if (!kept.ok) throw new Error(`the stub's outcome was refused: ${kept.error.message}`);
-  runtime.ledger.execute = async () => kept;
-}
+const token = await seedBenchCommunity(runtime, memberCount);
+await stubLedgerIfAsked(runtime);
 const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
 const hello = new Hono();
 /** HELLO_BURN_US=<n>: hello spins n µs per request first, to see what a slower server pays in the kernel per response. */

@@ -47,6 +47,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { configFrom, openRuntime, startServer } from '../packages/ledger-server/src/index.js';
 import { printFigure } from './sqlite.bench.js';
+import { seedBenchCommunity } from './_http-seed.js';
 
 const connections = 64;
 /** The load generator runs in its own thread, so it does not share the server's event loop. */
@@ -113,15 +114,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-http-bench-'));
   const runtime = await openRuntime(configFrom({ LEDGER_STORE: 'sqlite', LEDGER_DATA_DIR: dataDir, LEDGER_JOBS_INTERVAL_SECONDS: '0' }));
-  const { token } = await runtime.credentials.createApiKey({ role: 'admin', communityId: 'c1' });
-  const actor = { id: 'bench-admin', role: 'admin' as const, communityId: 'c1' };
-  await runtime.ledger.execute({ type: 'RegisterCommunity', communityId: 'c1', name: 'bench' }, { actor });
-  await Promise.all(
-    Array.from({ length: memberCount }, async (_, i) => {
-      await runtime.ledger.execute({ type: 'RegisterMember', communityId: 'c1', memberId: `m${i}` }, { actor });
-      await runtime.ledger.execute({ type: 'GrantPoints', communityId: 'c1', memberId: `m${i}`, grantId: 'g0', points: '10.00', reason: 'bench' }, { actor });
-    }),
-  );
+  const token = await seedBenchCommunity(runtime, memberCount);
   const server = await startServer(runtime, { port: 0, host: '127.0.0.1', log: () => undefined });
   const hello = await startHello();
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

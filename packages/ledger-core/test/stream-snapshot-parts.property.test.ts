@@ -6,11 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type EventStore, InMemoryEventStore, Ledger, ManualClock, type MemberEvent, type MemberState, type RecordedEvent, eventRegistry } from '../src/index.js';
+import { type EventStore, InMemoryEventStore, Ledger, ManualClock } from '../src/index.js';
 import { decodeMemberSnapshot, encodeMemberSnapshot } from '../src/member/snapshot-codec.js';
 import { PartedMap, SnapshotPartError, type SnapshotPartSink, type SnapshotPartSource } from '../src/pipeline/parted-map.js';
-import { memberKind } from '../src/stream-kinds.js';
 import { runScenario, scenarioArb } from '../src/testing/index.js';
+import { expectSnapshotChainFoldsWhole, fold, memberStreams, plain } from './member-folds.js';
 
 /** Parts kept in a Map, as a store keeps them: a sink to write through, a source to read from, reads counted. */
 function partStore() {
@@ -22,29 +22,6 @@ function partStore() {
     return parts.get(id) ?? null;
   };
   return { parts, reads, sink, source };
-}
-
-function plain(state: MemberState): { state: Record<string, unknown>; order: Record<string, unknown[]> } {
-  const copy: Record<string, unknown> = {};
-  const order: Record<string, unknown[]> = {};
-  for (const [name, value] of Object.entries(state)) {
-    copy[name] = value instanceof Map ? new Map(value) : value;
-    if (value instanceof Map || value instanceof Set) order[name] = [...value.keys()];
-  }
-  return { state: copy, order };
-}
-
-function fold(events: readonly RecordedEvent[], state: MemberState = memberKind.initialState()): MemberState {
-  return events.reduce((s, e) => memberKind.evolve(s, eventRegistry.decode(e) as MemberEvent), state);
-}
-
-async function memberStreams(store: EventStore): Promise<Map<string, RecordedEvent[]>> {
-  const streams = new Map<string, RecordedEvent[]>();
-  for (const event of await store.readAll({ maxCount: 10_000 })) {
-    if (!event.streamName.startsWith('member-')) continue;
-    streams.set(event.streamName, [...(streams.get(event.streamName) ?? []), event]);
-  }
-  return streams;
 }
 
 const clock = () => new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
@@ -142,20 +119,11 @@ describe('member snapshots with parts', () => {
         async (scenario, cuts, partRows, compactShare) => {
           const { t } = await runScenario(scenario);
           for (const [streamName, events] of await memberStreams(t.store)) {
-            const whole = plain(fold(events));
-            const splits = cuts.map((percent) => Math.floor((percent / 100) * events.length)).sort((a, b) => a - b);
             const { sink, source } = partStore();
-            let state = memberKind.initialState();
-            let at = 0;
-            for (const split of splits) {
-              for (const lot of state.lots.values()) void lot;
-              const text = encodeMemberSnapshot({ state: fold(events.slice(at, split), state), keys: new Map() }, { parts: sink, partRows, ...(compactShare === undefined ? {} : { compactShare }) });
-              state = decodeMemberSnapshot(text, { parts: source }).state;
-              at = split;
-            }
-            const restored = plain(fold(events.slice(at), state));
-            expect(restored.state, `${streamName} cut at ${splits.join(', ')}`).toStrictEqual(whole.state);
-            expect(restored.order, `${streamName} order`).toStrictEqual(whole.order);
+            expectSnapshotChainFoldsWhole(streamName, events, cuts, (state) => {
+              const text = encodeMemberSnapshot({ state, keys: new Map() }, { parts: sink, partRows, ...(compactShare === undefined ? {} : { compactShare }) });
+              return decodeMemberSnapshot(text, { parts: source }).state;
+            });
           }
         },
       ),

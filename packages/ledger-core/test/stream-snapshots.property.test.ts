@@ -10,15 +10,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type EventStore,
-  type MemberEvent,
   type MemberState,
-  type RecordedEvent,
   Hours,
   InMemoryEventStore,
   Ledger,
   ManualClock,
   Points,
-  eventRegistry,
 } from '../src/index.js';
 import { memberStateVersion } from '../src/member/state.js';
 import { checksum, checksumLength, decodeMemberSnapshot, encodeMemberSnapshot } from '../src/member/snapshot-codec.js';
@@ -27,42 +24,14 @@ import { decodeState, encodeState } from '../src/pipeline/state-codec.js';
 import { minSnapshotIntervalEvents, snapshotVersion } from '../src/pipeline/streams.js';
 import { memberKind } from '../src/stream-kinds.js';
 import { runScenario, scenarioArb } from '../src/testing/index.js';
+import { expectSnapshotChainFoldsWhole, fold, memberStreams, plain } from './member-folds.js';
 
 const currentVersion = snapshotVersion(memberKind);
-
-/**
- * A member state with its maps as plain Maps, and the order of every map's keys: a state read from a snapshot
- * holds `SnapshotMap`s, which toStrictEqual would call another type, and Map equality ignores order, which
- * decisions that iterate (spend order ties, expiry) do not.
- */
-function plain(state: MemberState): { state: Record<string, unknown>; order: Record<string, unknown[]> } {
-  const copy: Record<string, unknown> = {};
-  const order: Record<string, unknown[]> = {};
-  for (const [name, value] of Object.entries(state)) {
-    copy[name] = value instanceof Map ? new Map(value) : value;
-    if (value instanceof Map || value instanceof Set) order[name] = [...value.keys()];
-  }
-  return { state: copy, order };
-}
 
 /** A member snapshot written and read back, as a cold read would see it. */
 const throughSnapshot = (state: MemberState, compactShare?: number): MemberState =>
   decodeMemberSnapshot(encodeMemberSnapshot({ state, keys: new Map() }, compactShare === undefined ? {} : { compactShare })).state;
 const clock = () => new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
-
-function fold(events: readonly RecordedEvent[], state: MemberState = memberKind.initialState()): MemberState {
-  return events.reduce((s, e) => memberKind.evolve(s, eventRegistry.decode(e) as MemberEvent), state);
-}
-
-/** Streams of `store` that are member streams, with their events. */
-async function memberStreams(store: EventStore): Promise<Map<string, RecordedEvent[]>> {
-  const streams = new Map<string, RecordedEvent[]>();
-  for (const event of await store.readAll({ maxCount: 10_000 })) {
-    if (!event.streamName.startsWith('member-')) continue;
-    streams.set(event.streamName, [...(streams.get(event.streamName) ?? []), event]);
-  }
-  return streams;
-}
 
 /** What a fresh ledger makes of a member without snapshots: the reference. */
 async function foldedWhole(store: EventStore, communityId: string, memberId: string) {
@@ -95,19 +64,7 @@ describe('stream snapshots', () => {
         async (scenario, cuts, compactShare) => {
           const { t } = await runScenario(scenario);
           for (const [streamName, events] of await memberStreams(t.store)) {
-            const whole = plain(fold(events));
-            const splits = cuts.map((percent) => Math.floor((percent / 100) * events.length)).sort((a, b) => a - b);
-            let state = memberKind.initialState();
-            let at = 0;
-            for (const split of splits) {
-              // Read some rows before the snapshot (as deciders do), so built rows are written as patches.
-              for (const lot of state.lots.values()) void lot;
-              state = throughSnapshot(fold(events.slice(at, split), state), compactShare);
-              at = split;
-            }
-            const restored = plain(fold(events.slice(at), state));
-            expect(restored.state, `${streamName} cut at ${splits.join(', ')}`).toStrictEqual(whole.state);
-            expect(restored.order, `${streamName} order`).toStrictEqual(whole.order);
+            expectSnapshotChainFoldsWhole(streamName, events, cuts, (state) => throughSnapshot(state, compactShare));
           }
         },
       ),

@@ -237,6 +237,16 @@ function reportHours(command: Command<'ReportHours'>, state: MemberState, contex
 }
 
 /**
+ * A process's attempt whose record of the volunteer's service was withdrawn when the attempt was abandoned (the
+ * step after it refused), found again because a crash kept the abandonment from being recorded. Refused, so the
+ * attempt is abandoned now and the next one records under an id of its own (`idOfAttempt`): taken as done, the
+ * process would go on and pay with the volunteer's record withdrawn.
+ */
+function withdrawnAttempt(state: MemberState, recordId: string, attempt: string, retry: string): DomainError {
+  return invalidState(`${state.memberId}'s record ${recordId} of this ${attempt} was withdrawn when the ${attempt} was abandoned; ${retry}`, { recordId });
+}
+
+/**
  * A volunteer's service given through a redemption: a reported record awaiting an organiser, made once per
  * fulfilment attempt. Found withdrawn, its attempt was abandoned (the spend after it refused) and a crash kept that
  * from being recorded: the attempt is refused, so the redemption goes back to held and the next attempt records
@@ -244,13 +254,7 @@ function reportHours(command: Command<'ReportHours'>, state: MemberState, contex
  */
 function recordServiceGiven(command: Command<'RecordServiceGiven'>, state: MemberState, context: MemberDecisionContext): Decision {
   const existing = state.records.get(command.recordId);
-  if (existing && existing.status === 'rejected') {
-    return err(
-      invalidState(`${state.memberId}'s record ${command.recordId} of this fulfilment attempt was withdrawn when the attempt was abandoned; fulfil the redemption again`, {
-        recordId: command.recordId,
-      }),
-    );
-  }
+  if (existing && existing.status === 'rejected') return err(withdrawnAttempt(state, command.recordId, 'fulfilment attempt', 'fulfil the redemption again'));
   if (existing) return ok([]);
   const categoryError = activeCategory(context, command.category);
   if (categoryError) return err(categoryError);
@@ -828,14 +832,7 @@ function recordRequestService(command: Command<'RecordRequestService'>, state: M
   const existing = state.records.get(command.recordId);
   if (existing && existing.activityId !== processId) return err(alreadyExists('service record', command.recordId));
   // Withdrawn: this confirmation was abandoned (its payment refused) and a crash kept that from being recorded.
-  // Refused, so it is abandoned now; the next confirmation records the service under an id of its own.
-  if (existing && existing.status === 'rejected') {
-    return err(
-      invalidState(`${state.memberId}'s record ${command.recordId} of this confirmation was withdrawn when the confirmation was abandoned; confirm the request again`, {
-        recordId: command.recordId,
-      }),
-    );
-  }
+  if (existing && existing.status === 'rejected') return err(withdrawnAttempt(state, command.recordId, 'confirmation', 'confirm the request again'));
   if (existing) return ok([]);
   const categoryError = activeCategory(context, command.category);
   if (categoryError) return err(categoryError);
